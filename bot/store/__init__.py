@@ -1,0 +1,166 @@
+"""The store: the only package that writes SQL. One SQLite file (WAL), shared by every process.
+
+`Store` owns the connections (one per thread) and transactions; each table family has a small
+repository module beside this one, reached as an attribute:
+
+    store.recordings   record_meetings, record_files, synced_ranges, subject search
+    store.deliveries   the exactly-once delivery ledger
+    store.routes       routing rules
+    store.budget       the API call budget shared by every process (the throttle's ledger)
+    store.leases       one holder at a time (the poller)
+    store.state        small facts about the bot's health
+    store.users        Slack users cache, Slack -> Tencent links, password audit
+    store.webhooks     webhook events and nonces
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from bot.store.schema import migrate
+
+if TYPE_CHECKING:
+    from bot.store.budget import BudgetRepo
+    from bot.store.deliveries import DeliveryRepo
+    from bot.store.leases import LeaseRepo
+    from bot.store.recordings import RecordingRepo
+    from bot.store.routes import RouteRepo
+    from bot.store.state import StateRepo
+    from bot.store.users import UserRepo
+    from bot.store.webhooks import WebhookRepo
+
+Clock = Callable[[], float]
+
+
+class Store:
+    """A handle on one database file. Safe to share between threads (a connection per thread)."""
+
+    def __init__(self, path: str | Path, *, clock: Clock = time.time):
+        self.path = str(path)
+        self.clock = clock
+        self._local = threading.local()
+        self._all_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self.transaction():
+            pass  # opens the file, sets WAL
+        migrate(self.conn)
+
+    # -- connections -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self._all_conns.append(conn)
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's sqlite-utils Database."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite_utils.Database(self._connect())
+            self._local.db = db
+        return db
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all_conns:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all_conns.clear()
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One logical step: BEGIN IMMEDIATE (takes the write lock at once) ... COMMIT.
+
+        Nested calls join the outer transaction (sqlite-utils' own writes use savepoints).
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def now(self) -> float:
+        return self.clock()
+
+    # -- repositories ------------------------------------------------------------------------
+    @cached_property
+    def recordings(self) -> RecordingRepo:
+        from bot.store.recordings import RecordingRepo
+
+        return RecordingRepo(self)
+
+    @cached_property
+    def deliveries(self) -> DeliveryRepo:
+        from bot.store.deliveries import DeliveryRepo
+
+        return DeliveryRepo(self)
+
+    @cached_property
+    def routes(self) -> RouteRepo:
+        from bot.store.routes import RouteRepo
+
+        return RouteRepo(self)
+
+    @cached_property
+    def budget(self) -> BudgetRepo:
+        from bot.store.budget import BudgetRepo
+
+        return BudgetRepo(self)
+
+    @cached_property
+    def leases(self) -> LeaseRepo:
+        from bot.store.leases import LeaseRepo
+
+        return LeaseRepo(self)
+
+    @cached_property
+    def state(self) -> StateRepo:
+        from bot.store.state import StateRepo
+
+        return StateRepo(self)
+
+    @cached_property
+    def users(self) -> UserRepo:
+        from bot.store.users import UserRepo
+
+        return UserRepo(self)
+
+    @cached_property
+    def webhooks(self) -> WebhookRepo:
+        from bot.store.webhooks import WebhookRepo
+
+        return WebhookRepo(self)
+
+
+def open_store(path: str | Path, *, clock: Clock = time.time) -> Store:
+    """Open (creating or migrating as needed) the database at `path`."""
+    return Store(path, clock=clock)

@@ -1,0 +1,204 @@
+"""The database's shape, and the migrations that bring any older file up to it.
+
+`PRAGMA user_version` holds the schema version. Each migration is a list of statements run in
+one transaction; a database from an older release is migrated at start, never recreated.
+Times are Unix seconds (REAL) unless a column name ends in `_ms` or mirrors an API field in ms.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[list[str]] = [
+    # 1: the first release
+    [
+        # Recordings, as the API last described them.
+        """CREATE TABLE record_meetings (
+            meeting_record_id TEXT PRIMARY KEY,
+            meeting_id TEXT NOT NULL,
+            meeting_code TEXT NOT NULL,
+            userid TEXT NOT NULL,
+            media_start_time INTEGER NOT NULL,   -- ms, as the API sends it
+            subject TEXT NOT NULL,
+            state INTEGER NOT NULL,              -- 1 recording, 2 transcoding, 3 done
+            extra TEXT NOT NULL DEFAULT '{}',    -- unknown fields, JSON
+            first_seen_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            completed_at REAL,                   -- when state 3 was first seen
+            stuck_at REAL                        -- when it was given up on (pending too long)
+        )""",
+        "CREATE INDEX idx_meetings_start ON record_meetings(media_start_time)",
+        "CREATE INDEX idx_meetings_userid ON record_meetings(userid, media_start_time)",
+        "CREATE INDEX idx_meetings_code ON record_meetings(meeting_code)",
+        "CREATE INDEX idx_meetings_pending ON record_meetings(state) WHERE state < 3",
+        """CREATE TABLE record_files (
+            record_file_id TEXT PRIMARY KEY,
+            meeting_record_id TEXT NOT NULL REFERENCES record_meetings(meeting_record_id)
+                ON DELETE CASCADE,
+            record_start_time INTEGER NOT NULL,  -- ms
+            record_end_time INTEGER NOT NULL,    -- ms
+            record_size INTEGER NOT NULL,
+            sharing_state INTEGER NOT NULL,
+            sharing_url TEXT,
+            required_same_corp INTEGER,
+            required_participant INTEGER,
+            password TEXT,
+            sharing_expire INTEGER,
+            allow_download INTEGER,
+            extra TEXT NOT NULL DEFAULT '{}'
+            -- view_address and download_address are not stored: they expire; fetch fresh ones.
+        )""",
+        "CREATE INDEX idx_files_meeting ON record_files(meeting_record_id)",
+        # Subject search that works for Chinese: trigram FTS5, kept in sync by triggers.
+        """CREATE VIRTUAL TABLE record_meetings_fts USING fts5(
+            subject, content='record_meetings', content_rowid='rowid', tokenize='trigram'
+        )""",
+        """CREATE TRIGGER record_meetings_ai AFTER INSERT ON record_meetings BEGIN
+            INSERT INTO record_meetings_fts(rowid, subject) VALUES (new.rowid, new.subject);
+        END""",
+        """CREATE TRIGGER record_meetings_ad AFTER DELETE ON record_meetings BEGIN
+            INSERT INTO record_meetings_fts(record_meetings_fts, rowid, subject)
+                VALUES ('delete', old.rowid, old.subject);
+        END""",
+        """CREATE TRIGGER record_meetings_au AFTER UPDATE OF subject ON record_meetings BEGIN
+            INSERT INTO record_meetings_fts(record_meetings_fts, rowid, subject)
+                VALUES ('delete', old.rowid, old.subject);
+            INSERT INTO record_meetings_fts(rowid, subject) VALUES (new.rowid, new.subject);
+        END""",
+        # Time ranges fully synced from the API: [start, end) in Unix seconds.
+        """CREATE TABLE synced_ranges (
+            id INTEGER PRIMARY KEY,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            synced_at REAL NOT NULL
+        )""",
+        "CREATE INDEX idx_synced_ranges ON synced_ranges(start, end)",
+        # Routes: which recordings go to which channel.
+        """CREATE TABLE routes (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            channel_name TEXT,
+            match_host TEXT,
+            match_subject TEXT,
+            match_subject_regex TEXT,
+            match_code TEXT,
+            password_policy TEXT NOT NULL DEFAULT 'button',  -- show | button | hide
+            download INTEGER NOT NULL DEFAULT 0,
+            is_default INTEGER NOT NULL DEFAULT 0,
+            broken_reason TEXT,
+            broken_at REAL,
+            created_by TEXT,
+            created_at REAL NOT NULL
+        )""",
+        # Deliveries: one row per (recording, channel), the exactly-once ledger.
+        """CREATE TABLE deliveries (
+            meeting_record_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            route_id INTEGER,
+            state TEXT NOT NULL,          -- pending | posting | sent | failed | cancelled | skipped
+            ts TEXT,                      -- the Slack message ts once sent
+            files_signature TEXT,         -- which record files the posted message shows
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            claimed_by TEXT,
+            claimed_at REAL,
+            not_before REAL,              -- retry no earlier than this (Retry-After)
+            created_at REAL NOT NULL,
+            sent_at REAL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (meeting_record_id, channel)
+        )""",
+        "CREATE INDEX idx_deliveries_state ON deliveries(state)",
+        # The API budget, shared by every process on this database.
+        """CREATE TABLE api_calls (
+            id INTEGER PRIMARY KEY,
+            bucket TEXT NOT NULL,         -- e.g. 'corp_records'
+            at REAL NOT NULL,
+            priority TEXT NOT NULL,       -- interactive | background
+            pid INTEGER
+        )""",
+        "CREATE INDEX idx_api_calls ON api_calls(bucket, at)",
+        """CREATE TABLE api_waiters (
+            id INTEGER PRIMARY KEY,
+            bucket TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            since REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )""",
+        # Leases: one holder at a time (the poller), expiring if the holder dies.
+        """CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            acquired_at REAL NOT NULL
+        )""",
+        # Small facts about the bot's health and progress (last cycle, last error, ...).
+        """CREATE TABLE bot_state (
+            key TEXT PRIMARY KEY,
+            value TEXT,
+            updated_at REAL NOT NULL
+        )""",
+        # Slack user -> Tencent userid, set by an admin.
+        """CREATE TABLE user_links (
+            slack_user_id TEXT PRIMARY KEY,
+            tencent_userid TEXT NOT NULL,
+            set_by TEXT,
+            set_at REAL NOT NULL
+        )""",
+        # Slack users' facts we need (time zone, admin, guest), cached.
+        """CREATE TABLE slack_users (
+            user_id TEXT PRIMARY KEY,
+            tz TEXT,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            is_guest INTEGER NOT NULL DEFAULT 0,
+            email_local TEXT,
+            fetched_at REAL NOT NULL
+        )""",
+        # Who asked for which recording's password, when.
+        """CREATE TABLE password_audit (
+            id INTEGER PRIMARY KEY,
+            slack_user_id TEXT NOT NULL,
+            meeting_record_id TEXT NOT NULL,
+            record_file_id TEXT,
+            channel TEXT,
+            at REAL NOT NULL
+        )""",
+        # Webhook events received (issue: instant notifications).
+        """CREATE TABLE webhook_events (
+            id INTEGER PRIMARY KEY,
+            received_at REAL NOT NULL,
+            event TEXT,
+            trace_id TEXT,
+            meeting_id TEXT,
+            outcome TEXT NOT NULL        -- accepted | duplicate | rejected: <reason>
+        )""",
+        "CREATE INDEX idx_webhook_events_at ON webhook_events(received_at)",
+        """CREATE TABLE webhook_nonces (
+            nonce_key TEXT PRIMARY KEY,
+            seen_at REAL NOT NULL
+        )""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration the database lacks; returns the version it is now at."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database is at schema version {version}, newer than this release knows "
+            f"({SCHEMA_VERSION}): upgrade the bot"
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        with conn:  # one transaction per migration
+            conn.execute("BEGIN IMMEDIATE")
+            # Re-check under the write lock: another process may have migrated meanwhile.
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current >= number:
+                continue
+            for statement in MIGRATIONS[number - 1]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return conn.execute("PRAGMA user_version").fetchone()[0]

@@ -1,0 +1,1 @@
+"""The Tencent Meeting side: signing, the throttled client, typed models and errors."""
