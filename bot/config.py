@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # Credentials the embedded emulator accepts by default, so a bot and an emulator started
 # from one (empty) environment agree. They open nothing outside this machine.
 DEMO_APP_ID = "200000001"
-DEMO_SECRET_ID = "demo-secret-id"
-DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
+DEMO_SECRET_ID = "demo-secret-id"  # noqa: S105 (a local demo value)
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"  # noqa: S105
 
 
 class ConfigError(ValueError):
@@ -48,6 +48,7 @@ class Settings:
     poll_interval_seconds: int = 120
     poll_lookback_hours: float = 12.0
     pending_max_hours: float = 72.0
+    poll_lease_seconds: float = 0.0  # 0: automatic (3 poll intervals, at least 120 s)
     # Slack
     slack_bot_token: str = _secret()
     slack_signing_secret: str = _secret()
@@ -92,6 +93,7 @@ _VARIABLES: dict[str, tuple[str, str]] = {
     "POLL_INTERVAL_SECONDS": ("poll_interval_seconds", "int"),
     "POLL_LOOKBACK_HOURS": ("poll_lookback_hours", "float"),
     "PENDING_MAX_HOURS": ("pending_max_hours", "float"),
+    "POLL_LEASE_SECONDS": ("poll_lease_seconds", "float"),
     "SLACK_BOT_TOKEN": ("slack_bot_token", "str"),
     "SLACK_SIGNING_SECRET": ("slack_signing_secret", "str"),
     "SLACK_APP_TOKEN": ("slack_app_token", "str"),

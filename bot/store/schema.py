@@ -13,8 +13,10 @@ MIGRATIONS: list[list[str]] = [
     # 1: the first release
     [
         # Recordings, as the API last described them.
+        # `id` aliases the rowid so VACUUM can never renumber it under the FTS index.
         """CREATE TABLE record_meetings (
-            meeting_record_id TEXT PRIMARY KEY,
+            id INTEGER PRIMARY KEY,
+            meeting_record_id TEXT NOT NULL UNIQUE,
             meeting_id TEXT NOT NULL,
             meeting_code TEXT NOT NULL,
             userid TEXT NOT NULL,
@@ -31,6 +33,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX idx_meetings_userid ON record_meetings(userid, media_start_time)",
         "CREATE INDEX idx_meetings_code ON record_meetings(meeting_code)",
         "CREATE INDEX idx_meetings_pending ON record_meetings(state) WHERE state < 3",
+        "CREATE INDEX idx_meetings_stuck ON record_meetings(stuck_at) WHERE stuck_at IS NOT NULL",
         """CREATE TABLE record_files (
             record_file_id TEXT PRIMARY KEY,
             meeting_record_id TEXT NOT NULL REFERENCES record_meetings(meeting_record_id)
@@ -51,7 +54,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX idx_files_meeting ON record_files(meeting_record_id)",
         # Subject search that works for Chinese: trigram FTS5, kept in sync by triggers.
         """CREATE VIRTUAL TABLE record_meetings_fts USING fts5(
-            subject, content='record_meetings', content_rowid='rowid', tokenize='trigram'
+            subject, content='record_meetings', content_rowid='id', tokenize='trigram'
         )""",
         """CREATE TRIGGER record_meetings_ai AFTER INSERT ON record_meetings BEGIN
             INSERT INTO record_meetings_fts(rowid, subject) VALUES (new.rowid, new.subject);
@@ -60,7 +63,8 @@ MIGRATIONS: list[list[str]] = [
             INSERT INTO record_meetings_fts(record_meetings_fts, rowid, subject)
                 VALUES ('delete', old.rowid, old.subject);
         END""",
-        """CREATE TRIGGER record_meetings_au AFTER UPDATE OF subject ON record_meetings BEGIN
+        """CREATE TRIGGER record_meetings_au AFTER UPDATE OF subject ON record_meetings
+            WHEN old.subject IS NOT new.subject BEGIN
             INSERT INTO record_meetings_fts(record_meetings_fts, rowid, subject)
                 VALUES ('delete', old.rowid, old.subject);
             INSERT INTO record_meetings_fts(rowid, subject) VALUES (new.rowid, new.subject);
@@ -98,6 +102,7 @@ MIGRATIONS: list[list[str]] = [
             state TEXT NOT NULL,          -- pending | posting | sent | failed | cancelled | skipped
             ts TEXT,                      -- the Slack message ts once sent
             files_signature TEXT,         -- which record files the posted message shows
+            needs_update INTEGER NOT NULL DEFAULT 0,  -- files changed since it was posted
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
             claimed_by TEXT,
@@ -109,6 +114,7 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (meeting_record_id, channel)
         )""",
         "CREATE INDEX idx_deliveries_state ON deliveries(state)",
+        "CREATE INDEX idx_deliveries_route ON deliveries(route_id)",
         # The API budget, shared by every process on this database.
         """CREATE TABLE api_calls (
             id INTEGER PRIMARY KEY,
@@ -163,6 +169,7 @@ MIGRATIONS: list[list[str]] = [
             channel TEXT,
             at REAL NOT NULL
         )""",
+        "CREATE INDEX idx_password_audit ON password_audit(meeting_record_id, at)",
         # Webhook events received (issue: instant notifications).
         """CREATE TABLE webhook_events (
             id INTEGER PRIMARY KEY,
@@ -177,6 +184,7 @@ MIGRATIONS: list[list[str]] = [
             nonce_key TEXT PRIMARY KEY,
             seen_at REAL NOT NULL
         )""",
+        "CREATE INDEX idx_webhook_nonces_at ON webhook_nonces(seen_at)",
     ],
 ]
 

@@ -23,7 +23,9 @@ class StateRepo:
             )
 
     def get(self, key: str, default: Any = None) -> Any:
-        row = self.store.conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
+        row = self.store.conn.execute(
+            "SELECT value FROM bot_state WHERE key = ?", (key,)
+        ).fetchone()
         if not row or row[0] is None:
             return default
         try:

@@ -1,0 +1,246 @@
+"""Pure routing rules: which channels a recording goes to, and parsing route options.
+
+No SQL and no I/O here: the store keeps routes (bot/store/routes.py), this module decides.
+A route's match fields are ANDed; a route with none of them set matches every recording.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.tencent.models import RecordMeeting
+
+PASSWORD_POLICIES = ("show", "button", "hide")
+DEFAULT_POLICY = "button"  # noqa: S105 (a policy name, not a password)
+_MAX_REGEX_LENGTH = 200
+
+
+class RouteOptionError(ValueError):
+    """A route option the user typed is wrong; the message says how to fix it."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a new route matches and how it posts (parsed from `host:... subject:...`)."""
+
+    match_host: str | None = None
+    match_subject: str | None = None
+    match_subject_regex: str | None = None
+    match_code: str | None = None
+    password_policy: str = DEFAULT_POLICY
+    download: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    id: int | None
+    channel: str
+    channel_name: str | None = None
+    match_host: str | None = None
+    match_subject: str | None = None
+    match_subject_regex: str | None = None
+    match_code: str | None = None
+    password_policy: str = DEFAULT_POLICY
+    download: bool = False
+    is_default: bool = False
+    broken_reason: str | None = None
+    created_by: str | None = None
+    created_at: float | None = None
+
+    @property
+    def matches_everything(self) -> bool:
+        return not (
+            self.match_host or self.match_subject or self.match_subject_regex or self.match_code
+        )
+
+    def conditions(self) -> list[str]:
+        """The match conditions in words, e.g. ["host=alice", "subject contains 周会"]."""
+        out = []
+        if self.match_host:
+            out.append(f"host={self.match_host}")
+        if self.match_subject:
+            out.append(f"subject contains {self.match_subject}")
+        if self.match_subject_regex:
+            out.append(f"subject matches /{self.match_subject_regex}/")
+        if self.match_code:
+            out.append(f"code={self.match_code}")
+        return out
+
+    def describe(self) -> str:
+        """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off"."""
+        if self.id is None:
+            label = "default" if self.is_default else "route"
+        else:
+            label = f"#{self.id}" + (" (default)" if self.is_default else "")
+        what = self.conditions() or ["everything"]
+        parts = [
+            *what,
+            f"password: {self.password_policy}",
+            f"download: {'on' if self.download else 'off'}",
+        ]
+        line = f"{label} → <#{self.channel}>: {', '.join(parts)}"
+        if self.broken_reason:
+            line += f" (broken: {self.broken_reason})"
+        return line
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _digits(code: str) -> str:
+    return re.sub(r"[\s-]", "", code)
+
+
+def route_matches(route: Route, meeting: RecordMeeting) -> bool:
+    """True if every match field the route sets fits the recording."""
+    if route.match_host and meeting.userid != route.match_host:
+        return False
+    if route.match_subject and route.match_subject.casefold() not in meeting.subject.casefold():
+        return False
+    if route.match_code and _digits(meeting.meeting_code) != _digits(route.match_code):
+        return False
+    if route.match_subject_regex:
+        pattern = _compiled(route.match_subject_regex)
+        if pattern is None or pattern.search(meeting.subject) is None:
+            return False
+    return True
+
+
+def targets_for(
+    meeting: RecordMeeting, routes: list[Route], default_channel: str | None
+) -> list[Route]:
+    """The routes a recording is posted through: one per channel, lowest route id first.
+
+    Matching non-default routes win; when none match, the default route (the stored one, else
+    one built from `default_channel`), or nothing. A broken route still counts as a match, so
+    a recording meant for a (private) channel never falls back to the default channel.
+    """
+    chosen: dict[str, Route] = {}
+    ordered = sorted(
+        (r for r in routes if not r.is_default), key=lambda r: (r.id is None, r.id or 0)
+    )
+    for route in ordered:
+        if route.channel not in chosen and route_matches(route, meeting):
+            chosen[route.channel] = route
+    if chosen:
+        return list(chosen.values())
+    stored_default = next((r for r in routes if r.is_default), None)
+    if stored_default is not None:
+        return [stored_default]
+    if default_channel:
+        return [Route(id=None, channel=default_channel, is_default=True)]
+    return []
+
+
+_OPTIONS = "host:USERID, subject:WORD, subject~REGEX, code:MEETING_CODE, "
+_OPTIONS += "password:show|button|hide, download:on|off"
+_QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and _QUOTES.get(value[0]) == value[-1]:
+        return value[1:-1]
+    return value
+
+
+def parse_route_options(tokens: list[str]) -> RouteSpec:
+    """`["host:alice", "subject:周会", "password:hide"]` -> RouteSpec; RouteOptionError if wrong."""
+    values: dict[str, str | bool | None] = {}
+
+    def put(field: str, name: str, value: str | bool) -> None:
+        if field in values:
+            raise RouteOptionError(f"`{name}` is given twice: give each option once")
+        values[field] = value
+
+    for token in tokens:
+        if token.startswith("subject~"):
+            name, raw = "subject~", token[len("subject~") :]
+        elif ":" in token:
+            key, raw = token.split(":", 1)
+            name = key.lower() + ":"
+        else:
+            raise RouteOptionError(f"I don't understand `{token}`. Options: {_OPTIONS}")
+        value = _unquote(raw.strip())
+        if not value:
+            raise RouteOptionError(f"`{name}` needs a value, e.g. {_example(name)}")
+        if name == "host:":
+            put("match_host", name, value)
+        elif name == "subject:":
+            put("match_subject", name, value)
+        elif name == "subject~":
+            put("match_subject_regex", name, _check_regex(value))
+        elif name == "code:":
+            code = _digits(value)
+            if not code.isdigit():
+                raise RouteOptionError(
+                    f"`code:{value}` is not a meeting code: use its digits, e.g. code:123456789"
+                )
+            put("match_code", name, code)
+        elif name == "password:":
+            if value.lower() not in PASSWORD_POLICIES:
+                raise RouteOptionError(
+                    f"`password:{value}` is not a policy: use password:show, password:button "
+                    "(a button reveals it to the person who clicks) or password:hide"
+                )
+            put("password_policy", name, value.lower())
+        elif name == "download:":
+            if value.lower() not in ("on", "off"):
+                raise RouteOptionError(f"`download:{value}` must be download:on or download:off")
+            put("download", name, value.lower() == "on")
+        else:
+            raise RouteOptionError(f"Unknown option `{name}`. Options: {_OPTIONS}")
+    return RouteSpec(**values)  # type: ignore[arg-type]
+
+
+def _example(name: str) -> str:
+    return {
+        "host:": "host:alice",
+        "subject:": "subject:周会",
+        "subject~": "subject~^Weekly",
+        "code:": "code:123456789",
+        "password:": "password:button",
+        "download:": "download:off",
+    }.get(name, name)
+
+
+def _check_regex(pattern: str) -> str:
+    if len(pattern) > _MAX_REGEX_LENGTH:
+        raise RouteOptionError(f"`subject~` regex is too long (max {_MAX_REGEX_LENGTH} characters)")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise RouteOptionError(f"`subject~{pattern}` is not a valid regex: {exc}") from None
+    return pattern
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+_CHANNEL_ESCAPED = re.compile(r"<#([CG][A-Z0-9]{6,})(?:\|[^>]*)?>")
+
+
+def normalize_channel(text: str) -> str:
+    """A channel ID from `C0123ABCD`, `<#C0123ABCD>` or `<#C0123ABCD|name>`."""
+    text = text.strip()
+    if _CHANNEL_ID.fullmatch(text):
+        return text
+    match = _CHANNEL_ESCAPED.fullmatch(text)
+    if match:
+        return match.group(1)
+    if text.startswith("#"):
+        raise RouteOptionError(
+            f"`{text}` is a channel name, not a channel: type # and use the channel picker so "
+            "Slack sends its ID"
+        )
+    raise RouteOptionError(
+        f"`{text}` is not a channel: pick one with # (or give its ID, such as C0123ABCD)"
+    )

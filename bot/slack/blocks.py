@@ -1,0 +1,423 @@
+"""Pure BlockDict Kit rendering of recordings: plain dicts ready for `blocks=`.
+
+Rules kept everywhere here:
+- every string from the Tencent API is escaped in mrkdwn (plain_text is never parsed by Slack,
+  so it carries the raw text, cut to its limit);
+- no download or view address ever goes into a message (they expire; the Download button
+  fetches a fresh one when clicked); a password only under the "show" policy;
+- BlockDict Kit limits hold (50 blocks, 25 elements per actions block, 3000 chars per section, ...).
+
+Button values are `"<meeting_record_id>:<record_file_id>"` (see `action_value`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from bot.slack import mrkdwn
+from bot.slack.mrkdwn import escape, truncate
+from bot.tencent.models import RecordFile, RecordMeeting
+
+COMMAND = "/recordings"
+METADATA_EVENT_TYPE = "tencent_recording_posted"
+POLICY_SHOW, POLICY_BUTTON, POLICY_HIDE = "show", "button", "hide"
+PASSWORD_POLICIES = (POLICY_SHOW, POLICY_BUTTON, POLICY_HIDE)
+
+ACTION_SHOW_PASSWORD = "show_password"  # noqa: S105 (an action id)
+ACTION_DOWNLOAD = "download"
+ACTION_MORE = "more_results"
+ACTION_WATCH = "watch"
+
+MAX_BLOCKS = 50
+MAX_HEADER = 150
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_CONTEXT_TEXT = 2000
+MAX_BUTTON_VALUE = 2000
+MAX_BUTTON_URL = 3000
+MAX_MESSAGE_TEXT = 3000  # our fallback texts stay short; Slack cuts at 40,000
+MAX_LIST_PAGE_SIZE = 20  # 2 blocks per recording + header, context, "More" stay <= 50
+MAX_SUBJECT_IN_LINE = 200
+
+DEFAULT_EMPTY_HINT = (
+    f"Try a wider range, e.g. `{COMMAND} week` or `{COMMAND} 30d`, "
+    f"or `{COMMAND} help` for every form."
+)
+
+BlockDict = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- small builders
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+
+
+def md(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(text, limit) or " "}
+
+
+def section(text: str) -> BlockDict:
+    return {"type": "section", "text": md(text)}
+
+
+def context(*texts: str) -> BlockDict:
+    return {"type": "context", "elements": [md(t, MAX_CONTEXT_TEXT) for t in texts[:10]]}
+
+
+def header(text: str) -> BlockDict:
+    return {"type": "header", "text": plain(text, MAX_HEADER)}
+
+
+def button(
+    label: str,
+    action_id: str,
+    *,
+    value: str | None = None,
+    url: str | None = None,
+    style: str | None = None,
+) -> BlockDict:
+    element: BlockDict = {"type": "button", "text": plain(label, 75), "action_id": action_id}
+    if value is not None:
+        element["value"] = value
+    if url is not None:
+        element["url"] = url
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: list[BlockDict], block_id: str | None = None) -> BlockDict | None:
+    if not elements:
+        return None
+    block: BlockDict = {"type": "actions", "elements": elements[:25]}
+    if block_id:
+        block["block_id"] = block_id[:255]
+    return block
+
+
+def notice(text: str) -> list[BlockDict]:
+    """A single section for a short answer; `text` must already be mrkdwn-safe."""
+    return [section(text)]
+
+
+# --------------------------------------------------------------------------- values & metadata
+def action_value(meeting_record_id: str, record_file_id: str) -> str | None:
+    """The value of a Show password / Download button (None when it would be too long)."""
+    value = f"{meeting_record_id}:{record_file_id}"
+    return value if len(value) <= MAX_BUTTON_VALUE else None
+
+
+def parse_action_value(value: str) -> tuple[str, str]:
+    """(meeting_record_id, record_file_id) from a button value; ValueError if malformed."""
+    meeting_record_id, sep, record_file_id = (value or "").partition(":")
+    if not sep or not meeting_record_id or not record_file_id:
+        raise ValueError("malformed button value")
+    return meeting_record_id, record_file_id
+
+
+def files_signature(meeting: RecordMeeting) -> str:
+    """A stable hash of the sorted record file ids and the state: changes when a post is stale."""
+    ids = sorted(f.record_file_id for f in meeting.record_files)
+    raw = json.dumps({"files": ids, "state": meeting.state}, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def recording_metadata(meeting: RecordMeeting) -> dict[str, Any]:
+    """Message metadata that lets a later run find (and update) the post of a recording."""
+    return {
+        "event_type": METADATA_EVENT_TYPE,
+        "event_payload": {
+            "meeting_record_id": meeting.meeting_record_id,
+            "files_signature": files_signature(meeting),
+        },
+    }
+
+
+# --------------------------------------------------------------------------- pieces
+def _host_text(meeting: RecordMeeting, host_name: str | None, host_user_id: str | None) -> str:
+    mention = mrkdwn.user_mention(host_user_id) if host_user_id else None
+    if mention:
+        return mention
+    return escape(host_name or meeting.userid or "unknown")
+
+
+def _state_text(meeting: RecordMeeting) -> str:
+    icons = {"ready": ":white_check_mark:", "transcoding": ":hourglass_flowing_sand:"}
+    name = meeting.state_name
+    return f"{icons.get(name, ':red_circle:')} {escape(name)}"
+
+
+def _watch_url(file: RecordFile) -> str | None:
+    url = file.sharing_url or ""
+    ok = file.shared and url.lower().startswith(("https://", "http://"))
+    return url if ok and len(url) <= MAX_BUTTON_URL else None
+
+
+def _downloadable(file: RecordFile, download: bool) -> bool:
+    return download and file.allow_download is True
+
+
+def _access_note(file: RecordFile, tz_name: str) -> str | None:
+    notes = []
+    if file.required_same_corp:
+        notes.append("colleagues only")
+    if file.required_participant:
+        notes.append("participants only")
+    if file.sharing_expire:
+        expire = mrkdwn.date_token(file.sharing_expire // 1000, fallback_tz=tz_name)
+        notes.append(f"link expires {expire}")
+    return "Link: " + ", ".join(notes) if notes else None
+
+
+def _file_buttons(
+    meeting: RecordMeeting, file: RecordFile, *, password_policy: str, download: bool
+) -> list[BlockDict]:
+    elements: list[BlockDict] = []
+    url = _watch_url(file)
+    if url:
+        elements.append(button("Watch", ACTION_WATCH, url=url, style="primary"))
+    value = action_value(meeting.meeting_record_id, file.record_file_id)
+    if value and password_policy == POLICY_BUTTON and file.password:
+        elements.append(button("Show password", ACTION_SHOW_PASSWORD, value=value))
+    if value and _downloadable(file, download):
+        elements.append(button("Download", ACTION_DOWNLOAD, value=value))
+    return elements
+
+
+def _file_notes(file: RecordFile, *, password_policy: str, tz_name: str) -> list[str]:
+    notes = []
+    if not _watch_url(file):
+        notes.append(":lock: Sharing is off for this recording; ask the host to turn it on.")
+    else:
+        access = _access_note(file, tz_name)
+        if access:
+            notes.append(access)
+    if password_policy == POLICY_SHOW and file.password:
+        notes.append(f"Password: {escape(file.password)}")
+    return notes
+
+
+def _check_policy(password_policy: str) -> None:
+    if password_policy not in PASSWORD_POLICIES:
+        raise ValueError(f"password_policy must be one of {', '.join(PASSWORD_POLICIES)}")
+
+
+# --------------------------------------------------------------------------- channel post
+def recording_message(
+    meeting: RecordMeeting,
+    *,
+    password_policy: str = POLICY_BUTTON,
+    download: bool = False,
+    tz_name: str = "Asia/Shanghai",
+    host_name: str | None = None,
+    host_user_id: str | None = None,
+) -> tuple[str, list[BlockDict]]:
+    """(fallback text, blocks) announcing one recording in a channel.
+
+    `host_user_id` (a linked Slack user) is shown as a mention instead of `host_name`.
+    """
+    _check_policy(password_policy)
+    subject = meeting.subject or "(no subject)"
+    start = meeting.start_seconds
+    fields = [
+        f"*Host*\n{_host_text(meeting, host_name, host_user_id)}",
+        f"*Meeting code*\n{escape(meeting.meeting_code)}",
+        f"*Start*\n{mrkdwn.date_token(start, fallback_tz=tz_name)}",
+        f"*Duration*\n{mrkdwn.duration(meeting.duration_seconds)}",
+        f"*Size*\n{mrkdwn.size(meeting.total_size)}",
+        f"*State*\n{_state_text(meeting)}",
+    ]
+    blocks: list[BlockDict] = [
+        header(f"Recording: {subject}"),
+        {"type": "section", "fields": [md(f, MAX_FIELD_TEXT) for f in fields]},
+    ]
+    files = meeting.record_files
+    if not files:
+        blocks.append(context("No record files yet; this post is updated when they are ready."))
+    several = len(files) > 1
+    room = MAX_BLOCKS - len(blocks) - 1  # keep one block for "... and N more parts"
+    for index, file in enumerate(files):
+        part = _file_blocks(
+            meeting,
+            file,
+            index=index,
+            several=several,
+            password_policy=password_policy,
+            download=download,
+            tz_name=tz_name,
+        )
+        if len(part) > room:
+            left = len(files) - index
+            blocks.append(context(f"… and {left} more part{'s' if left > 1 else ''} not shown."))
+            break
+        blocks.extend(part)
+        room -= len(part)
+    text = (
+        f"Recording ready: {truncate(escape(subject), MAX_SUBJECT_IN_LINE)} "
+        f"({mrkdwn.local_time(start, tz_name)}, {mrkdwn.duration(meeting.duration_seconds)})"
+    )
+    if not meeting.done:
+        text = text.replace("Recording ready", f"Recording {meeting.state_name}", 1)
+    return text, blocks
+
+
+def _file_blocks(
+    meeting: RecordMeeting,
+    file: RecordFile,
+    *,
+    index: int,
+    several: bool,
+    password_policy: str,
+    download: bool,
+    tz_name: str,
+) -> list[BlockDict]:
+    out: list[BlockDict] = []
+    if several:
+        start = mrkdwn.date_token(file.record_start_time // 1000, "{time}", tz_name)
+        out.append(
+            section(
+                f"*Part {index + 1}* · {start} · {mrkdwn.duration(file.duration_seconds)}"
+                f" · {mrkdwn.size(file.record_size)}"
+            )
+        )
+    notes = _file_notes(file, password_policy=password_policy, tz_name=tz_name)
+    if notes:
+        out.append(context(*notes))
+    buttons = _file_buttons(meeting, file, password_policy=password_policy, download=download)
+    block = actions(buttons, block_id=f"file-{index}")
+    if block:
+        out.append(block)
+    return out
+
+
+# --------------------------------------------------------------------------- /recordings list
+def recordings_list(
+    meetings: list[RecordMeeting],
+    *,
+    title: str,
+    tz_name: str,
+    page: int = 0,
+    page_size: int = 10,
+    more_value: str | None = None,
+    empty_hint: str = DEFAULT_EMPTY_HINT,
+    download: bool = True,
+) -> tuple[str, list[BlockDict]]:
+    """(fallback text, blocks) answering `/recordings`.
+
+    `meetings` is the whole result; this renders page `page` of `page_size` (at most
+    MAX_LIST_PAGE_SIZE) and a "More" button carrying `more_value` when more follow.
+    `download=False` hides Download buttons (e.g. for guests).
+    """
+    page_size = max(1, min(page_size, MAX_LIST_PAGE_SIZE))
+    total = len(meetings)
+    start = max(0, page) * page_size
+    shown = meetings[start : start + page_size]
+    blocks: list[BlockDict] = [header(title)]
+    if not shown:
+        what = "No recordings found." if total == 0 else "No more recordings."
+        blocks.append(section(f"{what} {empty_hint}".strip()))
+        return truncate(f"{escape(title)}: {what.lower().rstrip('.')}", MAX_MESSAGE_TEXT), blocks
+
+    noun = "recording" if total == 1 else "recordings"
+    summary = f"{total} {noun}"
+    if total > len(shown):
+        summary += f" · showing {start + 1}–{start + len(shown)}"
+    blocks.append(context(f"{summary} · times in your time zone"))
+    for offset, meeting in enumerate(shown):
+        blocks.extend(_list_item(meeting, index=start + offset, tz_name=tz_name, download=download))
+    has_more = start + len(shown) < total
+    if has_more and more_value:
+        more = button(f"More ({total - start - len(shown)} left)", ACTION_MORE, value=more_value)
+        blocks.append(actions([more], block_id="more"))
+    elif has_more:
+        blocks.append(context("More recordings match; narrow the range to see them."))
+    return truncate(f"{escape(title)}: {summary}", MAX_MESSAGE_TEXT), blocks
+
+
+def _list_item(
+    meeting: RecordMeeting, *, index: int, tz_name: str, download: bool
+) -> list[BlockDict]:
+    subject = truncate(escape(meeting.subject or "(no subject)"), MAX_SUBJECT_IN_LINE)
+    details = [
+        f"host {escape(meeting.userid)}",
+        mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
+        mrkdwn.duration(meeting.duration_seconds),
+        _state_text(meeting),
+    ]
+    links = []
+    shared = [f for f in meeting.record_files if _watch_url(f)]
+    for number, file in enumerate(shared[:5], start=1):
+        label = "Watch" if len(shared) == 1 else f"Part {number}"
+        links.append(mrkdwn.link(file.sharing_url or "", label))
+    if meeting.record_files and not shared:
+        links.append("sharing is off")
+    text = f"*{subject}*\n" + " · ".join(details)
+    if links:
+        text += "\n" + " · ".join(links)
+    blocks: list[BlockDict] = [section(text)]
+    elements = []
+    with_password = next((f for f in meeting.record_files if f.password), None)
+    if with_password:
+        value = action_value(meeting.meeting_record_id, with_password.record_file_id)
+        if value:
+            elements.append(button("Show password", ACTION_SHOW_PASSWORD, value=value))
+    downloadable = next((f for f in meeting.record_files if _downloadable(f, download)), None)
+    if downloadable:
+        value = action_value(meeting.meeting_record_id, downloadable.record_file_id)
+        if value:
+            elements.append(button("Download", ACTION_DOWNLOAD, value=value))
+    block = actions(elements, block_id=f"rec-{index}")
+    if block:
+        blocks.append(block)
+    return blocks
+
+
+# --------------------------------------------------------------------------- help
+_USER_HELP = [
+    ("today", "recordings that started today"),
+    ("yesterday", "yesterday's recordings"),
+    ("week", "this week (also `this week`)"),
+    ("last week", "the whole of last week"),
+    ("7d", "the last 7 days (also `30d`, any number of days)"),
+    ("2026-11-20", "one day"),
+    ("2026-11-01..2026-11-20", "a range of days"),
+    ("search WORD...", "subjects containing every word (add a range: `search standup 30d`)"),
+    ("host USERID", "recordings hosted by a Tencent Meeting user id"),
+    ("mine", "recordings you hosted (needs your Slack user linked)"),
+    ("help", "this help"),
+]
+
+_ADMIN_HELP = [
+    (
+        "route add #channel [host:USERID] [subject:WORD] [subject~REGEX] [code:MEETING_CODE] "
+        "[password:show|button|hide] [download:on|off]",
+        "post matching recordings into a channel",
+    ),
+    ("route list", "show every route with its id"),
+    ("route remove ID", "delete a route"),
+    ("route default #channel", "where recordings that match no route go"),
+    ("link @user USERID", "link a Slack user to a Tencent Meeting user id"),
+    ("status", "poller, quota and delivery health"),
+]
+
+
+def _help_lines(items: list[tuple[str, str]]) -> str:
+    return "\n".join(f"• `{COMMAND} {form}` — {what}" for form, what in items)
+
+
+def help_blocks(is_admin: bool) -> tuple[str, list[BlockDict]]:
+    """(fallback text, blocks) explaining every form of the command."""
+    blocks: list[BlockDict] = [
+        header("Tencent Meeting recordings"),
+        section("*Find recordings*\n" + _help_lines(_USER_HELP)),
+        section(
+            f"*中文*\n• `{COMMAND} 今天` · `{COMMAND} 昨天` · `{COMMAND} 本周` · `{COMMAND} 上周`"
+        ),
+        context("Answers are visible only to you. Times are shown in your own time zone."),
+    ]
+    if is_admin:
+        blocks.append({"type": "divider"})
+        blocks.append(section("*Admin*\n" + _help_lines(_ADMIN_HELP)))
+    return f"How to use {COMMAND}: {COMMAND} today, {COMMAND} week, {COMMAND} help", blocks

@@ -1,0 +1,93 @@
+"""Pure helpers for Slack's mrkdwn: escaping, date tokens, human-readable numbers.
+
+Anything that comes from outside (meeting subjects, user ids, passwords) goes through
+`escape` before it lands in a mrkdwn text, so `<!channel>` or `<@U123>` in a subject is shown
+as typed instead of pinging anyone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+ELLIPSIS = "…"
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
+
+
+def escape(text: object) -> str:
+    """Escape the three characters Slack treats as control sequences in mrkdwn."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, ending with "…" when cut.
+
+    Never leaves half an escape entity (`&am…`) at the end.
+    """
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    cut = _PARTIAL_ENTITY.sub("", cut)
+    return cut + ELLIPSIS
+
+
+def date_token(
+    unix_seconds: float,
+    fmt: str = "{date_short_pretty} {time}",
+    fallback_tz: str = "Asia/Shanghai",
+) -> str:
+    """`<!date^UNIX^FMT|fallback>`: shown in each reader's own time zone by Slack clients."""
+    seconds = int(unix_seconds)
+    return f"<!date^{seconds}^{fmt}|{local_time(seconds, fallback_tz)}>"
+
+
+def local_time(unix_seconds: float, tz_name: str = "Asia/Shanghai") -> str:
+    """A plain "2026-11-20 14:30 CST" rendering of a time in the given zone."""
+    moment = datetime.fromtimestamp(int(unix_seconds), ZoneInfo(tz_name))
+    return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def duration(seconds: float) -> str:
+    """1 h 05 min, 42 min, 35 s."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = int(round(seconds / 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"
+
+
+def size(num_bytes: float) -> str:
+    """458 MB, 1.5 GB, 12 KB, 0 B (1024-based)."""
+    value = float(max(0, num_bytes))
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024:
+            return _number(value, unit)
+        value /= 1024
+    return _number(value, "TB")
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "B" or value >= 10:
+        return f"{int(round(value))} {unit}"
+    return f"{value:.1f} {unit}"
+
+
+def link(url: str, label: str) -> str:
+    """`<url|label>` for http(s) URLs; just the escaped label for anything else."""
+    if not url.lower().startswith(("https://", "http://")):
+        return escape(label)
+    safe_url = escape(url).replace("|", "%7C")
+    return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def user_mention(slack_user_id: str) -> str | None:
+    """`<@U123>` for a well-formed Slack user id, else None."""
+    if re.fullmatch(r"[UW][A-Z0-9]{2,30}", slack_user_id or ""):
+        return f"<@{slack_user_id}>"
+    return None

@@ -1,0 +1,354 @@
+"""Pure parsing of `/recordings` command text into a typed request.
+
+`parse_command(text, now=...)` never raises for any text: what it does not understand becomes
+`Invalid(message)`, the message saying what was wrong. Time ranges are half-open [start, end),
+whole days in the time zone of `now` (the asker's zone).
+
+Query forms (keywords are case-insensitive; Chinese aliases in brackets):
+    "" | today [今天]            yesterday [昨天]
+    week | this week [本周]      last week [上周]      month | this month     last month
+    7d | 7 days | last 7 days    (N from 1 to 366: the N days ending today)
+    2026-11-20 | 2026/11/20      2026-11-01..2026-11-20 | 2026-11-01 to 2026-11-20 (inclusive)
+    mine [我的] | host USERID    search WORDS... [搜索]  (the rest of the text)
+A period may be combined with mine, host and search, e.g. `last week mine search 周会`;
+without a period, mine / host / search look at the last 30 days.
+
+Other forms: help | ? [帮助]; status; route add CHANNEL OPTIONS...; route list; route remove ID;
+route default CHANNEL; link @user TENCENT_USERID.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+DEFAULT_SEARCH_DAYS = 30
+MAX_DAYS = 366
+
+
+# --- what a command can be ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """Recordings that started in [start, end), optionally narrowed."""
+
+    start: datetime
+    end: datetime
+    label: str
+    search: str | None = None
+    host: str | None = None
+    mine: bool = False
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True)
+class RouteAdd:
+    channel_token: str
+    option_tokens: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RouteList:
+    pass
+
+
+@dataclass(frozen=True)
+class RouteRemove:
+    route_id: int
+
+
+@dataclass(frozen=True)
+class RouteDefault:
+    channel_token: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """Link a Slack user to a Tencent Meeting userid; `slack_user_id` is taken from the token."""
+
+    user_token: str
+    tencent_userid: str
+    slack_user_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.slack_user_id:
+            object.__setattr__(self, "slack_user_id", slack_user_id(self.user_token) or "")
+
+
+@dataclass(frozen=True)
+class Invalid:
+    message: str
+
+
+Command = Query | Help | Status | RouteAdd | RouteList | RouteRemove | RouteDefault | Link | Invalid
+AdminCommand = (RouteAdd, RouteList, RouteRemove, RouteDefault, Link, Status)
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+_HELP = {"help", "?", "？", "帮助", "h", "-h", "--help"}
+_SEARCH = {"search", "搜索", "find"}
+_MINE = {"mine", "我的"}
+_HOST = {"host"}
+_ROUTE = {"route", "routes"}
+_RANGE_SEPARATORS = {"to", "..", "~", "～", "-", "–", "—", "至", "到"}
+
+_DATE = r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
+_DATE_RE = re.compile(rf"^{_DATE}$")
+_RANGE_RE = re.compile(
+    rf"^{_DATE}\s*(?:\.\.|~|～|至|到|–|—|\s-\s|\sto\s)\s*{_DATE}$", re.IGNORECASE
+)
+_DAYS_RE = re.compile(r"^([0-9]{1,6})(?:d|days?|天)$", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"^[0-9]{1,6}$")
+_USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_BARE_USER_RE = re.compile(r"^([UW][A-Z0-9]{2,})$")
+_ROUTE_ID_RE = re.compile(r"^#?([0-9]{1,18})$")
+_UNESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+_ENTITY_RE = re.compile(r"&(?:amp|lt|gt);")
+
+
+def unescape(text: str) -> str:
+    """Undo Slack's escaping of &, < and > (one pass, so `&amp;lt;` becomes `&lt;`)."""
+    return _ENTITY_RE.sub(lambda m: _UNESCAPES[m.group(0)], text)
+
+
+def slack_user_id(token: str) -> str | None:
+    """The user id in `<@U123>` / `<@U123|name>` (or a bare `U123`), else None."""
+    match = _USER_RE.match(token) or _BARE_USER_RE.match(token)
+    return match.group(1) if match else None
+
+
+def _quote(token: str, limit: int = 40) -> str:
+    token = unescape(token)
+    return "“" + (token if len(token) <= limit else token[: limit - 1] + "…") + "”"
+
+
+class _Stop(Exception):
+    """Parsing ended with an Invalid answer."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Period:
+    first: date  # first day included
+    stop: date  # first day after the period
+    label: str
+
+
+def _to_date(year: str, month: str, day: str) -> date:
+    text = f"{year}-{month.zfill(2)}-{day.zfill(2)}"
+    try:
+        value = date(int(year), int(month), int(day))
+    except ValueError:
+        raise _Stop(f"{text} is not a date on the calendar") from None
+    if value.year < 1970 or value.year > 9998:
+        raise _Stop(f"{text} is out of range")
+    return value
+
+
+def _days(n: int, today: date) -> _Period:
+    if not 1 <= n <= MAX_DAYS:
+        raise _Stop(f"the number of days should be from 1 to {MAX_DAYS}, not {n}")
+    label = "today" if n == 1 else f"last {n} days"
+    return _Period(today - timedelta(days=n - 1), today + timedelta(days=1), label)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def _named_period(word: str, today: date) -> _Period | None:
+    monday = today - timedelta(days=today.weekday())
+    month = _month_start(today)
+    if word in ("today", "今天"):
+        return _Period(today, today + timedelta(days=1), "today")
+    if word in ("yesterday", "昨天"):
+        return _Period(today - timedelta(days=1), today, "yesterday")
+    if word in ("week", "本周", "this week"):
+        return _Period(monday, monday + timedelta(days=7), "this week")
+    if word in ("last week", "上周"):
+        return _Period(monday - timedelta(days=7), monday, "last week")
+    if word in ("month", "本月", "this month"):
+        return _Period(month, _next_month(month), "this month")
+    if word in ("last month", "上月"):
+        previous = _month_start(month - timedelta(days=1))
+        return _Period(previous, month, "last month")
+    return None
+
+
+def _range(a: date, b: date) -> _Period:
+    if b < a:
+        raise _Stop(f"the range ends ({b.isoformat()}) before it starts ({a.isoformat()})")
+    if (b - a).days + 1 > MAX_DAYS:
+        raise _Stop(f"a range can be at most {MAX_DAYS} days; this one has {(b - a).days + 1}")
+    return _Period(a, b + timedelta(days=1), f"{a.isoformat()} – {b.isoformat()}")
+
+
+def _take_period(tokens: list[str], i: int, today: date) -> tuple[_Period, int] | None:
+    """The period starting at tokens[i] and how many tokens it used, or None if none starts."""
+    word = tokens[i].lower()
+    nxt = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    after = tokens[i + 2].lower() if i + 2 < len(tokens) else ""
+
+    if word in ("this", "last", "past"):
+        named = _named_period(f"{word} {nxt}", today) if word != "past" else None
+        if named is not None:
+            return named, 2
+        if m := _DAYS_RE.match(nxt):
+            return _days(int(m.group(1)), today), 2
+        if _NUMBER_RE.match(nxt) and after in ("d", "day", "days", "天"):
+            return _days(int(nxt), today), 3
+        raise _Stop(f"{word} what? Try `last week` or `last 7 days`")
+    if period := _named_period(word, today):
+        return period, 1
+    if m := _DAYS_RE.match(word):
+        return _days(int(m.group(1)), today), 1
+    if _NUMBER_RE.match(word) and nxt in ("d", "day", "days", "天"):
+        return _days(int(word), today), 2
+
+    # a range: one, two or three tokens ("A..B", "A.. B", "A to B")
+    for used in (3, 2, 1):
+        if i + used > len(tokens):
+            continue
+        if m := _RANGE_RE.match(" ".join(tokens[i : i + used])):
+            a, b = _to_date(*m.group(1, 2, 3)), _to_date(*m.group(4, 5, 6))
+            return _range(a, b), used
+    if m := _DATE_RE.match(tokens[i]):
+        day = _to_date(*m.groups())
+        if nxt in _RANGE_SEPARATORS:
+            raise _Stop(f"finish the range: {day.isoformat()} to YYYY-MM-DD")
+        return _Period(day, day + timedelta(days=1), day.isoformat()), 1
+    if re.match(r"^[0-9]{4}[-/]", tokens[i]):
+        raise _Stop(f"{_quote(tokens[i])} is not a date I can read; write it as YYYY-MM-DD")
+    return None
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _at_midnight(day: date, now: datetime) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=now.tzinfo)
+
+
+def _query(tokens: list[str], now: datetime) -> Query:
+    today = now.date()
+    period: _Period | None = None
+    period_text = ""
+    search: str | None = None
+    host: str | None = None
+    mine = False
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].lower()
+        if word in _SEARCH:
+            search = unescape(" ".join(tokens[i + 1 :]))
+            if not search:
+                raise _Stop("say what to search for, e.g. `search weekly sync`")
+            break
+        if word in _MINE:
+            mine = True
+            i += 1
+            continue
+        if word in _HOST:
+            if i + 1 >= len(tokens):
+                raise _Stop("say whose recordings: `host TENCENT_USERID`")
+            if host is not None:
+                raise _Stop("give one host")
+            host = unescape(tokens[i + 1])
+            i += 2
+            continue
+        taken = _take_period(tokens, i, today)
+        if taken is None:
+            raise _Stop(f"I don't know {_quote(tokens[i])}")
+        found, used = taken
+        text = " ".join(tokens[i : i + used])
+        if period is not None:
+            raise _Stop(f"give one period, not both {_quote(period_text)} and {_quote(text)}")
+        period, period_text = found, text
+        i += used
+    if mine and host is not None:
+        raise _Stop("say either `mine` or `host USERID`, not both")
+    if period is None:
+        if search is None and host is None and not mine:
+            period = _named_period("today", today)
+        else:
+            period = _days(DEFAULT_SEARCH_DAYS, today)
+    assert period is not None
+    try:
+        start, end = _at_midnight(period.first, now), _at_midnight(period.stop, now)
+    except (OverflowError, ValueError):
+        raise _Stop("that period is out of range") from None
+    return Query(start=start, end=end, label=period.label, search=search, host=host, mine=mine)
+
+
+def _route(tokens: list[str]) -> Command:
+    sub = tokens[1].lower() if len(tokens) > 1 else "list"
+    rest = tokens[2:]
+    if sub in ("list", "ls"):
+        return RouteList()
+    if sub == "add":
+        if not rest:
+            return Invalid("say which channel: `route add #channel [options]`")
+        return RouteAdd(channel_token=rest[0], option_tokens=list(rest[1:]))
+    if sub == "default":
+        if len(rest) != 1:
+            return Invalid("say one channel: `route default #channel`")
+        return RouteDefault(channel_token=rest[0])
+    if sub in ("remove", "rm", "delete", "del"):
+        if len(rest) != 1:
+            return Invalid("say which route: `route remove ID` (see `route list`)")
+        match = _ROUTE_ID_RE.match(rest[0])
+        if not match:
+            return Invalid(f"{_quote(rest[0])} is not a route number (see `route list`)")
+        return RouteRemove(route_id=int(match.group(1)))
+    return Invalid(f"I don't know `route {_quote(tokens[1])}`: try add, list, remove or default")
+
+
+def _link(tokens: list[str]) -> Command:
+    if len(tokens) != 3:
+        return Invalid("say who and which Tencent user: `link @someone TENCENT_USERID`")
+    user = slack_user_id(tokens[1])
+    if user is None:
+        return Invalid(f"{_quote(tokens[1])} is not a Slack user: mention them, like `@someone`")
+    return Link(user_token=tokens[1], tencent_userid=unescape(tokens[2]), slack_user_id=user)
+
+
+def parse_command(text: str, *, now: datetime) -> Command:
+    """The request in `/recordings` text; `now` is aware, in the asker's time zone."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    tokens = str(text).replace("\u3000", " ").split()
+    first = tokens[0].lower() if tokens else ""
+    try:
+        if first in _HELP:
+            return Help()
+        if first == "status":
+            return Status() if len(tokens) == 1 else Invalid("`status` takes nothing after it")
+        if first in _ROUTE:
+            return _route(tokens)
+        if first == "link":
+            return _link(tokens)
+        return _query(tokens, now)
+    except _Stop as stop:
+        return Invalid(stop.message)

@@ -1,0 +1,229 @@
+"""The exactly-once delivery ledger: one row per (recording, channel).
+
+A sender claims a row (pending/failed -> posting) in one BEGIN IMMEDIATE transaction, so two
+threads or processes can never both post it. A claim expires after `claim_ttl` seconds; the
+next claimer then sees the previous state was 'posting' (it may have posted before a crash)
+and can look for that message before posting again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+PENDING = "pending"
+POSTING = "posting"
+SENT = "sent"
+FAILED = "failed"
+CANCELLED = "cancelled"
+SKIPPED = "skipped"
+STATES = (PENDING, POSTING, SENT, FAILED, CANCELLED, SKIPPED)
+UNDELIVERED = (PENDING, POSTING, FAILED)
+CLAIM_TTL = 120.0
+_MAX_ERROR = 500
+
+_COLUMNS = (
+    "meeting_record_id, channel, route_id, state, ts, files_signature, attempts, last_error, "
+    "claimed_by, claimed_at, not_before, created_at, sent_at, needs_update"
+)
+# Rows a sender may take now: params (now, now - claim_ttl).
+_CLAIMABLE = (
+    "((state IN ('pending', 'failed') AND (not_before IS NULL OR not_before <= ?)) "
+    "OR (state = 'posting' AND (claimed_at IS NULL OR claimed_at <= ?)))"
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    meeting_record_id: str
+    channel: str
+    route_id: int | None
+    state: str
+    ts: str | None
+    files_signature: str | None
+    attempts: int
+    last_error: str | None
+    claimed_by: str | None
+    claimed_at: float | None
+    not_before: float | None
+    created_at: float
+    sent_at: float | None
+    needs_update: bool = False  # sent, but the recording's files changed since
+
+
+def _delivery(row: Sequence[Any]) -> Delivery:
+    return Delivery(*row[:-1], needs_update=bool(row[-1]))
+
+
+class DeliveryRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def _rows(self, where: str, params: Sequence[Any], tail: str = "") -> list[Delivery]:
+        sql = f"SELECT {_COLUMNS} FROM deliveries WHERE {where} {tail}"  # noqa: S608
+        return [_delivery(row) for row in self.store.conn.execute(sql, params)]
+
+    def plan(
+        self,
+        meeting_record_id: str,
+        targets: list[tuple[str, int | None]],
+        *,
+        state: str = PENDING,
+    ) -> int:
+        """One row per (recording, channel) from (channel, route_id) pairs; returns rows added."""
+        if state not in STATES:
+            raise ValueError(f"unknown delivery state {state!r}")
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (meeting_record_id, channel, route_id, state, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(meeting_record_id, ch, route_id, state, now, now) for ch, route_id in targets],
+            )
+            return conn.total_changes - before
+
+    def due(self, now: float, limit: int = 100, *, claim_ttl: float = CLAIM_TTL) -> list[Delivery]:
+        """Rows a sender may claim now, oldest first."""
+        return self._rows(
+            _CLAIMABLE,
+            (now, now - claim_ttl, limit),
+            "ORDER BY created_at, rowid LIMIT ?",
+        )
+
+    def claim(
+        self,
+        meeting_record_id: str,
+        channel: str,
+        claimer: str,
+        *,
+        claim_ttl: float = CLAIM_TTL,
+    ) -> Delivery | None:
+        """Take the row for posting; returns it as it was BEFORE the claim, or None if taken."""
+        key = (meeting_record_id, channel)
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            found = self._rows("meeting_record_id = ? AND channel = ?", key)
+            if not found:
+                return None
+            cur = conn.execute(
+                "UPDATE deliveries SET state = 'posting', attempts = attempts + 1, "  # noqa: S608
+                "claimed_by = ?, claimed_at = ?, updated_at = ? "
+                f"WHERE meeting_record_id = ? AND channel = ? AND {_CLAIMABLE}",
+                (claimer, now, now, *key, now, now - claim_ttl),
+            )
+            return found[0] if cur.rowcount == 1 else None
+
+    def mark_sent(
+        self, meeting_record_id: str, channel: str, ts: str, files_signature: str | None
+    ) -> None:
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            conn.execute(
+                "UPDATE deliveries SET state = 'sent', ts = ?, files_signature = ?, sent_at = ?, "
+                "last_error = NULL, not_before = NULL, needs_update = 0, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ?",
+                (ts, files_signature, now, now, meeting_record_id, channel),
+            )
+
+    def mark_failed(
+        self,
+        meeting_record_id: str,
+        channel: str,
+        error: str,
+        *,
+        not_before: float | None = None,
+    ) -> bool:
+        """An attempt failed (retryable): keep the error, retry no earlier than `not_before`.
+
+        Only an undelivered row changes (a row cancelled meanwhile stays cancelled).
+        """
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE deliveries SET state = 'failed', last_error = ?, not_before = ?, "
+                "claimed_by = NULL, claimed_at = NULL, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ? "
+                "AND state IN ('pending', 'posting', 'failed')",
+                (error[:_MAX_ERROR], not_before, self.store.now(), meeting_record_id, channel),
+            )
+            return cur.rowcount == 1
+
+    def release(
+        self, meeting_record_id: str, channel: str, *, not_before: float | None = None
+    ) -> bool:
+        """Give a claim back (posting -> pending) without counting an error or an attempt."""
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE deliveries SET state = 'pending', claimed_by = NULL, claimed_at = NULL, "
+                "attempts = MAX(attempts - 1, 0), not_before = ?, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ? AND state = 'posting'",
+                (not_before, self.store.now(), meeting_record_id, channel),
+            )
+            return cur.rowcount == 1
+
+    def flag_for_update(self, meeting_record_ids: Iterable[str]) -> int:
+        """These recordings' files changed: their sent messages need editing. Returns rows."""
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE deliveries SET needs_update = 1, updated_at = ? "
+                "WHERE meeting_record_id = ? AND state = 'sent' AND needs_update = 0",
+                [(now, mid) for mid in meeting_record_ids],
+            )
+            return conn.total_changes - before
+
+    def needing_update(self, limit: int = 100) -> list[Delivery]:
+        """Sent messages flagged by `flag_for_update`, oldest flag first."""
+        return self._rows(
+            "state = 'sent' AND needs_update = 1", (limit,), "ORDER BY updated_at, rowid LIMIT ?"
+        )
+
+    def update_signature(self, meeting_record_id: str, channel: str, files_signature: str) -> None:
+        """The posted message was edited to show another set of files (clears the flag)."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET files_signature = ?, needs_update = 0, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ?",
+                (files_signature, self.store.now(), meeting_record_id, channel),
+            )
+
+    def get(self, meeting_record_id: str, channel: str) -> Delivery | None:
+        found = self._rows("meeting_record_id = ? AND channel = ?", (meeting_record_id, channel))
+        return found[0] if found else None
+
+    def sent_for(self, meeting_record_id: str) -> list[Delivery]:
+        return self._rows(
+            "meeting_record_id = ? AND state = 'sent'", (meeting_record_id,), "ORDER BY channel"
+        )
+
+    def for_meeting(self, meeting_record_id: str) -> list[Delivery]:
+        return self._rows("meeting_record_id = ?", (meeting_record_id,), "ORDER BY channel")
+
+    def cancel_for_route(self, route_id: int) -> int:
+        """Cancel the route's undelivered rows; returns how many."""
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE deliveries SET state = 'cancelled', claimed_by = NULL, claimed_at = NULL, "
+                "updated_at = ? WHERE route_id = ? AND state IN ('pending', 'posting', 'failed')",
+                (self.store.now(), route_id),
+            )
+            return cur.rowcount
+
+    def counts(self) -> dict[str, int]:
+        """Rows per state (every state present, zero if none)."""
+        out = dict.fromkeys(STATES, 0)
+        for state, n in self.store.conn.execute(
+            "SELECT state, COUNT(*) FROM deliveries GROUP BY state"
+        ):
+            out[state] = n
+        return out
+
+    def undelivered(self) -> list[Delivery]:
+        return self._rows(
+            "state IN ('pending', 'posting', 'failed')", (), "ORDER BY created_at, rowid"
+        )

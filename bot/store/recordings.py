@@ -1,0 +1,438 @@
+"""Recordings as the API last described them, their files, synced time ranges and search.
+
+Addresses (view_address, download_address) are never stored: they expire, so callers fetch
+fresh ones. `extra` keeps the fields the models do not name, minus anything that looks like
+an address.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.tencent.models import STATE_DONE, RecordFile, RecordMeeting
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+_CHUNK = 500  # rows per statement batch / IN (...) list
+_MEETING_COLUMNS = (
+    "meeting_record_id, meeting_id, meeting_code, userid, media_start_time, subject, state, extra"
+)
+_FILE_COLUMNS = (
+    "record_file_id, record_start_time, record_end_time, record_size, sharing_state, "
+    "sharing_url, required_same_corp, required_participant, password, sharing_expire, "
+    "allow_download, extra"
+)
+_UPSERT_MEETING = f"""
+    INSERT INTO record_meetings ({_MEETING_COLUMNS}, first_seen_at, updated_at, completed_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(meeting_record_id) DO UPDATE SET
+        meeting_id = excluded.meeting_id, meeting_code = excluded.meeting_code,
+        userid = excluded.userid, media_start_time = excluded.media_start_time,
+        subject = excluded.subject, state = excluded.state, extra = excluded.extra,
+        updated_at = excluded.updated_at,
+        completed_at = COALESCE(record_meetings.completed_at, excluded.completed_at)
+"""  # noqa: S608
+_UPSERT_FILE = f"""
+    INSERT INTO record_files (meeting_record_id, {_FILE_COLUMNS})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT(record_file_id) DO UPDATE SET
+        meeting_record_id = excluded.meeting_record_id,
+        record_start_time = excluded.record_start_time,
+        record_end_time = excluded.record_end_time, record_size = excluded.record_size,
+        sharing_state = excluded.sharing_state, sharing_url = excluded.sharing_url,
+        required_same_corp = excluded.required_same_corp,
+        required_participant = excluded.required_participant, password = excluded.password,
+        sharing_expire = excluded.sharing_expire, allow_download = excluded.allow_download,
+        extra = excluded.extra
+"""  # noqa: S608
+
+
+@dataclass
+class SaveResult:
+    """What one `save_meetings` call changed (meeting_record_ids, in input order)."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # state, subject or file set changed
+    completed: list[str] = field(default_factory=list)  # became state 3 in this call
+    files_changed: list[str] = field(default_factory=list)  # completed before; file set changed
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _extra_json(extra: dict[str, Any]) -> str:
+    kept = {k: v for k, v in extra.items() if "address" not in k.lower()}
+    return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else "{}"
+
+
+def _opt_bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _opt_int(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _file_row(meeting_record_id: str, f: RecordFile) -> tuple[Any, ...]:
+    return (
+        meeting_record_id,
+        f.record_file_id,
+        f.record_start_time,
+        f.record_end_time,
+        f.record_size,
+        f.sharing_state,
+        f.sharing_url,
+        _opt_int(f.required_same_corp),
+        _opt_int(f.required_participant),
+        f.password,
+        f.sharing_expire,
+        _opt_int(f.allow_download),
+        _extra_json(f.extra),
+    )
+
+
+def _file_from_row(row: Sequence[Any]) -> RecordFile:
+    return RecordFile(
+        record_file_id=row[0],
+        record_start_time=row[1],
+        record_end_time=row[2],
+        record_size=row[3],
+        sharing_state=row[4],
+        sharing_url=row[5],
+        required_same_corp=_opt_bool(row[6]),
+        required_participant=_opt_bool(row[7]),
+        password=row[8],
+        sharing_expire=row[9],
+        allow_download=_opt_bool(row[10]),
+        extra=json.loads(row[11]),
+    )
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _fts_phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+class RecordingRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    # -- saving ------------------------------------------------------------------------------
+    def save_meetings(self, meetings: Iterable[RecordMeeting]) -> SaveResult:
+        """Upsert meetings and their files in one transaction; report what changed."""
+        latest: dict[str, RecordMeeting] = {}
+        for meeting in meetings:
+            latest.pop(meeting.meeting_record_id, None)  # the last description wins
+            latest[meeting.meeting_record_id] = meeting
+        result = SaveResult()
+        if not latest:
+            return result
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            for chunk in _chunks(list(latest.values())):
+                self._save_chunk(conn, chunk, now, result)
+        return result
+
+    def _save_chunk(
+        self, conn: sqlite3.Connection, chunk: Sequence[RecordMeeting], now: float, out: SaveResult
+    ) -> None:
+        ids = [m.meeting_record_id for m in chunk]
+        before = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT meeting_record_id, state, subject, completed_at FROM record_meetings "  # noqa: S608
+                f"WHERE meeting_record_id IN ({_marks(len(ids))})",
+                ids,
+            )
+        }
+        old_files: dict[str, set[str]] = defaultdict(set)
+        if before:
+            known = list(before)
+            for mid, fid in conn.execute(
+                "SELECT meeting_record_id, record_file_id FROM record_files "  # noqa: S608
+                f"WHERE meeting_record_id IN ({_marks(len(known))})",
+                known,
+            ):
+                old_files[mid].add(fid)
+        meeting_rows: list[tuple[Any, ...]] = []
+        file_rows: list[tuple[Any, ...]] = []
+        removed: list[tuple[str]] = []
+        for m in chunk:
+            mid = m.meeting_record_id
+            done = m.state == STATE_DONE
+            fids = {f.record_file_id for f in m.record_files}
+            old = before.get(mid)
+            if old is None:
+                out.new.append(mid)
+                if done:
+                    out.completed.append(mid)
+            else:
+                state, subject, completed_at = old
+                had = old_files.get(mid, set())
+                # Files of an unfinished recording are only added, never removed.
+                files_differ = fids != had if done else not fids <= had
+                if state != m.state or subject != m.subject or files_differ:
+                    out.changed.append(mid)
+                if done and completed_at is None:
+                    out.completed.append(mid)
+                elif done and fids != had:
+                    out.files_changed.append(mid)
+                if done:
+                    removed.extend((fid,) for fid in had - fids)
+            meeting_rows.append(
+                (
+                    mid,
+                    m.meeting_id,
+                    m.meeting_code,
+                    m.userid,
+                    m.media_start_time,
+                    m.subject,
+                    m.state,
+                    _extra_json(m.extra),
+                    now,
+                    now,
+                    now if done else None,
+                )
+            )
+            file_rows.extend(_file_row(mid, f) for f in m.record_files)
+        conn.executemany(_UPSERT_MEETING, meeting_rows)
+        if removed:
+            conn.executemany("DELETE FROM record_files WHERE record_file_id = ?", removed)
+        if file_rows:
+            conn.executemany(_UPSERT_FILE, file_rows)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _build(self, rows: list[Sequence[Any]]) -> list[RecordMeeting]:
+        """RecordMeetings from meeting rows (in the rows' order), with their files."""
+        files: dict[str, list[RecordFile]] = defaultdict(list)
+        ids = [row[0] for row in rows]
+        conn = self.store.conn
+        for chunk in _chunks(ids):
+            for row in conn.execute(
+                f"SELECT meeting_record_id, {_FILE_COLUMNS} FROM record_files "  # noqa: S608
+                f"WHERE meeting_record_id IN ({_marks(len(chunk))}) "
+                "ORDER BY record_start_time, record_file_id",
+                list(chunk),
+            ):
+                files[row[0]].append(_file_from_row(row[1:]))
+        return [
+            RecordMeeting(
+                meeting_record_id=row[0],
+                meeting_id=row[1],
+                meeting_code=row[2],
+                userid=row[3],
+                media_start_time=row[4],
+                subject=row[5],
+                state=row[6],
+                record_files=tuple(files.get(row[0], ())),
+                extra=json.loads(row[7]),
+            )
+            for row in rows
+        ]
+
+    def _select(self, where: str, params: Sequence[Any], tail: str = "") -> list[RecordMeeting]:
+        sql = f"SELECT {_MEETING_COLUMNS} FROM record_meetings m WHERE {where} {tail}"  # noqa: S608
+        return self._build(self.store.conn.execute(sql, params).fetchall())
+
+    def get(self, meeting_record_id: str) -> RecordMeeting | None:
+        found = self._select("meeting_record_id = ?", (meeting_record_id,))
+        return found[0] if found else None
+
+    def get_many(self, ids: Iterable[str]) -> list[RecordMeeting]:
+        """The recordings with these ids that exist, in the order given."""
+        wanted = list(dict.fromkeys(ids))
+        by_id: dict[str, RecordMeeting] = {}
+        for chunk in _chunks(wanted):
+            for m in self._select(f"meeting_record_id IN ({_marks(len(chunk))})", chunk):
+                by_id[m.meeting_record_id] = m
+        return [by_id[i] for i in wanted if i in by_id]
+
+    def completed_at(self, meeting_record_id: str) -> float | None:
+        row = self.store.conn.execute(
+            "SELECT completed_at FROM record_meetings WHERE meeting_record_id = ?",
+            (meeting_record_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def count(self) -> int:
+        return self.store.conn.execute("SELECT COUNT(*) FROM record_meetings").fetchone()[0]
+
+    # -- listing and search ------------------------------------------------------------------
+    @staticmethod
+    def _filters(
+        start: int | None, end: int | None, userid: str | None
+    ) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if start is not None:
+            clauses.append("m.media_start_time >= ?")
+            params.append(start * 1000)
+        if end is not None:
+            clauses.append("m.media_start_time <= ?")
+            params.append(end * 1000)
+        if userid is not None:
+            clauses.append("m.userid = ?")
+            params.append(userid)
+        return clauses, params
+
+    def in_range(
+        self, start: int, end: int, *, userid: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[RecordMeeting]:
+        """Recordings that started in [start, end] (Unix seconds), newest first."""
+        clauses, params = self._filters(start, end, userid)
+        return self._select(
+            " AND ".join(clauses),
+            [*params, limit, offset],
+            "ORDER BY m.media_start_time DESC, m.id DESC LIMIT ? OFFSET ?",
+        )
+
+    def count_in_range(self, start: int, end: int, *, userid: str | None = None) -> int:
+        clauses, params = self._filters(start, end, userid)
+        sql = f"SELECT COUNT(*) FROM record_meetings m WHERE {' AND '.join(clauses)}"  # noqa: S608
+        return self.store.conn.execute(sql, params).fetchone()[0]
+
+    def _search_where(
+        self, text: str, start: int | None, end: int | None, userid: str | None
+    ) -> tuple[str, list[Any]]:
+        clauses, params = self._filters(start, end, userid)
+        words = text.split()
+        # Trigram FTS indexes 3+ characters; shorter words (e.g. 周会) fall back to LIKE.
+        long_words = [w for w in words if len(w) >= 3]
+        if long_words:
+            clauses.append(
+                "m.id IN (SELECT rowid FROM record_meetings_fts WHERE record_meetings_fts MATCH ?)"
+            )
+            params.append(" AND ".join(_fts_phrase(w) for w in long_words))
+        for word in words:
+            if len(word) < 3:
+                clauses.append("m.subject LIKE ? ESCAPE '\\'")
+                params.append(f"%{_like_escape(word)}%")
+        return " AND ".join(clauses) or "1", params
+
+    def search(
+        self,
+        text: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        userid: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[RecordMeeting]:
+        """Recordings whose subject contains every word of `text` (any case), newest first."""
+        where, params = self._search_where(text, start, end, userid)
+        return self._select(
+            where,
+            [*params, limit, offset],
+            "ORDER BY m.media_start_time DESC, m.id DESC LIMIT ? OFFSET ?",
+        )
+
+    def count_search(
+        self,
+        text: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        userid: str | None = None,
+    ) -> int:
+        where, params = self._search_where(text, start, end, userid)
+        sql = f"SELECT COUNT(*) FROM record_meetings m WHERE {where}"  # noqa: S608
+        return self.store.conn.execute(sql, params).fetchone()[0]
+
+    # -- unfinished recordings ---------------------------------------------------------------
+    def pending(self, now: float, max_age_hours: float) -> list[RecordMeeting]:
+        """Unfinished, not given up on, started within `max_age_hours`; oldest first."""
+        return self._select(
+            "m.state < 3 AND m.stuck_at IS NULL AND m.media_start_time >= ?",
+            (int((now - max_age_hours * 3600) * 1000),),
+            "ORDER BY m.media_start_time, m.id",
+        )
+
+    def overdue(self, now: float, max_age_hours: float) -> list[str]:
+        """Ids of unfinished recordings older than `max_age_hours` not yet marked stuck."""
+        return [
+            row[0]
+            for row in self.store.conn.execute(
+                "SELECT meeting_record_id FROM record_meetings WHERE state < 3 "
+                "AND stuck_at IS NULL AND media_start_time < ? ORDER BY media_start_time",
+                (int((now - max_age_hours * 3600) * 1000),),
+            )
+        ]
+
+    def mark_stuck(self, ids: Iterable[str]) -> int:
+        """Give up on these unfinished recordings; returns how many were marked."""
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE record_meetings SET stuck_at = ? "
+                "WHERE meeting_record_id = ? AND state < 3 AND stuck_at IS NULL",
+                [(now, i) for i in ids],
+            )
+            return conn.total_changes - before
+
+    def stuck(self) -> list[RecordMeeting]:
+        """Recordings given up on that are still unfinished, oldest first."""
+        return self._select(
+            "m.stuck_at IS NOT NULL AND m.state < 3", (), "ORDER BY m.media_start_time, m.id"
+        )
+
+    def pending_count(self) -> int:
+        return self.store.conn.execute(
+            "SELECT COUNT(*) FROM record_meetings WHERE state < 3 AND stuck_at IS NULL"
+        ).fetchone()[0]
+
+    # -- synced ranges: [start, end) in Unix seconds -----------------------------------------
+    def mark_synced(self, start: int, end: int) -> None:
+        """Record [start, end) as fully synced, merging overlapping or adjacent ranges."""
+        if end <= start:
+            return
+        with self.store.transaction() as conn:
+            rows = conn.execute(
+                "SELECT id, start, end FROM synced_ranges WHERE start <= ? AND end >= ?",
+                (end, start),
+            ).fetchall()
+            lo = min([start, *(r[1] for r in rows)])
+            hi = max([end, *(r[2] for r in rows)])
+            conn.executemany("DELETE FROM synced_ranges WHERE id = ?", [(r[0],) for r in rows])
+            conn.execute(
+                "INSERT INTO synced_ranges (start, end, synced_at) VALUES (?, ?, ?)",
+                (lo, hi, self.store.now()),
+            )
+
+    def missing_ranges(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The parts of [start, end) no synced range covers, in order."""
+        gaps: list[tuple[int, int]] = []
+        cursor = start
+        for lo, hi in self.store.conn.execute(
+            "SELECT start, end FROM synced_ranges WHERE start < ? AND end > ? ORDER BY start",
+            (end, start),
+        ):
+            if lo > cursor:
+                gaps.append((cursor, lo))
+            cursor = max(cursor, hi)
+        if cursor < end:
+            gaps.append((cursor, end))
+        return gaps
+
+    def is_synced(self, start: int, end: int) -> bool:
+        return not self.missing_ranges(start, end)
+
+    def synced_until(self) -> int | None:
+        """The end of the latest synced range, or None before any sync."""
+        return self.store.conn.execute("SELECT MAX(end) FROM synced_ranges").fetchone()[0]

@@ -1,0 +1,59 @@
+"""Webhook events received, and the nonces that make a replayed event a duplicate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+_KEEP_EVENTS_SECONDS = 30 * 86400
+
+
+class WebhookRepo:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def record_event(
+        self, *, event: str | None, trace_id: str | None, meeting_id: str | None, outcome: str
+    ) -> None:
+        """outcome: 'accepted', 'duplicate' or 'rejected: <reason>'."""
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            conn.execute(
+                "INSERT INTO webhook_events (received_at, event, trace_id, meeting_id, outcome) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (now, event, trace_id, meeting_id, outcome),
+            )
+            conn.execute(
+                "DELETE FROM webhook_events WHERE received_at < ?", (now - _KEEP_EVENTS_SECONDS,)
+            )
+
+    def seen_nonce(self, key: str, ttl: float) -> bool:
+        """True if `key` was seen within `ttl` seconds; else remember it and return False."""
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            conn.execute("DELETE FROM webhook_nonces WHERE seen_at < ?", (now - ttl,))
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO webhook_nonces (nonce_key, seen_at) VALUES (?, ?)",
+                (key, now),
+            )
+            return cur.rowcount == 0
+
+    def stats(self, since: float) -> dict[str, Any]:
+        """last_event_at (ever), and accepted / duplicates / rejected counts since `since`."""
+        row = self.store.conn.execute(
+            "SELECT "
+            "(SELECT MAX(received_at) FROM webhook_events), "
+            "COALESCE(SUM(outcome = 'accepted'), 0), "
+            "COALESCE(SUM(outcome = 'duplicate'), 0), "
+            "COALESCE(SUM(outcome LIKE 'rejected%'), 0) "
+            "FROM webhook_events WHERE received_at >= ?",
+            (since,),
+        ).fetchone()
+        return {
+            "last_event_at": row[0],
+            "accepted": row[1],
+            "duplicates": row[2],
+            "rejected": row[3],
+        }

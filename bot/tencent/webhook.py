@@ -1,0 +1,306 @@
+"""Tencent Meeting webhooks: signature, the `data` envelope (optionally AES) and event parsing.
+
+Pure functions, no I/O. Tencent sends `timestamp`, `nonce` and `signature` headers with
+`signature = sha1(''.join(sorted([token, timestamp, nonce, data])))` in lowercase hex, where
+`data` is the `check_str` query parameter (URL check, GET) or the `data` field of the JSON body
+(events, POST). `data` is base64 of the event's JSON; with an EncodingAESKey it is first
+encrypted with AES-256-CBC: key = base64decode(EncodingAESKey + "="), IV = key[:16], PKCS#7.
+
+`build_request` and `build_url_check` produce what Tencent would send, for the emulator and tests.
+No message of an error here carries the token, the key, a signature or the data itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from bot.tencent.errors import TencentError
+
+EVENT_RECORDING_COMPLETED = "recording.completed"
+
+_BLOCK = 16
+_MS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds (10**11 s is year 5138)
+
+
+class WebhookDecodeError(TencentError, ValueError):
+    """A webhook's data or event cannot be decoded; the message names what is wrong."""
+
+
+# --- signature ---------------------------------------------------------------------------------
+
+
+def signature(token: str, timestamp: str, nonce: str, data: str) -> str:
+    """Lowercase hex sha1 of the four values sorted and joined (the timestamp stays text)."""
+    joined = "".join(sorted([token, str(timestamp), str(nonce), data]))
+    return hashlib.sha1(joined.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def verify_signature(token: str, timestamp: str, nonce: str, data: str, sig: str) -> bool:
+    """Constant-time check of a received signature."""
+    if not isinstance(sig, str):
+        return False
+    expected = signature(token, timestamp, nonce, data)
+    return hmac.compare_digest(expected.encode("ascii"), sig.strip().lower().encode("utf-8"))
+
+
+def check_timestamp(timestamp: str, now: float, tolerance: float = 300) -> bool:
+    """True when `timestamp` (Unix seconds or milliseconds, as text) is within `tolerance` s."""
+    text = str(timestamp).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 16:
+        return False
+    value = int(text)
+    seconds = value / 1000 if value > _MS_THRESHOLD else value
+    return abs(seconds - now) <= tolerance
+
+
+# --- the data envelope -------------------------------------------------------------------------
+
+
+def generate_aes_key() -> str:
+    """A new random EncodingAESKey: 43 base64 characters encoding 32 bytes."""
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii").rstrip("=")
+
+
+def _aes_key_bytes(aes_key: str) -> bytes:
+    text = aes_key.strip().rstrip("=")
+    if len(text) != 43:
+        raise WebhookDecodeError(f"the EncodingAESKey should be 43 characters, not {len(text)}")
+    try:
+        key = base64.b64decode(text + "=", validate=True)
+    except (binascii.Error, ValueError):
+        raise WebhookDecodeError("the EncodingAESKey is not valid base64") from None
+    if len(key) != 32:
+        raise WebhookDecodeError("the EncodingAESKey does not decode to 32 bytes")
+    return key
+
+
+def _cipher(key: bytes) -> Cipher:
+    return Cipher(algorithms.AES(key), modes.CBC(key[:_BLOCK]))
+
+
+def _unpad(padded: bytes) -> bytes:
+    if not padded or len(padded) % _BLOCK:
+        raise WebhookDecodeError("the decrypted data has a wrong length")
+    n = padded[-1]
+    if not 1 <= n <= _BLOCK or padded[-n:] != bytes([n]) * n:
+        raise WebhookDecodeError("the decrypted data has bad padding (wrong EncodingAESKey?)")
+    return padded[:-n]
+
+
+def decode_data(data: str, aes_key: str | None) -> bytes:
+    """The plaintext of a webhook's `data` (decrypted when an EncodingAESKey is given)."""
+    if not isinstance(data, str):
+        raise WebhookDecodeError("data should be a string")
+    try:
+        raw = base64.b64decode(data.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise WebhookDecodeError("data is not valid base64") from None
+    if not aes_key:
+        return raw
+    key = _aes_key_bytes(aes_key)
+    if not raw or len(raw) % _BLOCK:
+        raise WebhookDecodeError(
+            f"encrypted data should be a non-empty multiple of {_BLOCK} bytes, got {len(raw)}"
+        )
+    decryptor = _cipher(key).decryptor()
+    return _unpad(decryptor.update(raw) + decryptor.finalize())
+
+
+def encode_data(plaintext: bytes, aes_key: str | None) -> str:
+    """The inverse of `decode_data`: base64 of the plaintext, encrypted first with a key."""
+    if not aes_key:
+        return base64.b64encode(plaintext).decode("ascii")
+    key = _aes_key_bytes(aes_key)
+    n = _BLOCK - len(plaintext) % _BLOCK
+    encryptor = _cipher(key).encryptor()
+    encrypted = encryptor.update(plaintext + bytes([n]) * n) + encryptor.finalize()
+    return base64.b64encode(encrypted).decode("ascii")
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventPayload:
+    """One element of an event's `payload`. Times are Unix seconds, except `operate_time_ms`."""
+
+    operate_time_ms: int | None
+    record_file_ids: tuple[str, ...]
+    meeting_id: str
+    meeting_code: str | None = None
+    subject: str = ""
+    creator_userid: str | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+    creator_name: str | None = None
+    # Fields of the payload element and of its meeting_info that are not named above.
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    event: str
+    trace_id: str
+    payloads: tuple[EventPayload, ...]
+
+
+_PAYLOAD_KEYS = frozenset({"operate_time", "recording_files", "meeting_info"})
+_MEETING_KEYS = frozenset(
+    {"meeting_id", "meeting_code", "subject", "creator", "start_time", "end_time"}
+)
+
+
+def _text(value: Any, path: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise WebhookDecodeError(f"{path} should be a string, got {type(value).__name__}")
+
+
+def _required_text(value: Any, path: str) -> str:
+    text = _text(value, path)
+    if text is None:
+        raise WebhookDecodeError(f"{path} is missing")
+    return text
+
+
+def _integer(value: Any, path: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        return int(value)
+    raise WebhookDecodeError(f"{path} should be an integer, got {type(value).__name__}")
+
+
+def _seconds(value: Any, path: str) -> int | None:
+    number = _integer(value, path)
+    if number is not None and number > _MS_THRESHOLD:
+        return number // 1000
+    return number
+
+
+def _mapping(value: Any, path: str) -> Mapping[str, Any]:
+    if value is None:
+        raise WebhookDecodeError(f"{path} is missing")
+    if not isinstance(value, dict):
+        raise WebhookDecodeError(f"{path} should be an object, got {type(value).__name__}")
+    return value
+
+
+def _parse_payload(item: Any, path: str) -> EventPayload:
+    item = _mapping(item, path)
+    info = _mapping(item.get("meeting_info"), f"{path}.meeting_info")
+    files = item.get("recording_files")
+    if files is None:
+        files = []
+    if not isinstance(files, list):
+        raise WebhookDecodeError(f"{path}.recording_files should be a list")
+    file_ids = tuple(
+        _required_text(
+            _mapping(f, f"{path}.recording_files[{i}]").get("record_file_id"),
+            f"{path}.recording_files[{i}].record_file_id",
+        )
+        for i, f in enumerate(files)
+    )
+    creator = info.get("creator")
+    if creator is None:
+        creator = {}
+    creator = _mapping(creator, f"{path}.meeting_info.creator")
+    extra = {k: v for k, v in item.items() if k not in _PAYLOAD_KEYS}
+    extra.update({k: v for k, v in info.items() if k not in _MEETING_KEYS})
+    mi = f"{path}.meeting_info"
+    return EventPayload(
+        operate_time_ms=_integer(item.get("operate_time"), f"{path}.operate_time"),
+        record_file_ids=file_ids,
+        meeting_id=_required_text(info.get("meeting_id"), f"{mi}.meeting_id"),
+        meeting_code=_text(info.get("meeting_code"), f"{mi}.meeting_code"),
+        subject=_text(info.get("subject"), f"{mi}.subject") or "",
+        creator_userid=_text(creator.get("userid"), f"{mi}.creator.userid"),
+        start_time=_seconds(info.get("start_time"), f"{mi}.start_time"),
+        end_time=_seconds(info.get("end_time"), f"{mi}.end_time"),
+        creator_name=_text(creator.get("user_name"), f"{mi}.creator.user_name"),
+        extra=extra,
+    )
+
+
+def parse_event(raw: bytes | str) -> WebhookEvent:
+    """The event in a decoded `data`. Unknown event names parse too (the caller decides)."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise WebhookDecodeError("the event is not valid JSON") from None
+    body = _mapping(body, "event body")
+    event = _required_text(body.get("event"), "event")
+    if not event:
+        raise WebhookDecodeError("event is empty")
+    trace_id = _text(body.get("trace_id"), "trace_id") or ""
+    payload = body.get("payload")
+    if payload is None:
+        raise WebhookDecodeError("payload is missing")
+    if not isinstance(payload, list):
+        raise WebhookDecodeError(f"payload should be a list, got {type(payload).__name__}")
+    payloads = tuple(_parse_payload(item, f"payload[{i}]") for i, item in enumerate(payload))
+    return WebhookEvent(event=event, trace_id=trace_id, payloads=payloads)
+
+
+# --- what Tencent sends (for the emulator and tests) -------------------------------------------
+
+
+def _new_nonce() -> str:
+    return str(secrets.randbelow(10**9 - 1) + 1)
+
+
+def build_request(
+    token: str,
+    aes_key: str | None,
+    event: Mapping[str, Any],
+    *,
+    timestamp: str | int | None = None,
+    nonce: str | int | None = None,
+) -> tuple[dict[str, str], bytes]:
+    """Headers and body of an event POST as Tencent would send it."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nc = str(_new_nonce() if nonce is None else nonce)
+    plaintext = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    data = encode_data(plaintext, aes_key)
+    headers = {
+        "Content-Type": "application/json",
+        "timestamp": ts,
+        "nonce": nc,
+        "signature": signature(token, ts, nc, data),
+    }
+    return headers, json.dumps({"data": data}).encode("utf-8")
+
+
+def build_url_check(
+    token: str,
+    aes_key: str | None,
+    plaintext: str,
+    *,
+    timestamp: str | int | None = None,
+    nonce: str | int | None = None,
+) -> tuple[dict[str, str], str]:
+    """Headers and `check_str` of the GET URL check; the app must answer `plaintext`."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    nc = str(_new_nonce() if nonce is None else nonce)
+    check_str = encode_data(plaintext.encode("utf-8"), aes_key)
+    headers = {"timestamp": ts, "nonce": nc, "signature": signature(token, ts, nc, check_str)}
+    return headers, check_str

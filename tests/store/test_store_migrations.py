@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from bot.store import open_store
+from bot.store.schema import SCHEMA_VERSION, migrate
+from bot.tencent.models import RecordMeeting
+
+
+def version(path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def tables(path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+
+
+def test_empty_version_zero_file_is_migrated(tmp_path):
+    path = tmp_path / "old.db"
+    sqlite3.connect(path).close()  # an existing, empty file at user_version 0
+    assert version(path) == 0
+    store = open_store(path)
+    store.close()
+    assert version(path) == SCHEMA_VERSION
+    assert {"record_meetings", "record_files", "deliveries", "routes", "synced_ranges"} <= tables(
+        path
+    )
+
+
+def test_reopening_current_keeps_data(tmp_path):
+    path = tmp_path / "current.db"
+    store = open_store(path)
+    store.recordings.save_meetings([RecordMeeting("r1", "m1", "123", "alice", 1000, "产品周会", 3)])
+    store.close()
+    again = open_store(path)
+    try:
+        assert version(path) == SCHEMA_VERSION
+        assert migrate(again.conn) == SCHEMA_VERSION
+        assert [m.meeting_record_id for m in again.recordings.search("周会")] == ["r1"]
+    finally:
+        again.close()
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer than this release"):
+        open_store(path)
+
+
+def test_concurrent_first_open_migrates_once(tmp_path):
+    path = tmp_path / "race.db"
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+    stores = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            stores.append(open_store(path))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    for s in stores:
+        s.close()
+    assert errors == []
+    assert version(path) == SCHEMA_VERSION

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.store import Store, open_store
+
+T0 = 1_700_000_000.0
+
+
+class Clock:
+    def __init__(self, now: float = T0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock) -> Store:
+    s = open_store(tmp_path / "hooks.db", clock=clock)
+    yield s
+    s.close()
+
+
+def test_nonce_seen_within_ttl(store, clock):
+    hooks = store.webhooks
+    assert hooks.seen_nonce("n1", ttl=300) is False
+    assert hooks.seen_nonce("n1", ttl=300) is True
+    assert hooks.seen_nonce("n2", ttl=300) is False
+    clock.now = T0 + 301
+    assert hooks.seen_nonce("n1", ttl=300) is False  # expired, recorded afresh
+    remaining = [r[0] for r in store.conn.execute("SELECT nonce_key FROM webhook_nonces")]
+    assert remaining == ["n1"]
+
+
+def test_nonce_is_atomic_across_threads(store):
+    barrier = threading.Barrier(5)
+    results: list[bool] = []
+
+    def work() -> None:
+        barrier.wait()
+        results.append(store.webhooks.seen_nonce("same", ttl=60))
+
+    threads = [threading.Thread(target=work) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == [False, True, True, True, True]
+
+
+def test_stats(store, clock):
+    hooks = store.webhooks
+    assert hooks.stats(0) == {"last_event_at": None, "accepted": 0, "duplicates": 0, "rejected": 0}
+    hooks.record_event(
+        event="recording.completed", trace_id="t1", meeting_id="m1", outcome="accepted"
+    )
+    clock.now = T0 + 10
+    hooks.record_event(
+        event="recording.completed", trace_id="t1", meeting_id="m1", outcome="duplicate"
+    )
+    hooks.record_event(
+        event=None, trace_id=None, meeting_id=None, outcome="rejected: bad signature"
+    )
+    hooks.record_event(event="meeting.started", trace_id="t2", meeting_id="m2", outcome="accepted")
+    assert hooks.stats(T0) == {
+        "last_event_at": T0 + 10,
+        "accepted": 2,
+        "duplicates": 1,
+        "rejected": 1,
+    }
+    assert hooks.stats(T0 + 5) == {
+        "last_event_at": T0 + 10,
+        "accepted": 1,
+        "duplicates": 1,
+        "rejected": 1,
+    }

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.routing import (
+    Route,
+    RouteOptionError,
+    RouteSpec,
+    normalize_channel,
+    parse_route_options,
+    route_matches,
+    targets_for,
+)
+from bot.tencent.models import RecordMeeting
+
+
+def rec(subject: str = "产品周会 第12期", userid: str = "alice", code: str = "123456789"):
+    return RecordMeeting("r1", "m1", code, userid, 1_700_000_000_000, subject, 3)
+
+
+def route(id: int | None, channel: str, **kw) -> Route:
+    return Route(id=id, channel=channel, **kw)
+
+
+@pytest.mark.parametrize(
+    ("fields", "meeting", "expected"),
+    [
+        ({}, rec(), True),
+        ({"match_host": "alice"}, rec(), True),
+        ({"match_host": "alice"}, rec(userid="bob"), False),
+        ({"match_subject": "周会"}, rec(), True),
+        ({"match_subject": "WEEKLY"}, rec("Weekly sync"), True),
+        ({"match_subject": "weekly"}, rec("周会"), False),
+        ({"match_subject_regex": r"第\d+期$"}, rec(), True),
+        ({"match_subject_regex": r"^Weekly"}, rec("weekly sync"), False),
+        ({"match_subject_regex": r"(unclosed"}, rec("(unclosed"), False),  # bad regex: no match
+        ({"match_code": "123456789"}, rec(code="123-456-789"), True),
+        ({"match_code": "123 456 789"}, rec(), True),
+        ({"match_code": "999999999"}, rec(), False),
+        ({"match_host": "alice", "match_subject": "周会"}, rec(), True),
+        ({"match_host": "alice", "match_subject": "月会"}, rec(), False),
+    ],
+)
+def test_route_matches(fields, meeting, expected):
+    assert route_matches(route(1, "C1", **fields), meeting) is expected
+
+
+def test_targets_one_per_channel_lowest_id_wins():
+    routes = [
+        route(5, "C1", match_subject="周会", password_policy="hide"),
+        route(2, "C1", match_host="alice"),
+        route(3, "C2", match_subject="周会"),
+        route(4, "C3", match_host="bob"),
+        route(1, "CDEF", is_default=True),
+    ]
+    got = targets_for(rec(), routes, "CSETTINGS")
+    assert [(r.id, r.channel) for r in got] == [(2, "C1"), (3, "C2")]
+
+
+def test_targets_default_when_none_match():
+    routes = [route(1, "C1", match_host="bob"), route(2, "CDEF", is_default=True)]
+    assert targets_for(rec(), routes, "CSETTINGS") == [routes[1]]
+    assert targets_for(rec(), routes[:1], "CSETTINGS") == [
+        Route(id=None, channel="CSETTINGS", is_default=True)
+    ]
+    assert targets_for(rec(), routes[:1], None) == []
+    assert targets_for(rec(), [], "") == []
+
+
+def test_broken_route_still_claims_the_recording():
+    routes = [route(1, "CPRIV", match_host="alice", broken_reason="not_in_channel")]
+    assert [r.channel for r in targets_for(rec(), routes, "CPUBLIC")] == ["CPRIV"]
+
+
+def test_describe():
+    r = route(2, "C123", match_host="alice", match_subject="周会")
+    assert r.describe() == (
+        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off"
+    )
+    everything = route(7, "C9", password_policy="hide", download=True, match_subject_regex="^W")
+    assert everything.describe() == (
+        "#7 → <#C9>: subject matches /^W/, password: hide, download: on"
+    )
+    assert route(None, "C1", is_default=True).describe() == (
+        "default → <#C1>: everything, password: button, download: off"
+    )
+
+
+def test_parse_route_options():
+    spec = parse_route_options(
+        [
+            "host:alice",
+            "subject:周会",
+            "subject~^产品",
+            "code:123-456-789",
+            "password:HIDE",
+            "download:on",
+        ]
+    )
+    assert spec == RouteSpec(
+        match_host="alice",
+        match_subject="周会",
+        match_subject_regex="^产品",
+        match_code="123456789",
+        password_policy="hide",
+        download=True,
+    )
+    assert parse_route_options([]) == RouteSpec()
+    assert parse_route_options(['subject:"产品 周会"']).match_subject == "产品 周会"
+    assert parse_route_options(["subject~a:b"]).match_subject_regex == "a:b"
+
+
+@pytest.mark.parametrize(
+    ("tokens", "message"),
+    [
+        (["colour:red"], "Unknown option `colour:`"),
+        (["alice"], "I don't understand `alice`"),
+        (["password:maybe"], "`password:maybe` is not a policy"),
+        (["download:yes"], "download:on or download:off"),
+        (["subject~(unclosed"], "is not a valid regex: missing ), unterminated subpattern"),
+        (["host:a", "host:b"], "`host:` is given twice"),
+        (["subject:"], "`subject:` needs a value"),
+        (["code:abc"], "is not a meeting code"),
+        (["subject~" + "a" * 201], "too long"),
+    ],
+)
+def test_parse_route_options_errors(tokens, message):
+    with pytest.raises(RouteOptionError) as info:
+        parse_route_options(tokens)
+    assert message in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("C0123ABCD", "C0123ABCD"),
+        (" <#C0123ABCD|general> ", "C0123ABCD"),
+        ("<#C0123ABCD>", "C0123ABCD"),
+        ("<#G0123ABCD|private>", "G0123ABCD"),
+    ],
+)
+def test_normalize_channel(text, channel):
+    assert normalize_channel(text) == channel
+
+
+def test_normalize_channel_rejects_names():
+    with pytest.raises(RouteOptionError, match="channel picker"):
+        normalize_channel("#general")
+    for bad in ["general", "<@U0123ABCD>", "<#C0123ABCD", "c0123abcd", ""]:
+        with pytest.raises(RouteOptionError):
+            normalize_channel(bad)
