@@ -639,6 +639,7 @@ def _parse_body(content_type: str, body: bytes) -> Params:
 
 def _make_handler(standin: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # headers and body go out at once
         server_version = "SlackStandIn/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet

@@ -679,6 +679,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
     timeout = 30  # idle keep-alive connections are closed after this
 
     def _serve(self) -> None:

@@ -1,0 +1,377 @@
+"""The Tencent Meeting REST client: signed, throttled, retrying.
+
+Every attempt takes a slot from a `Throttle` first, so the client never sends more calls than
+the API allows, even when several processes share the budget. Network failures, 5xx answers and
+replays are retried with capped exponential backoff and full jitter; a throttling answer pauses
+the whole bucket; configuration mistakes (signature, clock, permission) fail at once with a
+message that says what to fix.
+
+Nothing secret is logged: not the signature, the secret key, recording passwords or addresses.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import requests
+
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
+from bot.store.budget import BACKGROUND, INTERACTIVE
+from bot.tencent.errors import (
+    MalformedRecordError,
+    MalformedResponseError,
+    ServerError,
+    TencentError,
+    ThrottledError,
+    TransportError,
+    error_from_response,
+)
+from bot.tencent.models import Addresses, RecordMeeting, RecordsPage
+from bot.tencent.signing import Credentials, signed_headers
+from bot.tencent.throttle import Throttle
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+PRODUCTION_URL = "https://api.meeting.qq.com"
+MAX_SPAN = 31 * 86400  # corp/records accepts a range of at most 31 days
+PAGE_SIZE = 20  # the largest page corp/records serves
+ADDRESSES_LIMIT = 60  # calls per minute we allow ourselves on /v1/addresses
+_PAGE_KEYS = ("total_count", "current_size", "current_page", "total_page")
+
+OnPage = Callable[[int, int, RecordsPage], None]
+
+
+def split_windows(start: int, end: int, max_span: int = MAX_SPAN) -> list[tuple[int, int]]:
+    """Consecutive windows of at most `max_span` seconds covering [start, end].
+
+    Neighbouring windows share their boundary second, so nothing falls between them whichever
+    way the server treats the bounds (a meeting on the boundary is de-duplicated by the caller).
+    """
+    if end < start:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    if max_span <= 0:
+        raise ValueError("max_span must be positive")
+    windows = []
+    lo = start
+    while True:
+        hi = min(lo + max_span, end)
+        windows.append((lo, hi))
+        if hi >= end:
+            return windows
+        lo = hi
+
+
+def _seconds(value: int | float | datetime) -> int:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a datetime passed to the Tencent client must carry a time zone")
+        return int(value.timestamp())
+    return int(value)
+
+
+def _parse_addresses(record_file_id: str, data: Mapping[str, Any]) -> Addresses:
+    known = ("view_address", "download_address", "audio_address")
+    values = {}
+    for key in known:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise MalformedRecordError(f"response.{key}", "should be str")
+        values[key] = value or None
+    extra = {k: v for k, v in data.items() if k not in known and k != "record_file_id"}
+    return Addresses(record_file_id=record_file_id, extra=extra, **values)
+
+
+class TencentMeetingClient:
+    """Calls the Tencent Meeting REST API for one company (one set of credentials)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        creds: Credentials,
+        throttle: Throttle,
+        *,
+        operator_id: str = "",
+        timeout: float | tuple[float, float] = (3.05, 15),
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 20.0,
+        throttle_penalty: float = 60.0,
+        addresses_throttle: Throttle | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.creds = creds
+        self.throttle = throttle
+        self.addresses_throttle = addresses_throttle or Throttle(
+            throttle.store, limit=ADDRESSES_LIMIT, bucket="addresses", sleep=sleep
+        )
+        self.operator_id = operator_id
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.throttle_penalty = throttle_penalty
+        self.session = session or requests.Session()  # keep-alive between calls
+        self._sleep = sleep
+        self.calls_made = 0  # attempts sent (every retry counts)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, store: Store, **kwargs: Any) -> TencentMeetingClient:
+        """A client configured from the environment.
+
+        Without credentials the client can only talk to a local emulator (which accepts the demo
+        credentials): pointed at production, it refuses instead of failing on the first call.
+        """
+        if settings.has_tencent_credentials:
+            creds = Credentials(
+                app_id=settings.tencent_app_id,
+                secret_id=settings.tencent_secret_id,
+                secret_key=settings.tencent_secret_key,
+                sdk_id=settings.tencent_sdk_id,
+            )
+        else:
+            given = [
+                settings.tencent_app_id,
+                settings.tencent_secret_id,
+                settings.tencent_secret_key,
+            ]
+            if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given):
+                missing = [
+                    name
+                    for name, value in (
+                        ("TENCENT_MEETING_APP_ID", settings.tencent_app_id),
+                        ("TENCENT_MEETING_SECRET_ID", settings.tencent_secret_id),
+                        ("TENCENT_MEETING_SECRET_KEY", settings.tencent_secret_key),
+                    )
+                    if not value
+                ]
+                raise ConfigError(
+                    [f"{name} is required to call {settings.tencent_api_url}" for name in missing]
+                )
+            creds = Credentials(
+                app_id=DEMO_APP_ID,
+                secret_id=DEMO_SECRET_ID,
+                secret_key=DEMO_SECRET_KEY,
+                sdk_id=settings.tencent_sdk_id,
+            )
+        sleep = kwargs.get("sleep", time.sleep)
+        throttle = Throttle(
+            store, limit=settings.tencent_rate_limit, bucket="corp_records", sleep=sleep
+        )
+        addresses = Throttle(store, limit=ADDRESSES_LIMIT, bucket="addresses", sleep=sleep)
+        return cls(
+            settings.tencent_api_url,
+            creds,
+            throttle,
+            operator_id=settings.tencent_operator_id,
+            addresses_throttle=addresses,
+            **kwargs,
+        )
+
+    # -- the API ----------------------------------------------------------------------------
+    def fetch_page(
+        self,
+        start: int,
+        end: int,
+        page: int,
+        *,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> RecordsPage:
+        """One page (`PAGE_SIZE` meetings) of `GET /v1/corp/records` for [start, end]."""
+        params: list[tuple[str, object]] = [
+            ("start_time", int(start)),
+            ("end_time", int(end)),
+            ("page_size", PAGE_SIZE),
+            ("page", int(page)),
+        ]
+        params += self._operator_params()
+        label = f"corp/records {int(start)}..{int(end)} page {page}"
+        data = self._get("/v1/corp/records", params, self.throttle, priority, max_wait, label=label)
+        missing = [key for key in _PAGE_KEYS if key not in data]
+        if missing:
+            raise MalformedResponseError(
+                f"the answer to {label} has the wrong shape: no {', '.join(missing)}"
+            )
+        if data.get("record_meetings") is not None and not isinstance(
+            data["record_meetings"], list
+        ):
+            raise MalformedResponseError(
+                f"the answer to {label} has the wrong shape: record_meetings is not a list"
+            )
+        result = RecordsPage.parse(data)
+        log.debug(
+            "%s: %d meetings (page %d of %d, %d in all)",
+            label,
+            len(result.record_meetings),
+            result.current_page,
+            result.total_page,
+            result.total_count,
+        )
+        return result
+
+    def list_corp_records(
+        self,
+        start: int | datetime,
+        end: int | datetime,
+        *,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+        on_page: OnPage | None = None,
+    ) -> Iterator[RecordMeeting]:
+        """Every recorded meeting in [start, end], once each, over as many windows and pages as
+        needed (a meeting seen twice while the data shifts under the paging is yielded once)."""
+        seen: set[str] = set()
+        calls_before = self.calls_made
+        first, last = _seconds(start), _seconds(end)
+        for index, (lo, hi) in enumerate(split_windows(first, last)):
+            page_number = 1
+            while True:
+                page = self.fetch_page(lo, hi, page_number, priority=priority, max_wait=max_wait)
+                if on_page is not None:
+                    on_page(index, page_number, page)
+                for meeting in page.record_meetings:
+                    if meeting.meeting_record_id in seen:
+                        continue
+                    seen.add(meeting.meeting_record_id)
+                    yield meeting
+                if not page.record_meetings or page_number >= page.total_page:
+                    break
+                page_number += 1
+        log.info(
+            "corp/records %d..%d: %d meetings in %d calls",
+            first,
+            last,
+            len(seen),
+            self.calls_made - calls_before,
+        )
+
+    def get_addresses(
+        self,
+        record_file_id: str,
+        *,
+        priority: str = INTERACTIVE,
+        max_wait: float | None = 10.0,
+    ) -> Addresses:
+        """Fresh view / download addresses of one record file (`GET /v1/addresses/{id}`)."""
+        path = "/v1/addresses/" + quote(str(record_file_id), safe="")
+        label = f"addresses of record file {record_file_id}"
+        data = self._get(
+            path,
+            self._operator_params(),
+            self.addresses_throttle,
+            priority,
+            max_wait,
+            label=label,
+        )
+        return _parse_addresses(str(record_file_id), data)
+
+    # -- one request, with retries -----------------------------------------------------------
+    def _operator_params(self) -> list[tuple[str, object]]:
+        if not self.operator_id:
+            return []
+        return [("operator_id", self.operator_id), ("operator_id_type", 1)]
+
+    def _get(
+        self,
+        path: str,
+        params: list[tuple[str, object]],
+        throttle: Throttle,
+        priority: str,
+        max_wait: float | None,
+        *,
+        label: str,
+    ) -> dict[str, Any]:
+        query = urlencode(params, quote_via=quote, safe="")
+        uri = f"{path}?{query}" if query else path
+        attempt = 0
+        while True:
+            throttle.acquire(priority, max_wait)
+            try:
+                return self._send(uri, label)
+            except TencentError as exc:
+                if not exc.retryable or attempt >= self.max_retries:
+                    if exc.retryable:
+                        log.warning("%s failed after %d attempts: %s", label, attempt + 1, exc)
+                    raise
+                attempt += 1
+                if isinstance(exc, ThrottledError):
+                    # The server counted more calls than we did (another client on the same
+                    # account?): pause the bucket everywhere; acquire() then waits it out.
+                    throttle.penalize(self.throttle_penalty)
+                    log.warning(
+                        "%s throttled (%s); retry %d/%d after the pause",
+                        label,
+                        exc.error_code,
+                        attempt,
+                        self.max_retries,
+                    )
+                    continue
+                delay = random.uniform(
+                    0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+                )
+                log.warning(
+                    "%s failed (%s); retry %d/%d in %.2f s",
+                    label,
+                    exc,
+                    attempt,
+                    self.max_retries,
+                    delay,
+                )
+                self._sleep(delay)
+
+    def _send(self, uri: str, label: str) -> dict[str, Any]:
+        """One signed GET of exactly `uri`; the parsed JSON object, or a typed error."""
+        url = self.base_url + uri
+        headers = signed_headers(self.creds, "GET", uri)
+        prepared = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+        prepared.url = url  # send the very string that was signed, never a re-encoded one
+        settings = self.session.merge_environment_settings(url, {}, None, None, None)
+        self.calls_made += 1
+        try:
+            response = self.session.send(
+                prepared, timeout=self.timeout, allow_redirects=False, **settings
+            )
+            body = response.content
+        except requests.Timeout as exc:
+            raise TransportError(f"{label}: no answer in time ({type(exc).__name__})") from None
+        except requests.RequestException as exc:
+            raise TransportError(f"{label}: network error ({type(exc).__name__})") from None
+        status = response.status_code
+        try:
+            data = response.json() if body else None
+        except ValueError:
+            data = None
+            if status >= 500:
+                raise ServerError(
+                    status, f"HTTP {status} with a body that is not JSON", http_status=status
+                ) from None
+            kind = response.headers.get("Content-Type", "unknown type")
+            raise MalformedResponseError(
+                f"the answer to {label} is not JSON (HTTP {status}, {kind})"
+            ) from None
+        error = error_from_response(status, data)
+        if error is not None:
+            raise error
+        if status >= 500:
+            raise ServerError(status, f"HTTP {status} without error_info", http_status=status)
+        if not isinstance(data, dict):
+            shape = "an empty body" if data is None else f"a JSON {type(data).__name__}"
+            raise MalformedResponseError(
+                f"the answer to {label} is {shape} (HTTP {status}), not an object"
+            )
+        if status >= 400:
+            raise MalformedResponseError(
+                f"the answer to {label} is HTTP {status} without error_info"
+            )
+        return data

@@ -1,0 +1,105 @@
+"""A call budget shared by every process on one database: never more than `limit` calls in any
+`window` seconds.
+
+Each call first takes a slot from the store's ledger (`store.budget`, one atomic transaction
+per grant), so two processes (the poller and the Slack app) can never together exceed the
+limit. The ledger's window is `window + margin`: the server counts a call when it arrives, a
+little after we granted it, and the margin absorbs that delay.
+
+An interactive caller (a person waiting in Slack) registers itself while it waits; background
+callers step aside until it has been served, and always leave `reserve` slots free for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.store.budget import BACKGROUND, INTERACTIVE
+from bot.tencent.errors import BudgetExhaustedError
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+_STEP = 1.0  # longest single sleep, so a newly waiting interactive caller is noticed
+_WAITER_TTL = 5.0  # a waiter that stops refreshing (its process died) expires after this
+
+
+class Throttle:
+    """The budget of one API (one `bucket`) shared through the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        limit: int,
+        window: float = 60.0,
+        bucket: str = "corp_records",
+        reserve: int = 1,
+        margin: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.store = store
+        self.limit = limit
+        self.window = window
+        self.bucket = bucket
+        self.reserve = reserve
+        self.margin = margin
+        self._sleep = sleep
+
+    @property
+    def ledger_window(self) -> float:
+        """The window the ledger counts over: the server's window plus the safety margin."""
+        return self.window + self.margin
+
+    def acquire(self, priority: str = BACKGROUND, max_wait: float | None = None) -> None:
+        """Block until a call slot is granted.
+
+        Raises BudgetExhaustedError(retry_after) when the slot would come later than `max_wait`
+        seconds from now (`max_wait=0`: take a free slot or fail at once).
+        """
+        budget = self.store.budget
+        started = self.store.now()
+        waiter_id: int | None = None
+        try:
+            while True:
+                wait = budget.try_acquire(
+                    self.bucket,
+                    limit=self.limit,
+                    window=self.ledger_window,
+                    priority=priority,
+                    reserve=self.reserve,
+                    pid=os.getpid(),
+                )
+                if wait <= 0:
+                    return
+                if max_wait is not None:
+                    waited = self.store.now() - started
+                    if waited + wait > max_wait:
+                        raise BudgetExhaustedError(wait)
+                if priority == INTERACTIVE:
+                    if waiter_id is None:
+                        waiter_id = budget.add_waiter(self.bucket, INTERACTIVE, _WAITER_TTL)
+                        log.info("waiting %.1f s for a %s call slot", wait, self.bucket)
+                    else:
+                        budget.refresh_waiter(waiter_id, _WAITER_TTL)
+                self._sleep(min(wait, _STEP))
+        finally:
+            if waiter_id is not None:
+                budget.remove_waiter(waiter_id)
+
+    def penalize(self, seconds: float) -> None:
+        """The server said we are throttled: grant nothing for `seconds`, in every process."""
+        log.warning("Tencent Meeting throttled %s calls: pausing %.0f s", self.bucket, seconds)
+        self.store.budget.block_until(self.bucket, self.store.now() + seconds)
+
+    def calls_in_last(self, seconds: float) -> int:
+        """How many calls were granted in the last `seconds` (by every process)."""
+        return self.store.budget.calls_since(self.bucket, self.store.now() - seconds)

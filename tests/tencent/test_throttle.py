@@ -1,0 +1,154 @@
+"""The shared call budget: within a process, between priorities, and across processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from bot.store import open_store
+from bot.tencent.errors import BudgetExhaustedError
+from bot.tencent.throttle import Throttle
+
+
+class FakeTime:
+    """A clock and a sleep that advances it: a throttle test without real waiting."""
+
+    def __init__(self, start: float = 1_700_000_000.0):
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time():
+    return FakeTime()
+
+
+@pytest.fixture
+def fake_store(tmp_path, fake_time):
+    store = open_store(tmp_path / "budget.db", clock=fake_time)
+    yield store
+    store.close()
+
+
+def test_limit_holds_within_one_process(fake_store, fake_time):
+    throttle = Throttle(
+        fake_store, limit=5, window=10.0, margin=0.5, reserve=0, sleep=fake_time.sleep
+    )
+    start = fake_time.now
+    for _ in range(5):
+        throttle.acquire()
+    assert fake_time.sleeps == []  # the first `limit` calls are free
+    throttle.acquire()
+    throttle.acquire()
+    # The 6th waited for the first call to leave the (10 + 0.5) s window, in steps of <= 1 s.
+    assert fake_time.now - start == pytest.approx(10.5, abs=0.05)
+    assert max(fake_time.sleeps) <= 1.0
+    assert throttle.calls_in_last(10) == 2
+    times = fake_store.budget.call_times("corp_records", start)
+    assert len(times) == 7
+    assert all(b - a >= 10.5 - 1e-6 for a, b in zip(times, times[5:], strict=False))
+
+
+def test_background_leaves_the_reserve_to_interactive(fake_store, fake_time):
+    throttle = Throttle(fake_store, limit=5, window=10.0, reserve=1, sleep=fake_time.sleep)
+    for _ in range(4):
+        throttle.acquire("background", max_wait=0)
+    with pytest.raises(BudgetExhaustedError):
+        throttle.acquire("background", max_wait=0)
+    throttle.acquire("interactive", max_wait=0)  # the reserved slot
+    assert throttle.calls_in_last(10) == 5
+
+
+def test_max_wait_zero_raises_with_retry_after(fake_store, fake_time):
+    throttle = Throttle(fake_store, limit=2, window=10.0, margin=0.5, sleep=fake_time.sleep)
+    throttle.acquire("interactive")
+    fake_time.now += 3
+    throttle.acquire("interactive")
+    with pytest.raises(BudgetExhaustedError) as info:
+        throttle.acquire("interactive", max_wait=0)
+    assert info.value.retry_after == pytest.approx(7.5, abs=0.01)
+    assert fake_time.sleeps == []
+    with pytest.raises(BudgetExhaustedError):
+        throttle.acquire("interactive", max_wait=5)
+    throttle.acquire("interactive", max_wait=8)  # waits, then is served
+    assert sum(fake_time.sleeps) == pytest.approx(7.5, abs=0.05)
+
+
+def test_penalize_blocks_every_caller(fake_store, fake_time):
+    throttle = Throttle(fake_store, limit=100, window=10.0, sleep=fake_time.sleep)
+    throttle.penalize(30)
+    with pytest.raises(BudgetExhaustedError) as info:
+        throttle.acquire("interactive", max_wait=0)
+    assert info.value.retry_after == pytest.approx(30)
+    throttle.acquire("interactive")
+    assert sum(fake_time.sleeps) == pytest.approx(30, abs=0.01)
+
+
+def test_interactive_is_served_ahead_of_background(tmp_path):
+    store = open_store(tmp_path / "budget.db")
+    throttle = Throttle(store, limit=3, window=0.6, margin=0.0, reserve=0)
+    for _ in range(3):
+        throttle.acquire("interactive")
+    since = store.now()
+    background = threading.Thread(target=lambda: [throttle.acquire("background") for _ in range(3)])
+    background.start()
+    time.sleep(0.05)  # the background caller is already waiting when the person arrives
+    throttle.acquire("interactive")
+    background.join(5)
+    assert not background.is_alive()
+    rows = store.conn.execute(
+        "SELECT priority FROM api_calls WHERE at >= ? ORDER BY id", (since,)
+    ).fetchall()
+    assert [r[0] for r in rows] == ["interactive", "background", "background", "background"]
+    store.close()
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from bot.store import open_store
+    from bot.tencent.throttle import Throttle
+    db, start_at, count = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+    store = open_store(db)
+    throttle = Throttle(store, limit=5, window=2.0, margin=0.1, reserve=0)
+    while time.time() < start_at:
+        time.sleep(0.005)
+    for _ in range(count):
+        throttle.acquire("background")
+    """
+)
+
+
+def test_limit_holds_across_two_processes(tmp_path):
+    db = tmp_path / "shared.db"
+    open_store(db).close()  # create and migrate once, before the race
+    start_at = time.time() + 0.8
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(start_at), "5"])
+        for _ in range(2)
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=30) == 0
+    store = open_store(db)
+    times = store.budget.call_times("corp_records", 0)
+    pids = {r[0] for r in store.conn.execute("SELECT DISTINCT pid FROM api_calls")}
+    store.close()
+    assert len(times) == 10
+    assert pids == {p.pid for p in procs}  # both processes really took slots
+    for i, t in enumerate(times):
+        in_window = [u for u in times[i:] if u < t + 2.0]
+        assert len(in_window) <= 5, f"{len(in_window)} grants within 2 s of {t}"
+    # ... and the second five waited for the first five to leave the window.
+    assert times[5] - times[0] >= 2.0
