@@ -48,22 +48,49 @@ def cli(verbose: bool) -> None:
 @click.option("--app-id", default=None)
 @click.option("--secret-id", default=None)
 @click.option("--secret-key", default=None)
-@click.option("--fixture", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A JSON file of record meetings to serve instead of a generated company.")
-@click.option("--days", type=int, default=7, show_default=True,
-              help="Days of generated meetings (when no fixture).")
+@click.option(
+    "--fixture",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A JSON file of record meetings to serve instead of a generated company.",
+)
+@click.option(
+    "--days",
+    type=int,
+    default=7,
+    show_default=True,
+    help="Days of generated meetings (when no fixture).",
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.pass_context
-def emulator(ctx: click.Context, port: int, host: str, rate_limit: int | None,
-             app_id: str | None, secret_id: str | None, secret_key: str | None,
-             fixture: str | None, days: int, seed: int) -> None:
+def emulator(
+    ctx: click.Context,
+    port: int,
+    host: str,
+    rate_limit: int | None,
+    app_id: str | None,
+    secret_id: str | None,
+    secret_key: str | None,
+    fixture: str | None,
+    days: int,
+    seed: int,
+) -> None:
     """Run the Tencent Meeting API emulator (for tests, the demo, and trying things out)."""
     from bot.emulator.tencent import serve_from_cli
 
     settings = _settings(ctx)
-    serve_from_cli(settings, host=host, port=port, rate_limit=rate_limit, app_id=app_id,
-                   secret_id=secret_id, secret_key=secret_key, fixture=fixture, days=days,
-                   seed=seed)
+    serve_from_cli(
+        settings,
+        host=host,
+        port=port,
+        rate_limit=rate_limit,
+        app_id=app_id,
+        secret_id=secret_id,
+        secret_key=secret_key,
+        fixture=fixture,
+        days=days,
+        seed=seed,
+    )
 
 
 @cli.command()
@@ -76,6 +103,247 @@ def sync(ctx: click.Context, days: int) -> None:
 
     settings = _settings(ctx)
     sys.exit(run_quick_sync(settings, days=days))
+
+
+def _services(ctx: click.Context, settings: Settings):
+    from bot.config import ConfigError as _ConfigError
+    from bot.runtime import build_services
+
+    try:
+        return build_services(settings)
+    except _ConfigError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(2)
+        raise
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one cycle and exit (the only mode from the CLI).")
+@click.pass_context
+def poll(ctx: click.Context, once: bool) -> None:
+    """Run one poll cycle: sync recent recordings, re-check pending ones, post what completed."""
+    if not once:
+        raise click.UsageError("the scheduled poller runs inside `recordings-bot run`; use --once")
+    services = _services(ctx, _settings(ctx))
+    try:
+        report = services.poller.run_cycle()
+    finally:
+        services.close()
+    if not report.ran:
+        click.echo("Another process holds the poller lease; nothing done.")
+        return
+    click.echo(
+        f"{report.fetched} recording(s) fetched with {report.calls} API call(s); "
+        f"{len(report.completed)} completed; {report.sent} message(s) posted"
+        + (f", {report.failed} failed" if report.failed else "")
+        + (f"; {len(report.stuck)} stuck" if report.stuck else "")
+    )
+    if services.deliverer is None:
+        click.echo("(SLACK_BOT_TOKEN is not set: nothing was posted; deliveries wait.)")
+    if report.error:
+        click.echo(f"Error: {report.error}", err=True)
+        sys.exit(1)
+
+
+def _parse_day(value: str, tz) -> int:
+    from datetime import datetime
+
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-20") from None
+    return int(day.replace(tzinfo=tz).timestamp())
+
+
+@cli.command()
+@click.option("--since", required=True, help="First day, YYYY-MM-DD (in BOT_TIMEZONE).")
+@click.option("--until", default=None, help="Last day, YYYY-MM-DD (default: now).")
+@click.option("--notify", is_flag=True, help="Also post completed recordings to channels.")
+@click.option("--force", is_flag=True, help="Fetch ranges already synced again.")
+@click.pass_context
+def backfill(ctx: click.Context, since: str, until: str | None, notify: bool, force: bool) -> None:
+    """Sync history inside the API budget, with a progress bar and the time left."""
+    import time as _time
+
+    from bot.backfill import backfill as run_backfill
+    from bot.tencent.errors import TencentError
+
+    settings = _settings(ctx)
+    start = _parse_day(since, settings.tz)
+    end = _parse_day(until, settings.tz) + 86400 - 1 if until else int(_time.time())
+    if end <= start:
+        raise click.BadParameter("--until must be after --since")
+    services = _services(ctx, settings)
+    try:
+        report = run_backfill(
+            services.store,
+            services.tencent,
+            start,
+            end,
+            rate_limit=settings.tencent_rate_limit,
+            default_channel=settings.default_channel,
+            notify=notify,
+            force=force,
+            echo=click.echo,
+        )
+        if notify and services.deliverer is not None:
+            services.deliverer.deliver_due()
+    except TencentError as exc:
+        click.echo(
+            f"Backfill stopped: {exc}. What was synced so far is kept; run it again to continue.",
+            err=True,
+        )
+        sys.exit(1)
+    finally:
+        services.close()
+    o = report.outcome
+    click.echo(
+        f"Done: {o.fetched} recording(s) in {report.ranges_fetched} range(s), "
+        f"{len(o.new)} new, {o.calls} API call(s)"
+        + (f", {o.deliveries_planned} message(s) planned" if notify else "")
+        + "."
+    )
+
+
+@cli.group()
+def routes() -> None:
+    """Which recordings go to which Slack channel."""
+
+
+@routes.command("list")
+@click.pass_context
+def routes_list(ctx: click.Context) -> None:
+    """List the routes."""
+    from bot.admin import list_routes
+    from bot.store import open_store
+
+    settings = _settings(ctx)
+    store = open_store(settings.recordings_db)
+    items = list_routes(store)
+    if not items:
+        click.echo(
+            "No routes."
+            + (
+                f" Everything goes to the default channel {settings.default_channel}."
+                if settings.default_channel
+                else ""
+            )
+        )
+    for route in items:
+        click.echo(route.describe())
+
+
+@routes.command("add", context_settings={"ignore_unknown_options": True})
+@click.argument("channel")
+@click.argument("options", nargs=-1)
+@click.pass_context
+def routes_add(ctx: click.Context, channel: str, options: tuple[str, ...]) -> None:
+    """Add a route: CHANNEL (an ID like C0123ABCD, or #name) and options such as
+    host:USERID subject:WORD subject~REGEX code:MEETING_CODE password:show|button|hide
+    download:on|off (none: every recording)."""
+    from bot.admin import add_route
+    from bot.routing import RouteOptionError
+    from bot.slack.webclient import make_web_client
+    from bot.store import open_store
+
+    settings = _settings(ctx)
+    slack = make_web_client(settings) if settings.slack_bot_token else None
+    if slack is None:
+        click.echo("Note: SLACK_BOT_TOKEN is not set, so the channel cannot be checked.", err=True)
+    store = open_store(settings.recordings_db)
+    try:
+        route = add_route(store, slack, channel, list(options), created_by="cli")
+    except RouteOptionError as exc:
+        click.echo(f"Refused: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Added {route.describe()}")
+
+
+@routes.command("remove")
+@click.argument("route_id", type=int)
+@click.pass_context
+def routes_remove(ctx: click.Context, route_id: int) -> None:
+    """Remove a route (its undelivered messages are dropped)."""
+    from bot.admin import remove_route
+    from bot.routing import RouteOptionError
+    from bot.store import open_store
+
+    store = open_store(_settings(ctx).recordings_db)
+    try:
+        route = remove_route(store, route_id)
+    except RouteOptionError as exc:
+        click.echo(f"Refused: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Removed {route.describe()}")
+
+
+@cli.command()
+@click.option(
+    "--mode",
+    type=click.Choice(["auto", "http", "socket"]),
+    default="auto",
+    show_default=True,
+    help="auto: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT.",
+)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.pass_context
+def run(ctx: click.Context, mode: str, host: str) -> None:
+    """Run the bot: the poller plus Slack's requests (HTTP on PORT, or Socket Mode with
+    /healthz on WEBHOOK_PORT). Stops cleanly on SIGTERM or Ctrl-C."""
+    from bot.serve import REQUIRED
+    from bot.serve import run as serve
+
+    require = REQUIRED + (("slack_app_token",) if mode == "socket" else ())
+    settings = _settings(ctx, require=require)
+    try:
+        code = serve(settings, mode=mode, host=host)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("text", nargs=-1)
+@click.option(
+    "--url", default=None, help="The bot's events URL [http://127.0.0.1:PORT/slack/events]."
+)
+@click.option("--user", default="U0LOCAL01", show_default=True, help="The Slack user id asking.")
+@click.option("--channel", default="C0LOCAL01", show_default=True, help="The channel id.")
+@click.option(
+    "--response-url",
+    default=None,
+    help="Where the bot posts its answer (Slack's response_url). For the local Slack "
+    "stand-in, one of its new_response_url() addresses. Default: nowhere useful.",
+)
+@click.pass_context
+def slash(
+    ctx: click.Context,
+    text: tuple[str, ...],
+    url: str | None,
+    user: str,
+    channel: str,
+    response_url: str | None,
+) -> None:
+    """Send `/recordings TEXT` to a running bot, signed with SLACK_SIGNING_SECRET as Slack
+    would, and print the HTTP status. The answer itself goes to --response-url."""
+    import requests
+
+    from bot.slack.signed import post_signed, slash_body
+
+    settings = _settings(ctx, require=("slack_signing_secret",))
+    url = url or f"http://127.0.0.1:{settings.port}/slack/events"
+    if response_url is None:
+        response_url = url.rsplit("/slack/events", 1)[0] + "/response-url-not-set"
+        click.echo("Note: no --response-url: the bot's answer will not be shown here.", err=True)
+    body = slash_body(" ".join(text), user_id=user, response_url=response_url, channel_id=channel)
+    try:
+        answer = post_signed(url, settings.slack_signing_secret, body)
+    except requests.RequestException as exc:
+        click.echo(f"Could not reach {url}: {type(exc).__name__}", err=True)
+        sys.exit(1)
+    click.echo(f"HTTP {answer.status_code}")
+    sys.exit(0 if answer.ok else 1)
 
 
 def main() -> None:

@@ -1,0 +1,103 @@
+"""Admin actions shared by the terminal (`recordings-bot routes ...`) and Slack
+(`/recordings route ...`, `/recordings link ...`): one function each, so both behave the same.
+
+Errors are `RouteOptionError` with a message fit to show the admin as is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.routing import Route, RouteOptionError, normalize_channel, parse_route_options
+from bot.store import Store
+
+_USERID = re.compile(r"^[\w.@+\-]{1,128}$")
+
+
+def resolve_channel(slack: WebClient | None, token: str) -> tuple[str, str | None]:
+    """(channel id, name) for `C123`, `<#C123|name>` or, from the terminal, `#name`.
+
+    Checks with Slack that the channel exists and is not archived, when a client is given.
+    """
+    token = token.strip()
+    if token.startswith("#") and not token.startswith("#<"):
+        if slack is None:
+            raise RouteOptionError("give the channel's ID (like C0123ABCD): no Slack token is set")
+        return _find_channel_by_name(slack, token[1:])
+    channel = normalize_channel(token)
+    if slack is None:
+        return channel, None
+    try:
+        info = slack.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else "unknown"
+        if error == "channel_not_found":
+            raise RouteOptionError(
+                f"channel {channel} was not found (a private channel needs the bot invited first)"
+            ) from None
+        raise RouteOptionError(f"Slack could not check channel {channel}: {error}") from None
+    if info.get("is_archived"):
+        raise RouteOptionError(f"channel #{info.get('name', channel)} is archived")
+    return channel, info.get("name")
+
+
+def _find_channel_by_name(slack: WebClient, name: str) -> tuple[str, str | None]:
+    cursor = None
+    for _ in range(50):
+        try:
+            page = slack.conversations_list(
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else "unknown"
+            raise RouteOptionError(f"Slack could not list channels: {error}") from None
+        for channel in page.get("channels") or []:
+            if channel.get("name") == name:
+                return channel["id"], name
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    raise RouteOptionError(f"no channel named #{name} (or it is archived)")
+
+
+def add_route(
+    store: Store,
+    slack: WebClient | None,
+    channel_token: str,
+    option_tokens: list[str],
+    *,
+    created_by: str | None = None,
+) -> Route:
+    spec = parse_route_options(option_tokens)  # validate options before asking Slack
+    channel, name = resolve_channel(slack, channel_token)
+    return store.routes.add(channel, spec, channel_name=name, created_by=created_by)
+
+
+def set_default_route(
+    store: Store, slack: WebClient | None, channel_token: str, *, created_by: str | None = None
+) -> Route:
+    channel, name = resolve_channel(slack, channel_token)
+    return store.routes.set_default(channel, channel_name=name, created_by=created_by)
+
+
+def remove_route(store: Store, route_id: int) -> Route:
+    route = store.routes.remove(route_id)
+    if route is None:
+        raise RouteOptionError(f"there is no route #{route_id} (see `route list`)")
+    return route
+
+
+def list_routes(store: Store) -> list[Route]:
+    return store.routes.list()
+
+
+def link_user(store: Store, slack_user_id: str, tencent_userid: str, *, set_by: str) -> None:
+    if not _USERID.match(tencent_userid):
+        raise RouteOptionError(f"“{tencent_userid[:40]}” does not look like a Tencent userid")
+    store.users.link(slack_user_id, tencent_userid, set_by=set_by)

@@ -1,0 +1,238 @@
+"""The poller: each cycle syncs the recent window, re-checks pending recordings, and delivers.
+
+Only the holder of the "poller" lease in SQLite runs cycles, so several processes on one
+database never poll (or post) twice; the lease expires if its holder dies.
+
+Which windows a cycle fetches: the API filters only by time, so a recording still at state 1 or 2
+is re-read by fetching a window that contains its start. The cycle compares two plans and takes
+the one that needs fewer calls (pages of 20, estimated from what the store already holds):
+  - one window from the earliest pending recording (or the lookback) to now;
+  - the lookback window, plus a one-second window around each older pending recording.
+When nothing changed and the lookback holds at most 20 recordings, a cycle costs one call.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.delivery import Deliverer
+from bot.store import Store
+from bot.sync import sync_range
+from bot.tencent.client import TencentMeetingClient
+from bot.tencent.errors import TencentError
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "poller"
+PAGE_SIZE = 20
+OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arrivals
+
+
+@dataclass
+class CyclePlan:
+    windows: list[tuple[int, int]]
+    estimated_calls: int
+
+
+@dataclass
+class CycleReport:
+    ran: bool = False  # False when another process holds the lease
+    ok: bool = False
+    calls: int = 0
+    fetched: int = 0
+    completed: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+    updated: int = 0
+    error: str | None = None
+    windows: list[tuple[int, int]] = field(default_factory=list)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / PAGE_SIZE))
+
+
+def plan_cycle(store: Store, now: float, settings: Settings) -> CyclePlan:
+    """Choose the windows of one cycle (see the module docstring)."""
+    end = int(now)
+    lookback_start = int(now - settings.poll_lookback_hours * 3600)
+    synced_until = store.recordings.synced_until()
+    start = lookback_start
+    if synced_until is not None and synced_until - OVERLAP_SECONDS < start:
+        start = synced_until - OVERLAP_SECONDS  # catch up after downtime: nothing skipped
+    pending = store.recordings.pending(now, settings.pending_max_hours)
+    older = sorted({m.start_seconds for m in pending if m.start_seconds < start})
+
+    recent_calls = _pages(store.recordings.count_in_range(start, end))
+    if not older:
+        return CyclePlan([(start, end)], recent_calls)
+
+    one_window = (older[0] - 1, end)
+    one_window_calls = _pages(store.recordings.count_in_range(*one_window))
+    narrow = [(t - 1, t + 1) for t in older]
+    narrow_calls = recent_calls + sum(
+        _pages(store.recordings.count_in_range(a, b)) for a, b in narrow
+    )
+    if one_window_calls <= narrow_calls:
+        return CyclePlan([one_window], one_window_calls)
+    return CyclePlan([(start, end), *narrow], narrow_calls)
+
+
+class Poller:
+    """Runs poll cycles; safe to call from a scheduler thread or the CLI."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: TencentMeetingClient,
+        deliverer: Deliverer | None,
+        settings: Settings,
+        *,
+        holder: str | None = None,
+    ):
+        self.store = store
+        self.client = client
+        self.deliverer = deliverer
+        self.settings = settings
+        self.holder = holder or holder_id()
+        self._running = threading.Lock()
+
+    @property
+    def lease_ttl(self) -> float:
+        if self.settings.poll_lease_seconds > 0:
+            return self.settings.poll_lease_seconds
+        return max(120.0, 3.0 * self.settings.poll_interval_seconds)
+
+    def run_cycle(self) -> CycleReport:
+        report = CycleReport()
+        if not self._running.acquire(blocking=False):
+            return report  # a cycle is already running in this process
+        try:
+            if not self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl):
+                log.debug("another process holds the poller lease; standing by")
+                return report
+            report.ran = True
+            self._cycle(report)
+        finally:
+            self._running.release()
+        return report
+
+    def _cycle(self, report: CycleReport) -> None:
+        state = self.store.state
+        started = self.store.now()
+        state.set("poller.last_started_at", started)
+        try:
+            plan = plan_cycle(self.store, started, self.settings)
+            report.windows = plan.windows
+            for start, end in plan.windows:
+                outcome = sync_range(
+                    self.store,
+                    self.client,
+                    start,
+                    end,
+                    default_channel=self.settings.default_channel,
+                )
+                report.calls += outcome.calls
+                report.fetched += outcome.fetched
+                report.completed += outcome.completed
+                self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl)
+            report.stuck = self._give_up_on_stuck(started)
+        except TencentError as exc:
+            report.error = f"Tencent Meeting: {exc}"
+        except Exception as exc:  # a cycle must never kill the scheduler; it is reported
+            log.exception("poll cycle failed")
+            report.error = f"{type(exc).__name__}: {exc}"
+        # Deliver even when the sync failed: what is already due must not wait for the API.
+        if self.deliverer is not None:
+            try:
+                delivered = self.deliverer.deliver_due()
+                report.sent, report.failed = delivered.sent, delivered.failed
+                report.updated = delivered.updated
+                if delivered.error and not report.error:
+                    report.error = f"Slack: {delivered.error}"
+            except Exception as exc:
+                log.exception("delivery failed")
+                report.error = report.error or f"Slack: {type(exc).__name__}: {exc}"
+        finished = self.store.now()
+        report.ok = report.error is None
+        state.set(
+            "poller.last_cycle",
+            {
+                "started_at": started,
+                "finished_at": finished,
+                "ok": report.ok,
+                "calls": report.calls,
+                "fetched": report.fetched,
+                "completed": len(report.completed),
+                "sent": report.sent,
+                "failed": report.failed,
+                "error": report.error,
+            },
+        )
+        if report.ok:
+            state.set("poller.last_success_at", finished)
+            state.set("poller.consecutive_failures", 0)
+        else:
+            log.warning("poll cycle failed: %s", report.error)
+            state.set("poller.last_error", {"at": finished, "message": report.error})
+            state.increment("poller.consecutive_failures")
+        state.set("poller.next_run_at", finished + self.settings.poll_interval_seconds)
+
+    def _give_up_on_stuck(self, now: float) -> list[str]:
+        """Recordings pending longer than PENDING_MAX_HOURS are reported, not watched forever."""
+        too_old = self.store.recordings.overdue(now, self.settings.pending_max_hours)
+        if too_old:
+            self.store.recordings.mark_stuck(too_old)
+            log.warning(
+                "%d recording(s) still not transcoded after %.0f h: reported as stuck",
+                len(too_old),
+                self.settings.pending_max_hours,
+            )
+            if self.deliverer is not None:
+                self.deliverer.notify_admins(
+                    f":warning: {len(too_old)} recording(s) did not finish transcoding within "
+                    f"{self.settings.pending_max_hours:.0f} h and are no longer watched. "
+                    "See `/recordings status`."
+                )
+        return too_old
+
+    def release(self) -> None:
+        self.store.leases.release(LEASE_NAME, self.holder)
+
+
+def start_scheduler(poller: Poller, interval_seconds: int):
+    """Run poller.run_cycle every interval on APScheduler: no overlapping runs, missed runs
+    coalesced into one, the first run at once."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        poller.run_cycle,
+        "interval",
+        seconds=interval_seconds,
+        id="poll",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=interval_seconds,
+        next_run_time=_utcnow(),
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _utcnow():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)

@@ -1,0 +1,122 @@
+"""Fetch recordings for a time range and save them; plan the deliveries of those that completed.
+
+The data flow: client.list_corp_records (a generator over pages) -> store.recordings.save_meetings
+(upserts keyed on the API's ids) -> for each recording that just reached state 3, routing decides
+its channels and the deliveries are planned in the same transaction, so a crash can never leave a
+completed recording without its deliveries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.routing import targets_for
+from bot.store import Store
+from bot.tencent.client import TencentMeetingClient, split_windows
+from bot.tencent.models import RecordMeeting, RecordsPage
+
+log = logging.getLogger(__name__)
+
+PageCallback = Callable[[int, int, RecordsPage], None]
+
+
+@dataclass
+class SyncOutcome:
+    """What one sync of a range did."""
+
+    fetched: int = 0
+    new: list[str] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+    deliveries_planned: int = 0
+    calls: int = 0
+
+
+def plan_deliveries(
+    store: Store, meetings: list[RecordMeeting], default_channel: str, *, notify: bool
+) -> int:
+    """Route each completed recording and put its deliveries in the ledger (pending, or
+    skipped when the caller does not want old recordings posted). Joins the caller's
+    transaction."""
+    routes = store.routes.list()  # the stored default route included
+    planned = 0
+    with store.transaction():
+        for meeting in meetings:
+            targets = targets_for(meeting, routes, default_channel or None)
+            planned += store.deliveries.plan(
+                meeting.meeting_record_id,
+                [(route.channel, route.id) for route in targets],
+                state="pending" if notify else "skipped",
+            )
+    return planned
+
+
+def save_and_plan(
+    store: Store, meetings: list[RecordMeeting], default_channel: str, *, notify: bool
+) -> SyncOutcome:
+    """Save fetched recordings and plan deliveries for the newly completed, in one transaction."""
+    outcome = SyncOutcome(fetched=len(meetings))
+    with store.transaction():
+        result = store.recordings.save_meetings(meetings)
+        by_id = {m.meeting_record_id: m for m in meetings}
+        completed = [by_id[mid] for mid in result.completed if mid in by_id]
+        outcome.deliveries_planned = plan_deliveries(
+            store, completed, default_channel, notify=notify
+        )
+        if result.files_changed:
+            store.deliveries.flag_for_update(result.files_changed)
+    outcome.new = list(result.new)
+    outcome.completed = list(result.completed)
+    outcome.files_changed = list(result.files_changed)
+    return outcome
+
+
+def sync_range(
+    store: Store,
+    client: TencentMeetingClient,
+    start: int,
+    end: int,
+    *,
+    default_channel: str = "",
+    priority: str = "background",
+    max_wait: float | None = None,
+    notify: bool = True,
+    on_page: PageCallback | None = None,
+) -> SyncOutcome:
+    """Sync [start, end] window by window (at most 31 days each); each window is saved and
+    marked synced as soon as all its pages are in, so an interrupted long sync keeps its
+    progress."""
+    total = SyncOutcome()
+    for index, (w_start, w_end) in enumerate(split_windows(start, end)):
+        calls_before = client.calls_made
+
+        def page_hook(_window: int, page: int, records: RecordsPage, _i: int = index) -> None:
+            if on_page is not None:
+                on_page(_i, page, records)
+
+        meetings = list(
+            client.list_corp_records(
+                w_start, w_end, priority=priority, max_wait=max_wait, on_page=page_hook
+            )
+        )
+        with store.transaction():
+            outcome = save_and_plan(store, meetings, default_channel, notify=notify)
+            store.recordings.mark_synced(w_start, w_end)
+        total.fetched += outcome.fetched
+        total.new += outcome.new
+        total.completed += outcome.completed
+        total.files_changed += outcome.files_changed
+        total.deliveries_planned += outcome.deliveries_planned
+        total.calls += client.calls_made - calls_before
+    log.info(
+        "synced %s..%s: %d recordings, %d new, %d completed, %d API calls",
+        start,
+        end,
+        total.fetched,
+        len(total.new),
+        len(total.completed),
+        total.calls,
+    )
+    return total

@@ -1,0 +1,211 @@
+"""The poller over loopback: the Tencent emulator, the Slack stand-in, a real SQLite file."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from bot.admin import add_route
+from bot.emulator.dataset import EmulatedFile
+from bot.sync import sync_range
+from tests.conftest import ADMIN_CHANNEL_ID, PRODUCT_CHANNEL, REC_CHANNEL, BotEnv
+
+
+def test_recording_seen_at_1_then_2_then_3_is_posted_once_at_3(bot_env: BotEnv) -> None:
+    now = time.time()
+    mid = bot_env.dataset.add_meeting(
+        start=now - 60, duration=600, transcode_seconds=900, subject="产品周会 第12期"
+    )
+    report = bot_env.cycle()
+    assert report.ok and report.fetched == 1
+    assert bot_env.services.store.recordings.get(mid).state == 1
+    assert bot_env.posts() == []
+
+    bot_env.tencent.advance(600)  # the meeting ended: transcoding
+    bot_env.cycle()
+    assert bot_env.services.store.recordings.get(mid).state == 2
+    assert bot_env.posts() == []
+
+    bot_env.tencent.advance(900)  # transcoded
+    report = bot_env.cycle()
+    assert report.completed == [mid]
+    posts = bot_env.posts()
+    assert len(posts) == 1 and posts[0]["channel"] == REC_CHANNEL
+    assert "产品周会 第12期" in posts[0]["text"]
+    assert posts[0]["metadata"]["event_payload"]["meeting_record_id"] == mid
+
+    for _ in range(3):
+        bot_env.cycle()
+    assert len(bot_env.posts()) == 1
+    delivery = bot_env.services.store.deliveries.get(mid, REC_CHANNEL)
+    assert delivery.state == "sent" and delivery.ts == posts[0]["ts"]
+
+
+def test_two_routes_matching_one_recording_post_to_both_channels_once(bot_env: BotEnv) -> None:
+    store = bot_env.services.store
+    add_route(store, bot_env.services.slack, PRODUCT_CHANNEL, ["subject:周会"])
+    add_route(store, bot_env.services.slack, REC_CHANNEL, ["host:alice"])
+    add_route(store, bot_env.services.slack, REC_CHANNEL, [])  # same channel again: once
+    mid = bot_env.dataset.add_meeting(
+        start=time.time() - 3600,
+        duration=600,
+        transcode_seconds=60,
+        subject="产品周会",
+        userid="alice",
+    )
+    bot_env.cycle()
+    bot_env.cycle()
+    by_channel = {c: len(bot_env.posts(c)) for c in (PRODUCT_CHANNEL, REC_CHANNEL)}
+    assert by_channel == {PRODUCT_CHANNEL: 1, REC_CHANNEL: 1}
+    states = {d.channel: d.state for d in store.deliveries.sent_for(mid)}
+    assert states == {PRODUCT_CHANNEL: "sent", REC_CHANNEL: "sent"}
+
+
+def test_unmatched_recording_goes_to_the_default_channel_only(bot_env: BotEnv) -> None:
+    add_route(bot_env.services.store, bot_env.services.slack, PRODUCT_CHANNEL, ["subject:周会"])
+    bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, transcode_seconds=60, subject="Hiring sync"
+    )
+    bot_env.cycle()
+    assert len(bot_env.posts(REC_CHANNEL)) == 1
+    assert bot_env.posts(PRODUCT_CHANNEL) == []
+
+
+def test_an_idle_cycle_costs_one_api_call(bot_env: BotEnv) -> None:
+    now = time.time()
+    for i in range(15):
+        bot_env.dataset.add_meeting(
+            start=now - 3600 * (i % 10 + 1), duration=600, transcode_seconds=60, subject=f"Sync {i}"
+        )
+    bot_env.cycle()
+    bot_env.tencent.reset_calls()
+    report = bot_env.cycle()
+    assert report.ok and report.calls == 1
+    assert bot_env.tencent.call_count("/v1/corp/records") == 1
+
+
+def test_a_pending_recording_older_than_the_lookback_is_rechecked_and_posted(
+    bot_env: BotEnv,
+) -> None:
+    now = time.time()
+    store, client = bot_env.services.store, bot_env.services.tencent
+    old = bot_env.dataset.add_meeting(
+        start=now - 30 * 3600, duration=3600, transcode_seconds=60, subject="Long review"
+    )
+    bot_env.dataset.set_state(old, 2)  # still transcoding after 29 h
+    sync_range(store, client, int(now - 31 * 3600), int(now - 20 * 3600))
+    assert [m.meeting_record_id for m in store.recordings.pending(now, 72)] == [old]
+
+    report = bot_env.cycle()
+    assert any(start <= now - 30 * 3600 <= end for start, end in report.windows)
+    assert bot_env.posts() == []
+
+    bot_env.dataset.set_state(old, None)  # transcoding finishes
+    report = bot_env.cycle()
+    assert report.completed == [old]
+    assert len(bot_env.posts(REC_CHANNEL)) == 1
+
+
+def test_a_recording_pending_past_the_limit_is_reported_stuck(bot_env: BotEnv) -> None:
+    now = time.time()
+    store, client = bot_env.services.store, bot_env.services.tencent
+    mid = bot_env.dataset.add_meeting(start=now - 80 * 3600, duration=600, subject="Stuck one")
+    bot_env.dataset.set_state(mid, 2)
+    sync_range(store, client, int(now - 81 * 3600), int(now - 79 * 3600))
+    report = bot_env.cycle()
+    assert report.stuck == [mid]
+    assert [m.meeting_record_id for m in store.recordings.stuck()] == [mid]
+    notices = bot_env.slack.messages(ADMIN_CHANNEL_ID)
+    assert len(notices) == 1 and "did not finish transcoding" in notices[0]["text"]
+    bot_env.cycle()
+    assert len(bot_env.slack.messages(ADMIN_CHANNEL_ID)) == 1  # reported once
+
+
+def test_a_recording_that_gains_a_file_updates_its_message(bot_env: BotEnv) -> None:
+    mid = bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, transcode_seconds=60, subject="Two parts"
+    )
+    bot_env.cycle()
+    [post] = bot_env.posts()
+    meeting = bot_env.dataset.get(mid)
+    meeting.files.append(EmulatedFile("9" * 19, meeting.end + 10, meeting.end + 70, 1_000_000))
+    report = bot_env.cycle()
+    assert report.updated == 1
+    [after] = bot_env.posts()
+    assert after["ts"] == post["ts"] and after["updated"] == 1
+    assert len(bot_env.services.store.recordings.get(mid).record_files) == 2
+    bot_env.cycle()
+    assert bot_env.posts()[0]["updated"] == 1  # not edited again
+
+
+def test_two_pollers_on_one_database_never_both_post(bot_env: BotEnv) -> None:
+    now = time.time()
+    ids = [
+        bot_env.dataset.add_meeting(
+            start=now - 3600 - i * 60, duration=600, transcode_seconds=60, subject=f"Meeting {i}"
+        )
+        for i in range(6)
+    ]
+    second = bot_env.restart()
+    ran: list[bool] = []
+    for _ in range(3):
+        barrier = threading.Barrier(2)
+
+        def run(services, barrier=barrier) -> None:
+            barrier.wait()
+            ran.append(services.poller.run_cycle().ran)
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in (bot_env.services, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert ran.count(True) == 3  # one poller per round: the lease holder
+    posted = [p["metadata"]["event_payload"]["meeting_record_id"] for p in bot_env.posts()]
+    assert sorted(posted) == sorted(ids)
+
+
+def test_two_deliverers_racing_on_the_same_ledger_post_each_message_once(
+    bot_env: BotEnv,
+) -> None:
+    now = time.time()
+    for i in range(8):
+        bot_env.dataset.add_meeting(
+            start=now - 3600 - i * 60, duration=600, transcode_seconds=60, subject=f"Race {i}"
+        )
+    store, client = bot_env.services.store, bot_env.services.tencent
+    sync_range(store, client, int(now - 7200), int(now), default_channel=REC_CHANNEL)
+    others = [bot_env.restart() for _ in range(2)]
+    barrier = threading.Barrier(3)
+
+    def deliver(services) -> None:
+        barrier.wait()
+        services.deliverer.deliver_due()
+
+    threads = [threading.Thread(target=deliver, args=(s,)) for s in (bot_env.services, *others)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    posted = [p["metadata"]["event_payload"]["meeting_record_id"] for p in bot_env.posts()]
+    assert len(posted) == 8 and len(set(posted)) == 8
+
+
+def test_the_lease_passes_on_when_its_holder_dies(bot_env: BotEnv) -> None:
+    assert bot_env.cycle().ran
+    # The first holder "dies" without releasing; a second process waits, then takes over.
+    second = bot_env.restart()
+    assert not second.poller.run_cycle().ran
+    later = bot_env.restart(clock_offset=second.poller.lease_ttl + 1)
+    assert later.poller.run_cycle().ran
+
+
+def test_a_failing_api_is_reported_and_the_next_cycle_recovers(bot_env: BotEnv) -> None:
+    bot_env.tencent.faults.add("error", code=9042, count=1)
+    report = bot_env.cycle()
+    assert not report.ok and "9042" in report.error
+    state = bot_env.services.store.state
+    assert state.get("poller.consecutive_failures") == 1
+    assert "9042" in state.get("poller.last_error")["message"]
+    assert bot_env.cycle().ok
+    assert state.get("poller.consecutive_failures") == 0
