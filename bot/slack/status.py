@@ -1,0 +1,118 @@
+"""`/recordings status` for admins: the bot's health (bot.health.Health) as Block Kit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.health import Health
+from bot.slack.blocks import BlockDict, context, header, section
+from bot.slack.mrkdwn import date_token, escape, truncate
+
+MAX_LISTED = 10  # recordings / deliveries / routes named one by one
+
+
+def _when(seconds: Any, tz_name: str) -> str:
+    if not isinstance(seconds, int | float) or seconds <= 0:
+        return "never"
+    return date_token(seconds, fallback_tz=tz_name)
+
+
+def _listed(lines: list[str], total: int) -> str:
+    text = "\n".join(f"• {line}" for line in lines[:MAX_LISTED])
+    if total > MAX_LISTED:
+        text += f"\n• … and {total - MAX_LISTED} more"
+    return text
+
+
+def _poller(health: Health, tz_name: str) -> str:
+    icon = ":large_green_circle:" if health.healthy else ":red_circle:"
+    lines = [
+        f"{icon} *{escape(health.summary)}*",
+        f"Last successful poll: {_when(health.last_success_at, tz_name)}",
+        f"Next poll: {_when(health.next_run_at, tz_name)}",
+    ]
+    if health.consecutive_failures:
+        lines.append(f"Failed cycles in a row: {health.consecutive_failures}")
+    cycle = health.last_cycle or {}
+    if cycle:
+        lines.append(
+            f"Last cycle: {int(cycle.get('fetched') or 0)} fetched, "
+            f"{int(cycle.get('sent') or 0)} posted, {int(cycle.get('calls') or 0)} API calls"
+        )
+    if health.poller_holder:
+        lines.append(f"Poller running in: `{escape(health.poller_holder)}`")
+    return "\n".join(lines)
+
+
+def _recordings(health: Health, tz_name: str) -> str:
+    text = f"*Still transcoding:* {len(health.pending)}"
+    if health.stuck:
+        stuck = [
+            f"{truncate(escape(m.subject or '(no subject)'), 120)} "
+            f"({escape(m.userid)}, {_when(m.start_seconds, tz_name)})"
+            for m in health.stuck
+        ]
+        text += f"\n*Stuck (given up on):* {len(health.stuck)}\n" + _listed(
+            stuck, len(health.stuck)
+        )
+    return text
+
+
+def _api(health: Health) -> str:
+    return (
+        f"*Tencent API calls:* {health.calls_last_minute} in the last minute "
+        f"(limit {health.rate_limit} a minute) · {health.calls_today} today"
+    )
+
+
+def _delivery(health: Health) -> str:
+    text = f"*Undelivered posts:* {len(health.undelivered)}"
+    if health.undelivered:
+        rows = [
+            f"<#{escape(d.channel)}> · {d.state} · {d.attempts} attempt(s)"
+            + (f" · {truncate(escape(d.last_error), 150)}" if d.last_error else "")
+            for d in health.undelivered
+        ]
+        text += "\n" + _listed(rows, len(health.undelivered))
+    text += f"\n*Broken routes:* {len(health.broken_routes)}"
+    if health.broken_routes:
+        rows = [escape(r.describe()) for r in health.broken_routes]
+        text += "\n" + _listed(rows, len(health.broken_routes))
+    return text
+
+
+def _last_error(health: Health, tz_name: str) -> str | None:
+    error = health.last_error
+    if not isinstance(error, dict) or not error.get("message"):
+        return None
+    message = truncate(escape(str(error["message"])), 1500)
+    return f"*Last error* ({_when(error.get('at'), tz_name)}):\n```{message}```"
+
+
+def _webhook(health: Health, tz_name: str) -> str | None:
+    stats = health.webhook
+    if not stats:
+        return None
+    return (
+        f"*Webhook:* last event {_when(stats.get('last_event_at'), tz_name)} · today "
+        f"{int(stats.get('accepted') or 0)} accepted, {int(stats.get('duplicates') or 0)} "
+        f"duplicates, {int(stats.get('rejected') or 0)} rejected"
+    )
+
+
+def status_blocks(health: Health, tz_name: str) -> tuple[str, list[BlockDict]]:
+    """(fallback text, blocks) describing the bot's health; times as Slack date tokens."""
+    blocks: list[BlockDict] = [
+        header("Recordings bot status"),
+        section(_poller(health, tz_name)),
+        section(_recordings(health, tz_name)),
+        section(_api(health)),
+        section(_delivery(health)),
+    ]
+    for extra in (_last_error(health, tz_name), _webhook(health, tz_name)):
+        if extra:
+            blocks.append(section(extra))
+    blocks.append(context("Times are shown in your own time zone."))
+    state = "healthy" if health.healthy else "unhealthy"
+    text = f"Recordings bot status: {state} ({escape(health.summary)})"
+    return text, blocks

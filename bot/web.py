@@ -1,0 +1,103 @@
+"""The HTTP side of `recordings-bot run`: one WSGI app, served by waitress.
+
+POST /slack/events      commands, interactions and events (Bolt verifies every signature)
+GET  /healthz           200 with the poller's last successful cycle, 503 when it is failing
+GET|POST /tencent/webhook   Tencent Meeting events, when a webhook handler is mounted
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.health import collect_health
+from bot.runtime import Services
+
+log = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+def _json(start_response: Callable, status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    start_response(
+        status,
+        [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def make_wsgi_app(
+    services: Services,
+    bolt_app: App | None,
+    *,
+    webhook_app: WsgiApp | None = None,
+) -> WsgiApp:
+    slack_handler = SlackRequestHandler(bolt_app) if bolt_app is not None else None
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            health = collect_health(services.store, services.settings)
+            status = "200 OK" if health.healthy else "503 Service Unavailable"
+            return _json(start_response, status, health.as_json())
+        if path == "/slack/events" and slack_handler is not None:
+            return slack_handler(environ, start_response)
+        if path == "/tencent/webhook" and webhook_app is not None:
+            return webhook_app(environ, start_response)
+        return _json(start_response, "404 Not Found", {"error": "not found"})
+
+    return application
+
+
+@dataclass
+class RunningServer:
+    """A WSGI app served by waitress on a background thread (tests, the demo)."""
+
+    server: Any
+    thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting, let running requests finish, then close every connection.
+
+        Sockets are closed from waitress' own loop thread (through its trigger), never under it.
+        """
+        from waitress import wasyncore
+
+        server = self.server
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+            server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:  # the loop already ended and closed its trigger: close from here
+            wasyncore.close_all(server._map)
+        self.thread.join(timeout=timeout)
+
+
+def create_http_server(app: WsgiApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+    from waitress.server import create_server
+
+    return create_server(app, host=host, port=port, threads=threads, ident="recordings-bot")
+
+
+def start_http_server(app: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    server = create_http_server(app, host, port)
+    thread = threading.Thread(target=server.run, name="http", daemon=True)
+    thread.start()
+    return RunningServer(server, thread)

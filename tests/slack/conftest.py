@@ -1,0 +1,132 @@
+"""A whole bot on loopback for Slack-side tests: the Tencent emulator, the Slack stand-in, a
+SQLite store, the real Bolt app served over HTTP, and properly signed requests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
+from bot.emulator.dataset import Dataset
+from bot.emulator.slack import SlackStandIn
+from bot.emulator.tencent import TencentEmulator
+from bot.runtime import Services, build_services
+from bot.slack.app import build_app
+from bot.slack.signed import action_body, event_body, post_signed, slash_body
+from bot.web import RunningServer, make_wsgi_app, start_http_server
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+ADMIN = "UADMIN001"
+MEMBER = "UMEMBER01"
+GUEST = "UGUEST001"
+CHANNEL = "CGENERAL1"
+ADMIN_CHANNEL = "CADMINS01"
+
+
+@dataclass
+class SlackEnv:
+    settings: Settings
+    services: Services
+    tencent: TencentEmulator
+    slack: SlackStandIn
+    server: RunningServer
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.server.url}/slack/events"
+
+    def slash(self, text: str, user: str = MEMBER, **kwargs: Any) -> tuple[requests.Response, str]:
+        """Send `/recordings TEXT` as USER; returns the HTTP answer and the response_url used."""
+        response_url = self.slack.new_response_url()
+        body = slash_body(text, user_id=user, response_url=response_url, **kwargs)
+        answer = post_signed(self.events_url, SIGNING_SECRET, body, session=self.session)
+        return answer, response_url
+
+    def responses_to(self, response_url: str) -> list[dict]:
+        return [r["payload"] for r in self.slack.responses if r["url"] == response_url]
+
+    def wait_answer(
+        self,
+        response_url: str,
+        predicate: Callable[[list[dict]], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[dict]:
+        """Wait until what was posted to response_url satisfies predicate (default: anything)."""
+        predicate = predicate or (lambda payloads: bool(payloads))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            payloads = self.responses_to(response_url)
+            if predicate(payloads):
+                return payloads
+            time.sleep(0.02)
+        raise AssertionError(f"no answer at {response_url}: {self.responses_to(response_url)}")
+
+    def action(self, payload: dict) -> requests.Response:
+        return post_signed(
+            self.events_url, SIGNING_SECRET, action_body(payload), session=self.session
+        )
+
+    def event(self, event: dict) -> requests.Response:
+        return post_signed(
+            self.events_url,
+            SIGNING_SECRET,
+            event_body(event),
+            content_type="application/json",
+            session=self.session,
+        )
+
+
+def make_settings(tencent_url: str, slack_api_url: str, db_path: str, **extra: str) -> Settings:
+    env = {
+        "TENCENT_MEETING_API_URL": tencent_url,
+        "TENCENT_MEETING_APP_ID": DEMO_APP_ID,
+        "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
+        "TENCENT_MEETING_SECRET_KEY": DEMO_SECRET_KEY,
+        "TENCENT_MEETING_RATE_LIMIT": "10",
+        "RECORDINGS_DB": db_path,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "ADMIN_USER_IDS": ADMIN,
+        "ADMIN_CHANNEL": ADMIN_CHANNEL,
+    }
+    env.update(extra)
+    return load_settings(env)
+
+
+@pytest.fixture
+def slack_env(tmp_path) -> Iterator[SlackEnv]:
+    now = time.time()
+    tencent = TencentEmulator(
+        app_id=DEMO_APP_ID,
+        secret_id=DEMO_SECRET_ID,
+        secret_key=DEMO_SECRET_KEY,
+        rate_limit=10,
+        dataset=Dataset.generate(now, days=7, seed=3),
+    ).start()
+    slack = SlackStandIn(bot_token=BOT_TOKEN).start()
+    slack.add_channel(CHANNEL, "general")
+    slack.add_channel(ADMIN_CHANNEL, "recordings-admins")
+    slack.add_user(ADMIN, name="ada", tz="Asia/Shanghai", email="ada@example.com")
+    slack.add_user(MEMBER, name="mo", tz="Asia/Shanghai", email="mo@example.com")
+    slack.add_user(GUEST, name="gus", tz="Europe/Berlin", is_restricted=True)
+    settings = make_settings(tencent.url, slack.api_url, str(tmp_path / "bot.db"))
+    services = build_services(settings)
+    app = build_app(services)
+    server = start_http_server(make_wsgi_app(services, app))
+    env = SlackEnv(settings, services, tencent, slack, server)
+    try:
+        yield env
+    finally:
+        env.session.close()  # an open keep-alive connection keeps waitress' loop running
+        server.stop()
+        services.close()
+        slack.stop()
+        tencent.stop()

@@ -1,0 +1,271 @@
+"""bot.slack.query (what to fetch, answering a query), bot.slack.users (who is asking) and
+bot.slack.status (the admins' status), over a real SQLite store, the Tencent emulator and the
+Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
+from bot.emulator.dataset import Dataset
+from bot.emulator.slack import SlackStandIn
+from bot.emulator.tencent import TencentEmulator
+from bot.health import Health
+from bot.runtime import Services, build_services
+from bot.slack.parse import Query
+from bot.slack.query import (
+    FetchPart,
+    ResultWindow,
+    answer_query,
+    fetch_plan,
+    tencent_error_message,
+)
+from bot.slack.status import status_blocks
+from bot.slack.users import UserDirectory
+from bot.store import Store, open_store
+from bot.tencent.errors import (
+    AuthenticationError,
+    DailyLimitError,
+    MalformedResponseError,
+    TransportError,
+)
+from bot.tencent.models import RecordMeeting
+
+HOUR, DAY = 3600, 86400
+NOW = 1_795_000_000  # a fixed "now" for the pure planning tests
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[Store]:
+    s = open_store(tmp_path / "q.db")
+    yield s
+    s.close()
+
+
+def plan(store: Store, start: int, end: int) -> list[FetchPart]:
+    return fetch_plan(store, start, end, now=NOW, fresh_for=180, lookback_seconds=12 * HOUR)
+
+
+# --------------------------------------------------------------------------- fetch_plan
+def test_a_synced_range_needs_no_fetch(store):
+    store.recordings.mark_synced(NOW - 10 * DAY, NOW - 60)
+    assert plan(store, NOW - 5 * DAY, NOW - 4 * DAY) == []
+
+
+def test_the_future_is_never_fetched(store):
+    assert plan(store, NOW + 60, NOW + DAY) == []
+
+
+def test_nothing_before_the_epoch_is_fetched(store):
+    store.recordings.mark_synced(0, NOW - 60)
+    assert plan(store, -8 * HOUR, DAY) == []
+
+
+def test_a_fresh_recent_tail_is_left_to_the_poller(store):
+    store.recordings.mark_synced(NOW - DAY, NOW - 100)  # 100 s old: within 180 s
+    assert plan(store, NOW - HOUR, NOW + DAY) == []
+
+
+def test_a_stale_recent_tail_is_fetched_up_to_now_and_posts_what_completes(store):
+    store.recordings.mark_synced(NOW - DAY, NOW - 1000)
+    assert plan(store, NOW - HOUR, NOW + DAY) == [FetchPart(NOW - 1000, NOW, notify=True)]
+
+
+def test_old_history_is_fetched_without_posting_and_split_at_the_pollers_reach(store):
+    parts = plan(store, NOW - 2 * DAY, NOW + DAY)  # nothing synced yet
+    cutoff = NOW - 12 * HOUR
+    assert parts == [
+        FetchPart(NOW - 2 * DAY, cutoff, notify=False),
+        FetchPart(cutoff, NOW, notify=True),
+    ]
+
+
+def test_a_hole_between_synced_ranges_is_fetched_without_posting(store):
+    store.recordings.mark_synced(NOW - 10 * DAY, NOW - 8 * DAY)
+    store.recordings.mark_synced(NOW - 5 * DAY, NOW - 60)
+    assert plan(store, NOW - 9 * DAY, NOW - 6 * DAY) == [
+        FetchPart(NOW - 8 * DAY, NOW - 6 * DAY, notify=False)
+    ]
+
+
+# --------------------------------------------------------------------------- ResultWindow
+def test_result_window_pretends_to_be_the_whole_result():
+    loaded = ["k", "l"]
+    window = ResultWindow(loaded, offset=10, total=25)  # type: ignore[arg-type]
+    assert len(window) == 25
+    assert window[10:20] == ["k", "l"]
+    assert window[0:10] == []
+    assert window[11] == "l"
+    with pytest.raises(IndexError):
+        window[3]
+
+
+# --------------------------------------------------------------------------- answer_query
+@pytest.fixture
+def services(tmp_path) -> Iterator[tuple[Services, TencentEmulator]]:
+    now = time.time()
+    emulator = TencentEmulator(rate_limit=10, dataset=Dataset.generate(now, days=3, seed=5)).start()
+    settings = load_settings(
+        {
+            "TENCENT_MEETING_API_URL": emulator.url,
+            "TENCENT_MEETING_APP_ID": DEMO_APP_ID,
+            "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
+            "TENCENT_MEETING_SECRET_KEY": DEMO_SECRET_KEY,
+            "RECORDINGS_DB": str(tmp_path / "svc.db"),
+        },
+        dotenv=False,
+    )
+    svc = build_services(settings, with_slack=False)
+    yield svc, emulator
+    svc.close()
+    emulator.stop()
+
+
+def _query(days: int, **kw) -> Query:
+    tz = datetime.now().astimezone().tzinfo
+    end = datetime.fromtimestamp(time.time() + 1, tz)
+    start = datetime.fromtimestamp(time.time() - days * DAY, tz)
+    return Query(start=start, end=end, label="test", **kw)
+
+
+def test_answer_query_fetches_then_reads_pages_from_the_store(services):
+    svc, emulator = services
+    waits: list[float] = []
+    first = answer_query(svc, _query(3), on_wait=waits.append, page_size=5)
+    assert waits == [] and first.calls >= 1 and emulator.call_count() == first.calls
+    listed = [m for m in emulator.dataset.meetings() if m.state(time.time()) is not None]
+    assert first.total == len(listed) and first.has_more
+    starts = [m.media_start_time for m in first.meetings]
+    assert starts == sorted(starts, reverse=True) and len(starts) == 5
+    second = answer_query(svc, _query(3), on_wait=waits.append, page=1, page_size=5)
+    assert second.calls == 0 and emulator.call_count() == first.calls
+    assert {m.meeting_record_id for m in second.meetings}.isdisjoint(
+        {m.meeting_record_id for m in first.meetings}
+    )
+
+
+def test_answer_query_filters_by_host_and_search(services):
+    svc, _ = services
+    everything = answer_query(svc, _query(3), on_wait=lambda s: None, page_size=20)
+    host = everything.meetings[0].userid
+    by_host = answer_query(svc, _query(3, host=host), on_wait=lambda s: None, page_size=20)
+    assert by_host.total >= 1 and {m.userid for m in by_host.meetings} == {host}
+    word = everything.meetings[0].subject.split()[0]
+    found = answer_query(svc, _query(3, search=word), on_wait=lambda s: None, page_size=20)
+    assert found.total >= 1 and all(word.lower() in m.subject.lower() for m in found.meetings)
+
+
+def test_answer_query_tells_the_wait_and_reports_an_incomplete_fetch(services):
+    svc, emulator = services
+    for _ in range(10):  # the whole minute's budget, just spent
+        granted = svc.store.budget.try_acquire(
+            "corp_records", limit=10, window=60.5, priority="interactive"
+        )
+        assert granted == 0.0
+    waits: list[float] = []
+    result = answer_query(svc, _query(1), on_wait=waits.append, wait_limit=0.5)
+    assert len(waits) == 1 and 55 < waits[0] <= 61
+    assert result.waited and result.incomplete and result.retry_after > 50
+    assert emulator.call_count() == 0
+
+
+# --------------------------------------------------------------------------- messages
+def test_tencent_errors_read_clearly():
+    refused = AuthenticationError(190303, "invalid AppId", hint="check the app id")
+    assert tencent_error_message(refused).startswith("Tencent Meeting refused the request: ")
+    assert "could not be reached" in tencent_error_message(TransportError("timeout"))
+    assert "could not read" in tencent_error_message(MalformedResponseError("bad"))
+    assert "daily" in tencent_error_message(DailyLimitError(190311, "limit"))
+
+
+# --------------------------------------------------------------------------- users
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn(bot_token="xoxb-t") as slack:
+        slack.add_user("UADM", name="a", tz="Europe/Paris", is_admin=True, email="ann@x.org")
+        slack.add_user("UGST", name="g", tz="Asia/Tokyo", is_ultra_restricted=True)
+        slack.add_user("UMEM", name="m", tz="America/New_York")
+        yield slack
+
+
+def _directory(store: Store, slack: SlackStandIn, **kw) -> UserDirectory:
+    client = WebClient(token="xoxb-t", base_url=slack.api_url)
+    return UserDirectory(store, client, fallback_tz="Asia/Shanghai", **kw)
+
+
+def test_users_facts_come_from_users_info_and_are_cached(store, standin):
+    directory = _directory(store, standin)
+    admin = directory.get("UADM")
+    assert (admin.tz, admin.is_admin, admin.is_guest, admin.email_local) == (
+        "Europe/Paris",
+        True,
+        False,
+        "ann",
+    )
+    guest = directory.get("UGST")
+    assert guest.is_guest and not guest.is_admin and guest.tz == "Asia/Tokyo"
+    directory.get("UADM")
+    assert len(standin.calls_to("users.info")) == 2  # the second UADM came from the cache
+
+
+def test_users_cache_expires(store, standin):
+    directory = _directory(store, standin, max_age=0)
+    directory.get("UMEM")
+    directory.get("UMEM")
+    assert len(standin.calls_to("users.info")) == 2
+
+
+def test_users_fallbacks_when_slack_fails(store, standin):
+    directory = _directory(store, standin, admin_user_ids=("UCONF",), max_age=0)
+    unknown = directory.get("UNOPE")
+    assert (unknown.tz, unknown.is_admin, unknown.is_guest) == ("Asia/Shanghai", False, False)
+    assert directory.get("UCONF").is_admin  # ADMIN_USER_IDS needs no Slack
+    directory.get("UMEM")  # cached...
+    standin.outage(True)  # ...then Slack fails: the stale facts are better than none
+    assert directory.get("UMEM").tz == "America/New_York"
+
+
+# --------------------------------------------------------------------------- status
+def _health(**kw) -> Health:
+    base = dict(
+        healthy=False,
+        summary="failing: the last 2 poll cycles failed",
+        last_success_at=None,
+        last_cycle={"fetched": 4, "sent": 2, "calls": 3},
+        next_run_at=1_795_000_120.0,
+        consecutive_failures=2,
+        last_error={"at": 1_795_000_000.0, "message": "Tencent Meeting error 9042 <b>"},
+        poller_holder="host:1:abc",
+    )
+    base.update(kw)
+    return Health(**base)  # type: ignore[arg-type]
+
+
+def test_status_blocks_describe_a_failing_bot():
+    stuck = RecordMeeting("r", "m", "1", "alice", 1_794_000_000_000, "Board <!everyone>", 2)
+    text, blocks = status_blocks(
+        _health(stuck=[stuck], calls_last_minute=7, calls_today=120, webhook=None), "Asia/Shanghai"
+    )
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert text.startswith("Recordings bot status: unhealthy")
+    assert "Last successful poll: never" in shown
+    assert "<!date^1795000120^" in shown
+    assert "Board &lt;!everyone&gt;" in shown and "<!everyone>" not in shown
+    assert "7 in the last minute (limit 10 a minute) · 120 today" in shown
+    assert "error 9042 &lt;b&gt;" in shown
+    assert "Webhook" not in shown
+    assert len(blocks) <= 50
+
+
+def test_status_blocks_show_webhook_stats_when_present():
+    webhook = {"last_event_at": 1_795_000_000.0, "accepted": 5, "duplicates": 1, "rejected": 2}
+    _, blocks = status_blocks(_health(webhook=webhook, last_error=None), "UTC")
+    shown = json.dumps(blocks)
+    assert "5 accepted, 1 duplicates, 2 rejected" in shown
+    assert "Last error" not in shown

@@ -1,0 +1,104 @@
+"""The HTTP side over loopback: Slack signature verification on /slack/events, and /healthz."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from bot.slack.signed import action_body, post_signed, signed_headers, slash_body
+
+MEMBER = "UMEMBER01"  # as in conftest.py
+SIGNING_SECRET = "test-signing-secret"
+
+
+def show_password_body(env) -> tuple[str, str]:
+    """A Show password click (on a recording the store knows) and its response_url."""
+    from bot.tencent.models import RecordFile, RecordMeeting
+
+    begin = int((time.time() - 3600) * 1000)
+    f = RecordFile("file-1", begin, begin + 60_000, 1000, 1, "https://x.invalid/s", password="pw")
+    env.services.store.recordings.save_meetings(
+        [RecordMeeting("rec-1", "m1", "123456789", "mo", begin, "Sync", 3, (f,))]
+    )
+    response_url = env.slack.new_response_url()
+    payload = {
+        "type": "block_actions",
+        "user": {"id": MEMBER},
+        "team": {"id": "T0DEMO0001"},
+        "channel": {"id": "CGENERAL1"},
+        "response_url": response_url,
+        "actions": [{"action_id": "show_password", "value": "rec-1:file-1", "type": "button"}],
+    }
+    return action_body(payload), response_url
+
+
+def post_raw(env, body: str, headers: dict) -> requests.Response:
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
+    return env.session.post(env.events_url, data=body.encode(), headers=headers, timeout=10)
+
+
+@pytest.mark.parametrize("kind", ["unsigned", "wrong secret", "stale", "tampered"])
+def test_bad_signatures_are_rejected_and_do_nothing(slack_env, kind) -> None:
+    body, response_url = show_password_body(slack_env)
+    slash_url = slack_env.slack.new_response_url()
+    slash = slash_body("today", user_id=MEMBER, response_url=slash_url)
+    if kind == "unsigned":
+        answers = [post_raw(slack_env, b, {}) for b in (body, slash)]
+    elif kind == "wrong secret":
+        answers = [post_signed(slack_env.events_url, "not-the-secret", b) for b in (body, slash)]
+    elif kind == "stale":
+        old = int(time.time()) - 6 * 60
+        answers = [
+            post_signed(slack_env.events_url, SIGNING_SECRET, b, timestamp=old)
+            for b in (body, slash)
+        ]
+    else:  # signed, then the body changed
+        answers = [
+            post_raw(slack_env, b + "&x=1", signed_headers(SIGNING_SECRET, b))
+            for b in (body, slash)
+        ]
+
+    assert [a.status_code for a in answers] == [401, 401]
+    time.sleep(0.3)
+    assert slack_env.slack.responses == []
+    assert slack_env.services.store.users.password_audit() == []
+
+
+def test_a_properly_signed_click_is_accepted(slack_env) -> None:
+    body, response_url = show_password_body(slack_env)
+
+    answer = post_signed(slack_env.events_url, SIGNING_SECRET, body)
+
+    assert answer.status_code == 200
+    assert "pw" in slack_env.wait_answer(response_url)[0]["text"]
+    assert len(slack_env.services.store.users.password_audit()) == 1
+
+
+def test_healthz_follows_the_poller_state(slack_env) -> None:
+    url = f"{slack_env.server.url}/healthz"
+    state = slack_env.services.store.state
+    now = time.time()
+
+    starting = requests.get(url, timeout=5)
+    assert starting.status_code == 200 and starting.json()["summary"].startswith("starting")
+
+    state.set("poller.last_started_at", now - 30)
+    state.set("poller.consecutive_failures", 2)
+    failing = requests.get(url, timeout=5)
+    assert failing.status_code == 503
+    assert failing.json()["healthy"] is False and failing.json()["consecutive_failures"] == 2
+
+    state.set("poller.consecutive_failures", 0)
+    state.set("poller.last_success_at", now - 10)
+    ok = requests.get(url, timeout=5)
+    assert ok.status_code == 200 and ok.json()["summary"] == "ok"
+
+    state.set("poller.last_success_at", now - 3 * slack_env.settings.poll_interval_seconds - 120)
+    stale = requests.get(url, timeout=5)
+    assert stale.status_code == 503 and stale.json()["summary"].startswith("stale")
+
+
+def test_unknown_paths_answer_404(slack_env) -> None:
+    assert requests.get(f"{slack_env.server.url}/nope", timeout=5).status_code == 404
