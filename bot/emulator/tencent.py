@@ -36,6 +36,7 @@ from bot.tencent.signing import Credentials, sign, string_to_sign
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.emulator.webhook_sender import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -382,6 +383,7 @@ class TencentEmulator:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._webhooks: tuple[WebhookSender, threading.Event, threading.Thread] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> TencentEmulator:
@@ -416,6 +418,7 @@ class TencentEmulator:
         return self
 
     def stop(self) -> None:
+        self.disable_webhooks()
         self._stopping.set()  # wakes "slow" faults
         if self._server is not None:
             self._server.shutdown()
@@ -451,6 +454,56 @@ class TencentEmulator:
     @property
     def on_completed(self) -> list[CompletedCallback]:
         return self.dataset.on_completed
+
+    # -- webhooks --------------------------------------------------------------------------
+    def enable_webhooks(
+        self,
+        url: str,
+        token: str,
+        aes_key: str | None = None,
+        *,
+        tick_interval: float = 0.1,
+        **options: Any,
+    ) -> WebhookSender:
+        """Send recording.completed to `url` when a recording reaches state 3 (a ticker thread
+        checks every `tick_interval` s). `options`: delay=, duplicates=, drop= (WebhookSender)."""
+        from bot.emulator.webhook_sender import WebhookSender
+
+        self.disable_webhooks()
+        sender = WebhookSender(url, token, aes_key, **options)
+        self.dataset.on_completed.append(sender.on_completed)
+        stop = threading.Event()
+
+        def ticker() -> None:
+            while not stop.wait(tick_interval):
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("emulator tick failed")
+
+        thread = threading.Thread(target=ticker, name="tencent-emulator:ticker", daemon=True)
+        self._webhooks = (sender, stop, thread)
+        thread.start()
+        return sender
+
+    def disable_webhooks(self) -> None:
+        """Stop sending webhooks (delayed events not yet sent are cancelled)."""
+        webhooks = self._webhooks
+        if webhooks is None:
+            return
+        sender, stop, thread = webhooks
+        self._webhooks = None
+        stop.set()
+        if thread is not threading.current_thread():
+            thread.join(timeout=5)
+        if sender.on_completed in self.dataset.on_completed:
+            self.dataset.on_completed.remove(sender.on_completed)
+        sender.close()
+
+    @property
+    def webhooks(self) -> WebhookSender | None:
+        """The sender attached by `enable_webhooks`, if any."""
+        return self._webhooks[0] if self._webhooks is not None else None
 
     # -- calls -----------------------------------------------------------------------------
     @property

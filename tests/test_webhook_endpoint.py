@@ -1,0 +1,482 @@
+"""The /tencent/webhook endpoint over real HTTP: a bot (store, Tencent client, deliverer,
+poller) against the Tencent emulator and the Slack stand-in, served by waitress."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
+from bot.emulator.dataset import Dataset
+from bot.emulator.slack import SlackStandIn
+from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
+from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
+from bot.health import collect_health
+from bot.routing import RouteSpec
+from bot.runtime import Services, build_services
+from bot.slack.status import status_blocks
+from bot.store.budget import INTERACTIVE
+from bot.tencent.models import STATE_TRANSCODING
+from bot.web import RunningServer, make_wsgi_app, start_http_server
+from bot.webhook import WebhookApp, complete_in_store, fetch_window, make_webhook_app
+
+TOKEN = "webhook-test-token"
+AES_KEY = (
+    "dGhpcyBpcyBhIDMyLWJ5dGUga2V5IGZvciB0ZXN0cyE"  # 43 chars: b"this is a 32-byte key for tests!"
+)
+# printf 'hello tencent' | openssl enc -aes-256-cbc -K <hex of the key> -iv <hex of key[:16]> \
+#   | base64
+OPENSSL_VECTOR = "LBjpjbDQIMG1gUg8RF6AXA=="
+BOT_TOKEN = "xoxb-test-token"
+CHANNEL = "CGENERAL1"
+ALICE_CHANNEL = "CALICE001"
+
+
+@dataclass
+class Env:
+    settings: Settings
+    services: Services
+    webhook: WebhookApp
+    tencent: TencentEmulator
+    slack: SlackStandIn
+    server: RunningServer
+
+    @property
+    def url(self) -> str:
+        return f"{self.server.url}/tencent/webhook"
+
+    def sender(self, **options) -> WebhookSender:
+        return WebhookSender(self.url, TOKEN, self.settings.tencent_webhook_aes_key, **options)
+
+    def meeting(self, *, done: bool = True, userid: str = "alice") -> str:
+        """A recording of a meeting that started an hour ago: complete, or still transcoding."""
+        mid = self.tencent.dataset.add_meeting(
+            start=time.time() - 3600, duration=1800, transcode_seconds=10**6, userid=userid
+        )
+        self.tencent.dataset.set_state(mid, 3 if done else STATE_TRANSCODING)
+        self.tencent.dataset.tick(self.tencent.now())  # no callbacks are attached: a no-op
+        return mid
+
+    def event(self, mid: str) -> dict:
+        return completed_event(self.tencent.dataset.get(mid), self.tencent.now())
+
+    def posted(self, mid: str, channel: str | None = None) -> list[dict]:
+        return [
+            m
+            for m in self.slack.messages(channel)
+            if ((m.get("metadata") or {}).get("event_payload") or {}).get("meeting_record_id")
+            == mid
+        ]
+
+    def api_calls(self) -> int:
+        return self.tencent.call_count(RECORDS_PATH)
+
+    def snapshot(self) -> dict:
+        conn = self.services.store.conn
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()  # noqa: S608
+            for table in ("record_meetings", "record_files", "deliveries", "synced_ranges")
+        } | {"messages": self.slack.messages()}
+
+    def events(self) -> list[tuple]:
+        return self.services.store.conn.execute(
+            "SELECT event, trace_id, meeting_id, outcome FROM webhook_events ORDER BY id"
+        ).fetchall()
+
+
+def _make_env(tmp_path, aes_key: str = "") -> Iterator[Env]:
+    tencent = TencentEmulator(rate_limit=10, dataset=Dataset(seed=5)).start()
+    slack = SlackStandIn(bot_token=BOT_TOKEN).start()
+    slack.add_channel(CHANNEL, "general")
+    slack.add_channel(ALICE_CHANNEL, "alice-recordings")
+    env = {
+        "TENCENT_MEETING_API_URL": tencent.url,
+        "TENCENT_MEETING_APP_ID": DEMO_APP_ID,
+        "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
+        "TENCENT_MEETING_SECRET_KEY": DEMO_SECRET_KEY,
+        "TENCENT_MEETING_WEBHOOK_TOKEN": TOKEN,
+        "TENCENT_MEETING_WEBHOOK_AES_KEY": aes_key,
+        "RECORDINGS_DB": str(tmp_path / "bot.db"),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "SLACK_API_URL": slack.api_url,
+        "DEFAULT_CHANNEL": CHANNEL,
+    }
+    settings = load_settings(env, dotenv=False)
+    services = build_services(settings)
+    assert services.deliverer is not None
+    services.deliverer.min_interval = 0
+    services.store.routes.add(CHANNEL, RouteSpec())  # every recording
+    services.store.routes.add(ALICE_CHANNEL, RouteSpec(match_host="alice"))
+    webhook = make_webhook_app(services)
+    assert isinstance(webhook, WebhookApp)
+    server = start_http_server(make_wsgi_app(services, None, webhook_app=webhook))
+    try:
+        yield Env(settings, services, webhook, tencent, slack, server)
+    finally:
+        tencent.disable_webhooks()
+        server.stop()
+        webhook.close()
+        services.close()
+        slack.stop()
+        tencent.stop()
+
+
+@pytest.fixture
+def env(tmp_path) -> Iterator[Env]:
+    yield from _make_env(tmp_path)
+
+
+@pytest.fixture
+def aes_env(tmp_path) -> Iterator[Env]:
+    yield from _make_env(tmp_path, AES_KEY)
+
+
+# -- the URL check -------------------------------------------------------------------------------
+def _sha1(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode(), usedforsecurity=False).hexdigest()
+
+
+def _aes_encrypt(key_text: str, plaintext: bytes) -> str:
+    """AES-256-CBC, IV = key[:16], PKCS#7, written here apart from bot.tencent.webhook."""
+    key = base64.b64decode(key_text + "=")
+    pad = 16 - len(plaintext) % 16
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    padded = plaintext + bytes([pad]) * pad
+    return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
+
+
+def test_aes_vector_is_independent_of_our_encoder() -> None:
+    assert _aes_encrypt(AES_KEY, b"hello tencent") == OPENSSL_VECTOR
+
+
+def test_url_check_without_encryption(env: Env) -> None:
+    ts, nonce = str(int(time.time() * 1000)), "12345"
+    check_str = base64.b64encode("你好 check".encode()).decode()
+    answer = requests.get(
+        env.url,
+        params={"check_str": check_str},
+        headers={"timestamp": ts, "nonce": nonce, "signature": _sha1(TOKEN, ts, nonce, check_str)},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    assert answer.text == "你好 check"
+    assert env.sender().url_check("plain-echo") == "plain-echo"
+
+
+def test_url_check_with_encryption(aes_env: Env) -> None:
+    ts, nonce = str(int(time.time())), "777"
+    check_str = _aes_encrypt(AES_KEY, b"secret-echo+/=")
+    started = time.monotonic()
+    answer = requests.get(
+        aes_env.url,
+        params={"check_str": check_str},
+        headers={"timestamp": ts, "nonce": nonce, "signature": _sha1(TOKEN, ts, nonce, check_str)},
+        timeout=5,
+    )
+    assert time.monotonic() - started < 3
+    assert (answer.status_code, answer.text) == (200, "secret-echo+/=")
+    ts, nonce = str(int(time.time())), "779"
+    answer = requests.get(
+        f"{aes_env.url}?check_str={OPENSSL_VECTOR}",  # '+', '/', '=' sent as they are
+        headers={
+            "timestamp": ts,
+            "nonce": nonce,
+            "signature": _sha1(TOKEN, ts, nonce, OPENSSL_VECTOR),
+        },
+        timeout=5,
+    )
+    assert (answer.status_code, answer.text) == (200, "hello tencent")
+    assert aes_env.sender().url_check("再见") == "再见"
+
+
+def test_url_check_with_a_bad_signature_is_refused(aes_env: Env) -> None:
+    ts, nonce = str(int(time.time())), "778"
+    check_str = _aes_encrypt(AES_KEY, b"echo")
+    answer = requests.get(
+        aes_env.url,
+        params={"check_str": check_str},
+        headers={
+            "timestamp": ts,
+            "nonce": nonce,
+            "signature": _sha1("wrong", ts, nonce, check_str),
+        },
+        timeout=5,
+    )
+    assert answer.status_code == 401
+    assert "echo" not in answer.text
+    assert aes_env.events() == [("url_check", None, None, "rejected: bad signature")]
+
+
+# -- valid events --------------------------------------------------------------------------------
+def test_a_valid_event_posts_the_recording_once_per_channel(aes_env: Env) -> None:
+    mid = aes_env.meeting()
+    started = time.monotonic()
+    answer = aes_env.sender().send_event(aes_env.event(mid))
+    assert answer is not None and answer.status_code == 200
+    assert answer.text == "successfully received"
+    assert time.monotonic() - started < 1.0  # answered before the work is done
+    assert aes_env.webhook.wait_idle(5)
+    assert len(aes_env.posted(mid, CHANNEL)) == 1
+    assert len(aes_env.posted(mid, ALICE_CHANNEL)) == 1
+    assert aes_env.api_calls() == 1
+    query = aes_env.tencent.calls[0].query
+    start = aes_env.tencent.dataset.get(mid).start
+    assert int(query["start_time"]) == int(start) - 60
+    assert int(query["end_time"]) == int(start) + 60
+    assert [row[3] for row in aes_env.events()] == ["accepted"]
+    # The narrow window is not marked synced: the poller's catch-up must not skip anything.
+    assert aes_env.services.store.recordings.synced_until() is None
+
+
+def test_the_same_event_repeated_posts_once(env: Env) -> None:
+    mid = env.meeting()
+    event = env.event(mid)
+    sender = env.sender()
+    statuses = [sender.send_event(event).status_code for _ in range(3)]  # new nonce each time
+    assert statuses == [200, 200, 200]
+    assert env.webhook.wait_idle(5)
+    assert len(env.posted(mid, CHANNEL)) == 1
+    assert len(env.posted(mid, ALICE_CHANNEL)) == 1
+    assert [row[3] for row in env.events()] == ["accepted", "duplicate", "duplicate"]
+    assert env.api_calls() == 1  # duplicates do no work
+
+
+def test_distinct_events_for_one_recording_racing_post_once(env: Env) -> None:
+    mid = env.meeting()
+    sender = env.sender()
+    events = [env.event(mid) for _ in range(4)]  # four trace ids: the ledger must decide
+    threads = [threading.Thread(target=sender.send_event, args=(e,)) for e in events]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert env.webhook.wait_idle(10)
+    assert len(env.posted(mid, CHANNEL)) == 1
+    assert len(env.posted(mid, ALICE_CHANNEL)) == 1
+    assert [s.status for s in sender.sent] == [200] * 4
+
+
+def test_an_event_racing_a_poll_cycle_posts_once(env: Env) -> None:
+    mids = [env.meeting() for _ in range(3)]
+    sender = env.sender()
+    cycle = threading.Thread(target=env.services.poller.run_cycle)
+    cycle.start()
+    for mid in mids:
+        sender.send_event(env.event(mid))
+    cycle.join(10)
+    assert env.webhook.wait_idle(10)
+    for mid in mids:
+        assert len(env.posted(mid, CHANNEL)) == 1
+        assert len(env.posted(mid, ALICE_CHANNEL)) == 1
+    assert len(env.slack.messages()) == 6
+
+
+def test_an_event_for_a_recording_the_poller_posted_costs_no_call(env: Env) -> None:
+    mid = env.meeting()
+    report = env.services.poller.run_cycle()
+    assert report.sent == 2
+    calls = env.api_calls()
+    answer = env.sender().send_event(env.event(mid))
+    assert answer is not None and answer.status_code == 200
+    assert env.webhook.wait_idle(5)
+    assert env.api_calls() == calls
+    assert env.webhook.counters.from_store == 1
+    assert len(env.slack.messages()) == 2
+
+
+def test_an_event_before_the_api_shows_state_3_is_left_to_the_poller(env: Env) -> None:
+    mid = env.meeting(done=False)
+    env.sender().send_event(env.event(mid))
+    assert env.webhook.wait_idle(5)
+    assert env.slack.messages() == []
+    assert env.webhook.counters.not_ready == 1
+    env.tencent.dataset.complete_now(mid)
+    env.services.poller.run_cycle()
+    assert len(env.posted(mid, CHANNEL)) == 1
+
+
+def test_an_exhausted_budget_leaves_the_event_to_the_poller(env: Env) -> None:
+    mid = env.meeting()
+    for _ in range(env.settings.tencent_rate_limit):
+        env.services.tencent.throttle.acquire(INTERACTIVE, max_wait=0)
+    env.webhook.fetch_max_wait = 0
+    env.sender().send_event(env.event(mid))
+    assert env.webhook.wait_idle(5)
+    assert env.webhook.counters.failed == 1
+    assert env.api_calls() == 0
+    assert env.slack.messages() == []
+
+
+def test_an_api_error_leaves_the_event_to_the_poller(env: Env) -> None:
+    mid = env.meeting()
+    env.tencent.faults.add("error", code=190311, message="daily limit")
+    env.sender().send_event(env.event(mid))
+    assert env.webhook.wait_idle(5)
+    assert env.webhook.counters.failed == 1
+    assert env.slack.messages() == []
+    env.services.poller.run_cycle()
+    assert len(env.posted(mid, CHANNEL)) == 1
+
+
+def test_an_event_without_a_start_time_runs_an_early_poll(env: Env) -> None:
+    mid = env.meeting()
+    event = env.event(mid)
+    for key in ("start_time", "end_time"):
+        del event["payload"][0]["meeting_info"][key]
+    env.sender().send_event(event)
+    assert env.webhook.wait_idle(5)
+    assert env.webhook.counters.early_polls == 1
+    assert len(env.posted(mid, CHANNEL)) == 1
+
+
+def test_other_events_are_recorded_but_do_nothing(env: Env) -> None:
+    mid = env.meeting()
+    event = env.event(mid) | {"event": "meeting.started"}
+    assert env.sender().send_event(event).status_code == 200
+    assert env.webhook.wait_idle(5)
+    assert env.api_calls() == 0
+    assert env.events()[0][0] == "meeting.started"
+
+
+# -- forged and broken requests ------------------------------------------------------------------
+EXPECTED = {
+    "bad_signature": (401, "bad signature"),
+    "stale_timestamp": (401, "stale timestamp"),
+    "replayed_nonce": (401, "replayed nonce"),
+    "undecryptable": (400, "undecryptable data"),
+    "malformed_json": (400, "malformed event"),
+}
+
+
+@pytest.mark.parametrize("kind", FORGERIES)
+def test_forged_events_change_nothing(aes_env: Env, kind: str) -> None:
+    mid = aes_env.meeting()
+    sender = aes_env.sender()
+    if kind == "replayed_nonce":  # replay a genuine event after it did its work
+        sender.send_event(aes_env.event(mid))
+        assert aes_env.webhook.wait_idle(5)
+    before, calls, rows = aes_env.snapshot(), aes_env.api_calls(), len(aes_env.events())
+    answer = sender.send_forged(kind, aes_env.event(mid))
+    assert answer is not None
+    status, reason = EXPECTED[kind]
+    assert answer.status_code == status
+    assert aes_env.webhook.wait_idle(5)
+    assert aes_env.snapshot() == before
+    assert aes_env.api_calls() == calls
+    new_rows = aes_env.events()[rows:]
+    assert new_rows == [(None, None, None, f"rejected: {reason}")]
+
+
+def test_a_body_that_is_not_json_is_refused(env: Env) -> None:
+    answer = requests.post(env.url, data=b"{nope", timeout=5)
+    assert answer.status_code == 400
+    assert env.events() == [(None, None, None, "rejected: malformed body")]
+    answer = requests.post(env.url, json={"data": "x"}, timeout=5)  # no headers
+    assert answer.status_code == 401
+
+
+def test_rejections_show_in_health_and_status(env: Env) -> None:
+    env.sender().send_forged("bad_signature")
+    mid = env.meeting()
+    env.sender().send_event(env.event(mid))
+    assert env.webhook.wait_idle(5)
+    health = collect_health(env.services.store, env.settings)
+    assert health.webhook is not None
+    assert (health.webhook["accepted"], health.webhook["rejected"]) == (1, 1)
+    assert health.webhook["last_event_at"] is not None
+    text = json.dumps(status_blocks(health, "Asia/Shanghai")[1], ensure_ascii=False)
+    assert "1 accepted" in text and "1 rejected" in text
+
+
+# -- with the emulator sending -------------------------------------------------------------------
+def test_the_emulator_webhook_posts_within_seconds_without_polling(aes_env: Env) -> None:
+    mid = aes_env.meeting(done=False)
+    aes_env.tencent.enable_webhooks(aes_env.url, TOKEN, AES_KEY, duplicates=1)
+    started = time.monotonic()
+    aes_env.tencent.dataset.complete_now(mid)
+    aes_env.slack.wait_for(lambda: len(aes_env.posted(mid)) == 2, timeout=5)
+    assert time.monotonic() - started < 2
+    assert aes_env.tencent.webhooks.wait_idle(5)
+    assert aes_env.webhook.wait_idle(5)
+    assert len(aes_env.posted(mid, CHANNEL)) == 1
+    assert [row[3] for row in aes_env.events()] == ["accepted", "duplicate"]
+
+
+def test_a_lost_webhook_is_posted_by_the_next_poll(env: Env) -> None:
+    mid = env.meeting(done=False)
+    sender = env.tencent.enable_webhooks(env.url, TOKEN, drop=True)
+    env.tencent.dataset.complete_now(mid)
+    deadline = time.monotonic() + 3
+    while mid not in sender.dropped and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sender.dropped == [mid]
+    assert env.slack.messages() == [] and env.events() == []
+    env.services.poller.run_cycle()
+    assert len(env.posted(mid, CHANNEL)) == 1
+    assert len(env.posted(mid, ALICE_CHANNEL)) == 1
+
+
+# -- pure parts ----------------------------------------------------------------------------------
+def test_fetch_window_choices() -> None:
+    from bot.tencent.webhook import EventPayload
+
+    with_start = EventPayload(None, (), "m1", start_time=1_700_000_000)
+    assert fetch_window(with_start) == (1_699_999_940, 1_700_000_060)
+    # A recording the poller saw start later in the meeting widens the window to include it.
+    assert fetch_window(with_start, [1_700_001_000]) == (1_699_999_940, 1_700_001_060)
+    assert fetch_window(EventPayload(1_700_000_000_000, (), "m2")) is None
+    assert fetch_window(EventPayload(None, (), "m3"), [1_700_000_000]) == (
+        1_699_999_940,
+        1_700_000_060,
+    )
+
+
+def test_complete_in_store() -> None:
+    from bot.tencent.models import RecordMeeting
+
+    def meeting(state: int, *files: str) -> RecordMeeting:
+        record = {
+            "meeting_record_id": "r1",
+            "meeting_id": "m1",
+            "meeting_code": "1",
+            "userid": "u",
+            "media_start_time": 1_700_000_000_000,
+            "subject": "s",
+            "state": state,
+            "record_files": [
+                {
+                    "record_file_id": f,
+                    "record_start_time": 1,
+                    "record_end_time": 2,
+                    "record_size": 3,
+                    "sharing_state": 0,
+                }
+                for f in files
+            ],
+        }
+        return RecordMeeting.parse(record)
+
+    assert complete_in_store([meeting(3, "f1", "f2")], ["f1"])
+    assert not complete_in_store([meeting(3, "f1")], ["f1", "f9"])  # a file we do not know
+    assert not complete_in_store([meeting(2)], ["f1"])
+    assert not complete_in_store([meeting(3, "f1")], [])  # proves nothing
+    assert not complete_in_store([], ["f1"])
+
+
+def test_no_token_no_webhook(env: Env) -> None:
+    import dataclasses
+
+    services = dataclasses.replace(
+        env.services, settings=dataclasses.replace(env.settings, tencent_webhook_token="")
+    )
+    assert make_webhook_app(services) is None
