@@ -31,6 +31,7 @@ from bot.tencent.errors import TencentError
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "poller"
+WATERMARK_KEY = "poller.watermark"  # the end of the last recent window the poller fully synced
 PAGE_SIZE = 20
 OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arrivals
 
@@ -39,6 +40,24 @@ OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arri
 class CyclePlan:
     windows: list[tuple[int, int]]
     estimated_calls: int
+
+
+def poller_watermark(store: Store) -> int | None:
+    """Up to when the poller has synced the recent window: everything from this point on is
+    the poller's to fetch (and post). Only the poller moves it: a person's query or a webhook
+    that syncs a narrow recent range must not make the poller skip what came before it."""
+    value = store.state.get(WATERMARK_KEY)
+    return int(value) if value is not None else None
+
+
+def poller_horizon(store: Store, now: float, lookback_seconds: float) -> int:
+    """Where the poller's next cycle starts reading: the lookback, or further back to catch up
+    after downtime (nothing skipped)."""
+    start = int(now - lookback_seconds)
+    watermark = poller_watermark(store)
+    if watermark is not None:
+        start = min(start, watermark - OVERLAP_SECONDS)
+    return start
 
 
 @dataclass
@@ -67,11 +86,7 @@ def _pages(count: int) -> int:
 def plan_cycle(store: Store, now: float, settings: Settings) -> CyclePlan:
     """Choose the windows of one cycle (see the module docstring)."""
     end = int(now)
-    lookback_start = int(now - settings.poll_lookback_hours * 3600)
-    synced_until = store.recordings.synced_until()
-    start = lookback_start
-    if synced_until is not None and synced_until - OVERLAP_SECONDS < start:
-        start = synced_until - OVERLAP_SECONDS  # catch up after downtime: nothing skipped
+    start = poller_horizon(store, now, settings.poll_lookback_hours * 3600)
     pending = store.recordings.pending(now, settings.pending_max_hours)
     older = sorted({m.start_seconds for m in pending if m.start_seconds < start})
 
@@ -148,6 +163,7 @@ class Poller:
                 report.fetched += outcome.fetched
                 report.completed += outcome.completed
                 self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl)
+            state.set(WATERMARK_KEY, int(started))
             report.stuck = self._give_up_on_stuck(started)
         except TencentError as exc:
             report.error = f"Tencent Meeting: {exc}"

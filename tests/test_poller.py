@@ -209,3 +209,19 @@ def test_a_failing_api_is_reported_and_the_next_cycle_recovers(bot_env: BotEnv) 
     assert "9042" in state.get("poller.last_error")["message"]
     assert bot_env.cycle().ok
     assert state.get("poller.consecutive_failures") == 0
+
+
+def test_after_downtime_the_poller_catches_up_even_if_a_query_synced_a_recent_range(
+    bot_env: BotEnv,
+) -> None:
+    now = time.time()
+    store, client = bot_env.services.store, bot_env.services.tencent
+    store.state.set("poller.watermark", int(now - 3 * 86400))  # the bot was down for 3 days
+    missed = bot_env.dataset.add_meeting(
+        start=now - 2 * 86400, duration=600, transcode_seconds=60, subject="During downtime"
+    )
+    # Someone asks for the last hour first: that narrow range is synced, not the gap before it.
+    sync_range(store, client, int(now - 3600), int(now), priority="interactive")
+    report = bot_env.cycle()
+    assert missed in report.completed
+    assert len(bot_env.posts(REC_CHANNEL)) == 1

@@ -2,7 +2,7 @@
 fetching the missing part from Tencent Meeting as an interactive caller.
 
 The period "today" reaches into the future and is never fully synced: only the part up to
-now can hold recordings, and the part after the store's `synced_until()` is what the poller
+now can hold recordings, and the part after the poller's watermark is what the poller
 keeps fresh. That tail is fetched only when the poller is late (its last sync is older than
 POLL_INTERVAL_SECONDS + 60 s).
 
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
-from bot.poller import OVERLAP_SECONDS
+from bot.poller import poller_horizon, poller_watermark
 from bot.slack.parse import Query
 from bot.store import Store
 from bot.store.budget import INTERACTIVE
@@ -118,15 +118,13 @@ def fetch_plan(
     gaps = store.recordings.missing_ranges(start, end)
     if not gaps:
         return []
-    synced_until = store.recordings.synced_until()
+    watermark = poller_watermark(store)
     # The poller covers everything from here on (and posts what completes there).
-    cutoff = int(now - lookback_seconds)
-    if synced_until is not None:
-        cutoff = min(cutoff, synced_until - OVERLAP_SECONDS)
+    cutoff = poller_horizon(store, now, lookback_seconds)
     parts: list[FetchPart] = []
     for a, b in gaps:
-        recent_tail = synced_until is not None and a >= synced_until
-        if recent_tail and now - synced_until <= fresh_for:
+        recent_tail = watermark is not None and a >= watermark
+        if recent_tail and now - watermark <= fresh_for:
             continue  # the poller synced moments ago: fresh enough
         if b <= cutoff or a >= cutoff:
             parts.append(FetchPart(a, b, notify=a >= cutoff))

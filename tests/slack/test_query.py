@@ -69,11 +69,13 @@ def test_nothing_before_the_epoch_is_fetched(store):
 
 def test_a_fresh_recent_tail_is_left_to_the_poller(store):
     store.recordings.mark_synced(NOW - DAY, NOW - 100)  # 100 s old: within 180 s
+    store.state.set("poller.watermark", NOW - 100)  # ...by the poller
     assert plan(store, NOW - HOUR, NOW + DAY) == []
 
 
 def test_a_stale_recent_tail_is_fetched_up_to_now_and_posts_what_completes(store):
     store.recordings.mark_synced(NOW - DAY, NOW - 1000)
+    store.state.set("poller.watermark", NOW - 1000)
     assert plan(store, NOW - HOUR, NOW + DAY) == [FetchPart(NOW - 1000, NOW, notify=True)]
 
 
@@ -269,3 +271,12 @@ def test_status_blocks_show_webhook_stats_when_present():
     shown = json.dumps(blocks)
     assert "5 accepted, 1 duplicates, 2 rejected" in shown
     assert "Last error" not in shown
+
+
+def test_a_recent_range_someone_else_synced_does_not_count_as_the_pollers(store):
+    # A query or a webhook synced the last minutes, but the poller last ran 3 days ago: the
+    # gap is the poller's to catch up on, so a query fetching it posts what completed there.
+    store.state.set("poller.watermark", NOW - 3 * DAY)
+    store.recordings.mark_synced(NOW - 300, NOW - 60)
+    parts = plan(store, NOW - 2 * DAY, NOW - 400)
+    assert parts == [FetchPart(NOW - 2 * DAY, NOW - 400, notify=True)]
