@@ -346,6 +346,68 @@ def slash(
     sys.exit(0 if answer.ok else 1)
 
 
+@cli.command()
+@click.option("--quick", is_flag=True, help="A short run (about 12 s), e.g. for tests.")
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=10, max=300),
+    default=None,
+    help="Seconds the scripted part lasts [default: 30; with --quick: 12].",
+)
+@click.option("--follow", is_flag=True, help="Keep the bot running after the script (Ctrl-C).")
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Afterwards keep the emulator and the Slack stand-in up on fixed ports and print the "
+    "environment for a `recordings-bot run` of your own (Ctrl-C).",
+)
+@click.option(
+    "--db", default=None, help="Keep the database in this new file (default: a temporary one)."
+)
+@click.option("--tencent-port", type=int, default=8780, show_default=True, help="With --serve.")
+@click.option("--slack-port", type=int, default=8781, show_default=True, help="With --serve.")
+@click.option(
+    "--bot-port", type=int, default=3000, show_default=True, help="With --serve: PORT to print."
+)
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    quick: bool,
+    duration: float | None,
+    follow: bool,
+    serve: bool,
+    db: str | None,
+    tencent_port: int,
+    slack_port: int,
+    bot_port: int,
+) -> None:
+    """See it work, with no credentials and no network: the real bot against a local Tencent
+    Meeting emulator and a local Slack stand-in, shown as Slack users would see it."""
+    import os
+
+    from bot.demo import DemoOptions, run_demo
+
+    if follow and serve:
+        raise click.UsageError("choose one of --follow and --serve")
+    timezone = os.environ.get("BOT_TIMEZONE") or "Asia/Shanghai"
+    try:
+        load_settings({"BOT_TIMEZONE": timezone})
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = DemoOptions(
+        duration=duration if duration is not None else (12.0 if quick else 30.0),
+        follow=follow,
+        serve=serve,
+        db=db,
+        tencent_port=tencent_port,
+        slack_port=slack_port,
+        bot_port=bot_port,
+        timezone=timezone,
+        verbose=bool(ctx.find_root().params.get("verbose")),
+    )
+    sys.exit(run_demo(options))
+
+
 def main() -> None:
     cli(prog_name="recordings-bot")
 

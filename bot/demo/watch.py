@@ -1,0 +1,112 @@
+"""Watching the stand-ins as Slack users would: new and edited channel messages, answers at
+response URLs, recordings finishing at the emulator, poll cycles that did something; and typing
+`/recordings` commands as signed requests to the bot's Bolt endpoint."""
+
+from __future__ import annotations
+
+import queue
+import time
+from typing import Any
+
+from bot.demo import world
+from bot.demo.console import Console, cycle_line, message_lines
+from bot.demo.render import render_blocks
+from bot.emulator.slack import SlackStandIn
+from bot.emulator.tencent import TencentEmulator
+from bot.poller import CycleReport
+from bot.slack.signed import post_signed, slash_body
+
+WAITING = "Fetching from Tencent Meeting"  # the interim answer while the API budget refills
+ANSWER_TIMEOUT = 20.0
+
+
+class Watcher:
+    def __init__(
+        self,
+        console: Console,
+        emulator: TencentEmulator,
+        slack: SlackStandIn,
+        *,
+        tz_name: str,
+    ):
+        self.console = console
+        self.emulator = emulator
+        self.slack = slack
+        self.tz_name = tz_name
+        self.reports: queue.SimpleQueue[CycleReport] = queue.SimpleQueue()
+        self.seen: dict[tuple[str, str], int] = {}  # (channel, ts) -> edits shown
+        self.responses_shown = 0
+        self.askers: dict[str, str] = {}  # response_url -> who asked
+        self.answered = 0
+
+    def pump(self) -> None:
+        """Show what happened since the last look.
+
+        Reports are taken before the messages, and messages before the completions, so a post
+        is never shown before its recording's completion or after its cycle's report."""
+        reports = []
+        while not self.reports.empty():
+            reports.append(self.reports.get())
+        messages = self.slack.messages()
+        responses = list(self.slack.responses)
+        for mid in self.emulator.tick():
+            m = self.emulator.dataset.get(mid)
+            self.console.event(
+                f"Tencent Meeting: “{m.subject}” ({m.userid}) finished transcoding: ready"
+            )
+        for message in messages:
+            self._message(message)
+        for response in responses[self.responses_shown :]:
+            self.responses_shown += 1
+            payload = response["payload"]
+            who = self.askers.get(response["url"], "a /recordings command")
+            body = render_blocks(
+                payload.get("blocks"),
+                tz_name=self.tz_name,
+                names=world.NAMES,
+                fallback=payload.get("text", ""),
+            )
+            self.console.event(f"answer to {who} (only the asker sees it)", body)
+        for report in reports:
+            line = cycle_line(report)
+            if line:
+                self.console.event(line)
+
+    def _message(self, message: dict[str, Any]) -> None:
+        key = (message["channel"], message["ts"])
+        edits = int(message.get("updated") or 0)
+        if self.seen.get(key, -1) >= edits:
+            return
+        edited = key in self.seen
+        self.seen[key] = edits
+        head, body = message_lines(message, tz_name=self.tz_name, names=world.NAMES, edited=edited)
+        self.console.event(head, body)
+
+    def slash(self, events_url: str, text: str, user: str) -> bool:
+        """Type `/recordings TEXT` as `user`: a signed request to the Bolt endpoint; wait for the
+        answer at its response_url (showing everything else meanwhile). True once answered."""
+        name = world.NAMES.get(user, user)
+        url = self.slack.new_response_url()
+        self.askers[url] = f"@{name}"
+        self.console.event(f"@{name} types: /recordings {text}")
+        body = slash_body(
+            text, user_id=user, user_name=name, response_url=url, channel_id=world.RECORDINGS
+        )
+        answer = post_signed(events_url, world.SIGNING_SECRET, body)
+        if not answer.ok:
+            self.console.event(f"the bot refused the request: HTTP {answer.status_code}")
+            return False
+        deadline = time.monotonic() + ANSWER_TIMEOUT
+        while time.monotonic() < deadline:
+            self.pump()
+            shown = self.slack.responses[: self.responses_shown]
+            if any(r["url"] == url and not _waiting(r["payload"]) for r in shown):
+                self.answered += 1
+                return True
+            time.sleep(0.05)
+        self.console.event(f"no answer to @{name} within {ANSWER_TIMEOUT:.0f} s")
+        return False
+
+
+def _waiting(payload: dict[str, Any]) -> bool:
+    return str(payload.get("text", "")).startswith(WAITING)
