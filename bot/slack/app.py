@@ -17,9 +17,8 @@ log = logging.getLogger(__name__)
 def build_app(services: Services, *, token_verification_enabled: bool = True) -> App:
     """The Bolt app for these services. Every request's Slack signature is verified."""
     settings = services.settings
-    client: WebClient = make_web_client(settings)
+    client: WebClient = make_web_client(settings)  # carries SLACK_BOT_TOKEN
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=False,  # ack at once; the answer follows via response_url

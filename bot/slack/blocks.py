@@ -343,7 +343,7 @@ def _list_item(
     details = [
         f"host {escape(meeting.userid)}",
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
-        mrkdwn.duration(meeting.duration_seconds),
+        *([mrkdwn.duration(meeting.duration_seconds)] if meeting.record_files else []),
         _state_text(meeting),
     ]
     links = []

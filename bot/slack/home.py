@@ -110,7 +110,7 @@ def _recording_block(meeting: RecordMeeting, tz_name: str) -> dict[str, Any]:
     details = [
         f"host {escape(meeting.userid)}",
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
-        mrkdwn.duration(meeting.duration_seconds),
+        *([mrkdwn.duration(meeting.duration_seconds)] if meeting.record_files else []),
         escape(meeting.state_name),
     ]
     shared = next((f for f in meeting.record_files if f.shared and f.sharing_url), None)
