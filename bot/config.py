@@ -164,9 +164,10 @@ def load_settings(
     """
     if environ is None:
         if dotenv:
-            from dotenv import load_dotenv
+            from dotenv import find_dotenv, load_dotenv
 
-            load_dotenv(override=False)
+            # The .env of the working folder (or a parent), not of the installed package.
+            load_dotenv(find_dotenv(usecwd=True), override=False)
         environ = os.environ
     values: dict[str, object] = {}
     problems: list[str] = []

@@ -582,6 +582,26 @@ class SlackStandIn:
             raise ApiError("channel_not_found")
         return {"channel": channel.to_api()}
 
+    def _conversations_list(self, params: Params) -> dict[str, Any]:
+        """Channels the bot can see (public ones, and private ones it is in), paged."""
+        kinds = str(params.get("types") or "public_channel").split(",")
+        exclude_archived = str(params.get("exclude_archived", "")).lower() in ("1", "true")
+        visible = [
+            c
+            for c in self._channels.values()
+            if ("private_channel" if c.is_private else "public_channel") in kinds
+            and (c.bot_member or not c.is_private)
+            and not (exclude_archived and c.is_archived)
+        ]
+        limit = max(1, min(1000, int(params.get("limit") or 100)))
+        start = int(params.get("cursor") or 0)
+        page = visible[start : start + limit]
+        more = start + limit < len(visible)
+        return {
+            "channels": [c.to_api() for c in page],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _users_info(self, params: Params) -> dict[str, Any]:
         user = self._users.get(str(params.get("user") or ""))
         if user is None:
@@ -612,6 +632,7 @@ _METHODS: dict[str, Callable[[SlackStandIn, Params], dict[str, Any]]] = {
     "conversations.history": SlackStandIn._conversations_history,
     "conversations.join": SlackStandIn._conversations_join,
     "conversations.info": SlackStandIn._conversations_info,
+    "conversations.list": SlackStandIn._conversations_list,
     "users.info": SlackStandIn._users_info,
     "views.publish": SlackStandIn._views_publish,
 }
