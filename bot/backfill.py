@@ -40,6 +40,9 @@ def backfill(
     echo: Callable[[str], None] = print,
 ) -> BackfillReport:
     """Sync [start, end]: window by window, skipping ranges already synced unless `force`."""
+    # Never mark the future synced (`--until` today ends at midnight): the poller and queries
+    # take the end of the synced ranges as "fresh up to here".
+    end = max(start, min(end, int(store.now())))
     windows = split_windows(start, end)
     todo: list[tuple[int, int]] = []
     for w_start, w_end in windows:

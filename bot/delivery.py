@@ -29,6 +29,20 @@ log = logging.getLogger(__name__)
 METADATA_EVENT = "tencent_recording_posted"
 BROKEN_RETRY_SECONDS = 600.0  # a channel that is gone or archived is retried every 10 min
 FAILED_RETRY_SECONDS = 0.0  # other failures: on the next cycle
+# Errors about one message's content, not the channel: they must not hold back the channel's
+# later deliveries (the ledger is read oldest first, so deferring would block it for good).
+MESSAGE_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_arguments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "msg_too_long",
+        "no_text",
+    }
+)
 
 
 @dataclass
@@ -143,11 +157,11 @@ class Deliverer:
         return _Outcome.SENT
 
     def _post(self, channel: str, meeting, route_id: int | None, *, retried: bool = False) -> str:
-        route = self.store.routes.get(route_id) if route_id is not None else None
+        password_policy, download = self._policy(route_id)
         text, blocks = recording_message(
             meeting,
-            password_policy=route.password_policy if route else "button",
-            download=route.download if route else False,
+            password_policy=password_policy,
+            download=download,
             tz_name=self.settings.bot_timezone,
         )
         self._pace(channel)
@@ -200,6 +214,8 @@ class Deliverer:
             self._channel_broken(channel, reason)
             return _Outcome.DEFER_CHANNEL
         deliveries.mark_failed(mid, channel, error, not_before=now + FAILED_RETRY_SECONDS)
+        if code in MESSAGE_ERRORS:
+            return _Outcome.FAILED  # this message only: the channel's next ones still go
         return _Outcome.DEFER_CHANNEL
 
     def _find_posted(
@@ -263,11 +279,11 @@ class Deliverer:
             meeting = self.store.recordings.get(delivery.meeting_record_id)
             if meeting is None or not delivery.ts:
                 continue
-            route = self.store.routes.get(delivery.route_id) if delivery.route_id else None
+            password_policy, download = self._policy(delivery.route_id)
             text, blocks = recording_message(
                 meeting,
-                password_policy=route.password_policy if route else "button",
-                download=route.download if route else False,
+                password_policy=password_policy,
+                download=download,
                 tz_name=self.settings.bot_timezone,
             )
             try:
@@ -288,6 +304,17 @@ class Deliverer:
                 delivery.meeting_record_id, delivery.channel, files_signature(meeting)
             )
             report.updated += 1
+
+    def _policy(self, route_id: int | None) -> tuple[str, bool]:
+        """(password policy, download) of a delivery's route. DEFAULT_CHANNEL deliveries (no
+        route) get the default policy; a route removed since gets the strictest, so a message
+        edited later never reveals more than its route allowed."""
+        if route_id is None:
+            return "button", False
+        route = self.store.routes.get(route_id)
+        if route is None:
+            return "hide", False
+        return route.password_policy, route.download
 
     def _pace(self, channel: str) -> None:
         """At most about one message per second per channel."""

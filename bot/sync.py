@@ -62,9 +62,13 @@ def save_and_plan(
         result = store.recordings.save_meetings(meetings)
         by_id = {m.meeting_record_id: m for m in meetings}
         completed = [by_id[mid] for mid in result.completed if mid in by_id]
-        outcome.deliveries_planned = plan_deliveries(
-            store, completed, default_channel, notify=notify
-        )
+        # A recording the store already watched (seen unfinished) is posted even when this
+        # caller does not notify (a backfill, an old part of a query): the poller would have.
+        watched = set(result.completed_watched)
+        due = [m for m in completed if notify or m.meeting_record_id in watched]
+        old = [m for m in completed if not (notify or m.meeting_record_id in watched)]
+        outcome.deliveries_planned = plan_deliveries(store, due, default_channel, notify=True)
+        outcome.deliveries_planned += plan_deliveries(store, old, default_channel, notify=False)
         if result.files_changed:
             store.deliveries.flag_for_update(result.files_changed)
     outcome.new = list(result.new)

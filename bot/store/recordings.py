@@ -60,6 +60,9 @@ class SaveResult:
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # state, subject or file set changed
     completed: list[str] = field(default_factory=list)  # became state 3 in this call
+    # Of `completed`: those the store already held unfinished and not given up on (stuck), i.e.
+    # recordings the bot was watching: they are posted whoever fetched them (see sync.py).
+    completed_watched: list[str] = field(default_factory=list)
     files_changed: list[str] = field(default_factory=list)  # completed before; file set changed
 
 
@@ -155,7 +158,8 @@ class RecordingRepo:
         before = {
             row[0]: row[1:]
             for row in conn.execute(
-                "SELECT meeting_record_id, state, subject, completed_at FROM record_meetings "  # noqa: S608
+                "SELECT meeting_record_id, state, subject, completed_at, stuck_at "  # noqa: S608
+                "FROM record_meetings "
                 f"WHERE meeting_record_id IN ({_marks(len(ids))})",
                 ids,
             )
@@ -182,7 +186,7 @@ class RecordingRepo:
                 if done:
                     out.completed.append(mid)
             else:
-                state, subject, completed_at = old
+                state, subject, completed_at, stuck_at = old
                 had = old_files.get(mid, set())
                 # Files of an unfinished recording are only added, never removed.
                 files_differ = fids != had if done else not fids <= had
@@ -190,6 +194,8 @@ class RecordingRepo:
                     out.changed.append(mid)
                 if done and completed_at is None:
                     out.completed.append(mid)
+                    if state is not None and state < STATE_DONE and stuck_at is None:
+                        out.completed_watched.append(mid)
                 elif done and fids != had:
                     out.files_changed.append(mid)
                 if done:

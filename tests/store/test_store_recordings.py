@@ -98,7 +98,8 @@ def test_upsert_tracks_state_and_completion(store, clock):
 
     clock.now = T0 + 30
     third = store.recordings.save_meetings([meeting("r1", state=3, files=("f1", "f2"))])
-    assert third == SaveResult(changed=["r1"], completed=["r1"])
+    # r1 was known unfinished (watched): it is posted whoever fetched it (bot.sync)
+    assert third == SaveResult(changed=["r1"], completed=["r1"], completed_watched=["r1"])
     row = meeting_row(store, "r1")
     assert (row["state"], row["first_seen_at"], row["updated_at"], row["completed_at"]) == (
         3,
