@@ -2,9 +2,10 @@
 fetching the missing part from Tencent Meeting as an interactive caller.
 
 The period "today" reaches into the future and is never fully synced: only the part up to
-now can hold recordings, and the part after the poller's watermark is what the poller
-keeps fresh. That tail is fetched only when the poller is late (its last sync is older than
-POLL_INTERVAL_SECONDS + 60 s).
+now can hold recordings, and the poller keeps the recent part fresh. That tail is fetched
+only when the last sync of it is older than POLL_INTERVAL_SECONDS + 60 s. What is fetched
+inside the poller's horizon (its lookback, or back to its watermark after downtime) posts the
+recordings that completed there, as the poller would; older history does not.
 
 A fetch first asks for free API slots only (`max_wait=0`). If none is free, `on_wait` is told
 how long the wait will be (so the person sees a waiting message at once) and the fetch is
@@ -18,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
-from bot.poller import poller_horizon, poller_watermark
+from bot.poller import poller_horizon
 from bot.slack.parse import Query
 from bot.store import Store
 from bot.store.budget import INTERACTIVE
@@ -118,13 +119,14 @@ def fetch_plan(
     gaps = store.recordings.missing_ranges(start, end)
     if not gaps:
         return []
-    watermark = poller_watermark(store)
     # The poller covers everything from here on (and posts what completes there).
     cutoff = poller_horizon(store, now, lookback_seconds)
+    # Whoever synced the recent part last (the poller, a query), it is fresh for a while.
+    synced_until = store.recordings.synced_until()
     parts: list[FetchPart] = []
     for a, b in gaps:
-        recent_tail = watermark is not None and a >= watermark
-        if recent_tail and now - watermark <= fresh_for:
+        recent_tail = synced_until is not None and a >= synced_until
+        if recent_tail and now - synced_until <= fresh_for:
             continue  # the poller synced moments ago: fresh enough
         if b <= cutoff or a >= cutoff:
             parts.append(FetchPart(a, b, notify=a >= cutoff))

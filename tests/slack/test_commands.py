@@ -41,10 +41,13 @@ def meeting(
 
 
 def synced_store(env, *meetings: RecordMeeting) -> None:
-    """Put recordings in the store and mark everything up to now synced (fresh)."""
+    """Put recordings in the store and mark everything up to now synced (fresh), as the
+    poller does: the synced range and the poller's watermark."""
     store = env.services.store
     store.recordings.save_meetings(meetings)
-    store.recordings.mark_synced(0, int(time.time()))
+    now = int(time.time())
+    store.recordings.mark_synced(0, now)
+    store.state.set("poller.watermark", now)
 
 
 def ask(env, text: str, user: str = MEMBER, count: int = 1) -> list[dict]:
