@@ -34,6 +34,7 @@ class Health:
     undelivered: list[Delivery] = field(default_factory=list)
     broken_routes: list[Route] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
+    malformed: dict[str, Any] | None = None  # records the API sent broken in the last cycle
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class Health:
             "rate_limit": self.rate_limit,
             "undelivered": len(self.undelivered),
             "broken_routes": len(self.broken_routes),
+            "malformed_records": (self.malformed or {}).get("count", 0),
         }
 
 
@@ -92,4 +94,5 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         undelivered=store.deliveries.undelivered(),
         broken_routes=store.routes.broken(),
         webhook=webhook,
+        malformed=state.get("sync.malformed"),
     )

@@ -71,6 +71,7 @@ class CycleReport:
     sent: int = 0
     failed: int = 0
     updated: int = 0
+    malformed: list[str] = field(default_factory=list)
     error: str | None = None
     windows: list[tuple[int, int]] = field(default_factory=list)
 
@@ -162,6 +163,7 @@ class Poller:
                 report.calls += outcome.calls
                 report.fetched += outcome.fetched
                 report.completed += outcome.completed
+                report.malformed += outcome.malformed
                 self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl)
             state.set(WATERMARK_KEY, int(started))
             report.stuck = self._give_up_on_stuck(started)
@@ -197,6 +199,14 @@ class Poller:
                 "error": report.error,
             },
         )
+        if report.malformed:
+            # Left out, never silently: shown by /recordings status until a cycle reads clean.
+            state.set(
+                "sync.malformed",
+                {"at": finished, "records": report.malformed[:5], "count": len(report.malformed)},
+            )
+        elif report.ran and report.error is None:
+            state.set("sync.malformed", None)
         if report.ok:
             state.set("poller.last_success_at", finished)
             state.set("poller.consecutive_failures", 0)

@@ -32,6 +32,7 @@ class SyncOutcome:
     files_changed: list[str] = field(default_factory=list)
     deliveries_planned: int = 0
     calls: int = 0
+    malformed: list[str] = field(default_factory=list)  # records the API sent broken, left out
 
 
 def plan_deliveries(
@@ -97,6 +98,7 @@ def sync_range(
         calls_before = client.calls_made
 
         def page_hook(_window: int, page: int, records: RecordsPage, _i: int = index) -> None:
+            total.malformed += [str(problem) for problem in records.rejected]
             if on_page is not None:
                 on_page(_i, page, records)
 

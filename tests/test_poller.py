@@ -225,3 +225,29 @@ def test_after_downtime_the_poller_catches_up_even_if_a_query_synced_a_recent_ra
     report = bot_env.cycle()
     assert missed in report.completed
     assert len(bot_env.posts(REC_CHANNEL)) == 1
+
+
+def test_a_malformed_record_is_left_out_loudly_and_does_not_block_the_others(
+    bot_env: BotEnv,
+) -> None:
+    from bot.health import collect_health
+    from bot.slack.status import status_blocks
+
+    good = bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, transcode_seconds=60, subject="Good one"
+    )
+    bot_env.dataset.add_meeting(
+        start=time.time() - 1800, duration=600, transcode_seconds=60, subject="Broken one"
+    )
+    bot_env.tencent.faults.add("missing_field", field="subject", count=None)
+    report = bot_env.cycle()
+    assert report.ok and report.completed == [good] and len(report.malformed) == 1
+    assert len(bot_env.posts()) == 1
+    health = collect_health(bot_env.services.store, bot_env.settings)
+    text, blocks = status_blocks(health, "Asia/Shanghai")
+    assert "1 malformed record(s) left out" in str(blocks) and ".subject is missing" in str(blocks)
+
+    bot_env.tencent.faults.clear()  # Tencent fixes its data: the record is read on the next poll
+    report = bot_env.cycle()
+    assert report.malformed == [] and len(bot_env.posts()) == 2
+    assert collect_health(bot_env.services.store, bot_env.settings).malformed is None

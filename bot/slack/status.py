@@ -100,6 +100,17 @@ def _webhook(health: Health, tz_name: str) -> str | None:
     )
 
 
+def _malformed(health: Health, tz_name: str) -> str | None:
+    found = health.malformed
+    if not isinstance(found, dict) or not found.get("count"):
+        return None
+    examples = "\n".join(truncate(escape(str(r)), 300) for r in found.get("records") or [])
+    return (
+        f"*:warning: {int(found['count'])} malformed record(s) left out* by the last poll "
+        f"({_when(found.get('at'), tz_name)}); the others were saved:\n```{examples}```"
+    )
+
+
 def status_blocks(health: Health, tz_name: str) -> tuple[str, list[BlockDict]]:
     """(fallback text, blocks) describing the bot's health; times as Slack date tokens."""
     blocks: list[BlockDict] = [
@@ -109,7 +120,8 @@ def status_blocks(health: Health, tz_name: str) -> tuple[str, list[BlockDict]]:
         section(_api(health)),
         section(_delivery(health)),
     ]
-    for extra in (_last_error(health, tz_name), _webhook(health, tz_name)):
+    extras = (_last_error(health, tz_name), _malformed(health, tz_name), _webhook(health, tz_name))
+    for extra in extras:
         if extra:
             blocks.append(section(extra))
     blocks.append(context("Times are shown in your own time zone."))

@@ -209,7 +209,9 @@ class TencentMeetingClient:
             raise MalformedResponseError(
                 f"the answer to {label} has the wrong shape: record_meetings is not a list"
             )
-        result = RecordsPage.parse(data)
+        result = RecordsPage.parse(data, strict=False)
+        for problem in result.rejected:
+            log.warning("%s: left out a %s", label, problem)
         log.debug(
             "%s: %d meetings (page %d of %d, %d in all)",
             label,

@@ -89,6 +89,7 @@ class MalformedRecordError(MalformedResponseError):
 
     def __init__(self, path: str, problem: str):
         self.path = path
+        self.problem = problem
         super().__init__(f"malformed record: {path} {problem}")
 
 

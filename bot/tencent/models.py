@@ -195,9 +195,14 @@ class RecordsPage:
     current_page: int
     total_page: int
     record_meetings: tuple[RecordMeeting, ...]
+    # Records left out because they were malformed (only with strict=False): each error names
+    # the record (its id when it has one) and the field.
+    rejected: tuple[MalformedRecordError, ...] = ()
 
     @classmethod
-    def parse(cls, data: Any) -> RecordsPage:
+    def parse(cls, data: Any, *, strict: bool = True) -> RecordsPage:
+        """Parse a page. strict: a malformed record fails the page; otherwise it is left out
+        and listed in `rejected`, so one bad record cannot block every record beside it."""
         if not isinstance(data, Mapping):
             raise MalformedRecordError("response", "is not a JSON object")
         values = {
@@ -207,10 +212,20 @@ class RecordsPage:
         raw = data.get("record_meetings") or []
         if not isinstance(raw, list):
             raise MalformedRecordError("response.record_meetings", "is not a list")
-        meetings = tuple(
-            RecordMeeting.parse(item, f"record_meetings[{i}]") for i, item in enumerate(raw)
-        )
-        return cls(record_meetings=meetings, **values)
+        meetings: list[RecordMeeting] = []
+        rejected: list[MalformedRecordError] = []
+        for i, item in enumerate(raw):
+            path = f"record_meetings[{i}]"
+            try:
+                meetings.append(RecordMeeting.parse(item, path))
+            except MalformedRecordError as exc:
+                if strict:
+                    raise
+                record_id = item.get("meeting_record_id") if isinstance(item, Mapping) else None
+                if isinstance(record_id, str | int) and not isinstance(record_id, bool):
+                    exc.args = (f"{exc.args[0]} (meeting_record_id {record_id})",)
+                rejected.append(exc)
+        return cls(record_meetings=tuple(meetings), rejected=tuple(rejected), **values)
 
 
 @dataclass(frozen=True)

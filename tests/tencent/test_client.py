@@ -310,14 +310,20 @@ def test_wrong_shape_names_what_is_wrong(make_emulator, make_client, variant, na
     assert client.calls_made == 1
 
 
-def test_missing_field_names_the_field(make_emulator, make_client):
+def test_a_record_missing_a_field_is_left_out_with_an_error_naming_the_field(
+    make_emulator, make_client, caplog
+):
     emulator = make_emulator(Dataset.from_records(records(5)))
     emulator.faults.add("missing_field", field="userid")
     client = make_client(emulator)
-    with pytest.raises(MalformedRecordError) as info:
-        list(client.list_corp_records(END - 11 * DAY, END))
-    assert info.value.path == "record_meetings[0].userid"
-    assert "record_meetings[0].userid" in str(info.value)
+    page = client.fetch_page(END - 11 * DAY, END, 1)
+    # The four good records are kept: one broken record must not block the others.
+    assert len(page.record_meetings) == 4
+    [problem] = page.rejected
+    assert isinstance(problem, MalformedRecordError)
+    assert problem.path == "record_meetings[0].userid"
+    assert "(meeting_record_id " in str(problem)
+    assert "record_meetings[0].userid" in caplog.text and "is missing" in caplog.text
 
 
 def test_wrong_secret_fails_once_naming_the_variable(make_emulator, make_client):
