@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from bot.poller import poller_horizon
 from bot.store import Store
 from bot.sync import SyncOutcome, sync_range
 from bot.tencent.client import TencentMeetingClient, split_windows
@@ -35,11 +36,19 @@ def backfill(
     rate_limit: int,
     default_channel: str = "",
     notify: bool = False,
+    lookback_seconds: float | None = None,
     force: bool = False,
     progress: bool = True,
     echo: Callable[[str], None] = print,
 ) -> BackfillReport:
-    """Sync [start, end]: window by window, skipping ranges already synced unless `force`."""
+    """Sync [start, end]: window by window, skipping ranges already synced unless `force`.
+
+    Without `notify`, what completed is not posted, except inside the poller's horizon
+    (given `lookback_seconds`): a backfill run before the first poll must not swallow the
+    recent recordings the poller would have posted."""
+    notify_since = (
+        poller_horizon(store, store.now(), lookback_seconds) if lookback_seconds else None
+    )
     # Never mark the future synced (`--until` today ends at midnight): the poller and queries
     # take the end of the synced ranges as "fresh up to here".
     end = max(start, min(end, int(store.now())))
@@ -79,6 +88,7 @@ def backfill(
             w_end,
             default_channel=default_channel,
             notify=notify,
+            notify_since=notify_since,
             on_page=lambda w, p, r, _o=index * 1000: on_page(w, p, r, _o),
         )
         total.fetched += outcome.fetched

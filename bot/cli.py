@@ -184,9 +184,10 @@ def backfill(ctx: click.Context, since: str, until: str | None, notify: bool, fo
             default_channel=settings.default_channel,
             notify=notify,
             force=force,
+            lookback_seconds=settings.poll_lookback_hours * 3600,
             echo=click.echo,
         )
-        if notify and services.deliverer is not None:
+        if services.deliverer is not None:
             services.deliverer.deliver_due()
     except TencentError as exc:
         click.echo(

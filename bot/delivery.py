@@ -299,7 +299,11 @@ class Deliverer:
                 log.warning(
                     "could not update message of %s: %s", delivery.meeting_record_id, report.error
                 )
-                continue
+                if _message_gone(exc):  # deleted, or no longer editable: stop trying
+                    self.store.deliveries.update_signature(
+                        delivery.meeting_record_id, delivery.channel, files_signature(meeting)
+                    )
+                continue  # otherwise retried on the next cycle
             self.store.deliveries.update_signature(
                 delivery.meeting_record_id, delivery.channel, files_signature(meeting)
             )
@@ -330,6 +334,22 @@ def _is_rate_limited(exc: SlackApiError) -> bool:
     response = exc.response
     return response is not None and (
         response.status_code == 429 or response.get("error") == "ratelimited"
+    )
+
+
+def _message_gone(exc: Exception) -> bool:
+    """The message to edit no longer exists or can no longer be edited."""
+    return (
+        isinstance(exc, SlackApiError)
+        and exc.response is not None
+        and exc.response.get("error")
+        in (
+            "message_not_found",
+            "cant_update_message",
+            "edit_window_closed",
+            "channel_not_found",
+            "is_archived",
+        )
     )
 
 

@@ -55,19 +55,31 @@ def plan_deliveries(
 
 
 def save_and_plan(
-    store: Store, meetings: list[RecordMeeting], default_channel: str, *, notify: bool
+    store: Store,
+    meetings: list[RecordMeeting],
+    default_channel: str,
+    *,
+    notify: bool,
+    notify_since: int | None = None,
 ) -> SyncOutcome:
-    """Save fetched recordings and plan deliveries for the newly completed, in one transaction."""
+    """Save fetched recordings and plan deliveries for the newly completed, in one transaction.
+
+    Without `notify`, completed recordings are recorded as not to be posted, except those the
+    poller would post anyway: ones the store already watched (seen unfinished), and ones that
+    started at or after `notify_since` (the poller's horizon)."""
     outcome = SyncOutcome(fetched=len(meetings))
     with store.transaction():
         result = store.recordings.save_meetings(meetings)
         by_id = {m.meeting_record_id: m for m in meetings}
         completed = [by_id[mid] for mid in result.completed if mid in by_id]
-        # A recording the store already watched (seen unfinished) is posted even when this
-        # caller does not notify (a backfill, an old part of a query): the poller would have.
         watched = set(result.completed_watched)
-        due = [m for m in completed if notify or m.meeting_record_id in watched]
-        old = [m for m in completed if not (notify or m.meeting_record_id in watched)]
+
+        def posts(m: RecordMeeting) -> bool:
+            recent = notify_since is not None and m.start_seconds >= notify_since
+            return notify or recent or m.meeting_record_id in watched
+
+        due = [m for m in completed if posts(m)]
+        old = [m for m in completed if not posts(m)]
         outcome.deliveries_planned = plan_deliveries(store, due, default_channel, notify=True)
         outcome.deliveries_planned += plan_deliveries(store, old, default_channel, notify=False)
         if result.files_changed:
@@ -88,6 +100,7 @@ def sync_range(
     priority: str = "background",
     max_wait: float | None = None,
     notify: bool = True,
+    notify_since: int | None = None,
     on_page: PageCallback | None = None,
 ) -> SyncOutcome:
     """Sync [start, end] window by window (at most 31 days each); each window is saved and
@@ -108,7 +121,9 @@ def sync_range(
             )
         )
         with store.transaction():
-            outcome = save_and_plan(store, meetings, default_channel, notify=notify)
+            outcome = save_and_plan(
+                store, meetings, default_channel, notify=notify, notify_since=notify_since
+            )
             store.recordings.mark_synced(w_start, w_end)
         total.fetched += outcome.fetched
         total.new += outcome.new

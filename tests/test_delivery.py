@@ -204,3 +204,47 @@ def test_backfill_with_notify_posts_to_the_routes(bot_env: BotEnv) -> None:
     )
     services.deliverer.deliver_due()
     assert len(bot_env.posts(PRODUCT_CHANNEL)) == 1
+
+
+def test_an_edit_of_a_deleted_message_is_given_up_not_retried_forever(bot_env: BotEnv) -> None:
+    from slack_sdk import WebClient
+
+    from bot.emulator.dataset import EmulatedFile
+
+    mid = _completed(bot_env, "Deleted later")
+    bot_env.cycle()
+    [post] = bot_env.posts()
+    WebClient(token="xoxb-test-token", base_url=bot_env.slack.api_url).chat_delete(
+        channel=post["channel"], ts=post["ts"]
+    )
+    meeting = bot_env.dataset.get(mid)
+    meeting.files.append(EmulatedFile("8" * 19, meeting.end + 10, meeting.end + 70, 1_000))
+    bot_env.cycle()
+    assert bot_env.services.store.deliveries.needing_update() == []
+    updates = len(bot_env.slack.calls_to("chat.update"))
+    bot_env.cycle()
+    assert len(bot_env.slack.calls_to("chat.update")) == updates == 1
+
+
+def test_a_backfill_before_the_first_poll_still_posts_what_the_poller_would(
+    bot_env: BotEnv,
+) -> None:
+    now = time.time()
+    recent = _completed(bot_env, "Finished an hour ago")
+    bot_env.dataset.add_meeting(start=now - 5 * 86400, duration=600, subject="Last week")
+    services = bot_env.services
+    backfill(
+        services.store,
+        services.tencent,
+        int(now - 6 * 86400),
+        int(now),
+        rate_limit=100,
+        default_channel=REC_CHANNEL,
+        lookback_seconds=12 * 3600,
+        progress=False,
+        echo=lambda _: None,
+    )
+    services.deliverer.deliver_due()
+    posted = [p["metadata"]["event_payload"]["meeting_record_id"] for p in bot_env.posts()]
+    assert posted == [recent]
+    assert services.store.deliveries.counts()["skipped"] == 1
