@@ -6,28 +6,7 @@ import pytest
 
 from bot.store import Store, open_store
 from bot.store.deliveries import Delivery
-
-T0 = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self, now: float = T0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock) -> Store:
-    s = open_store(tmp_path / "deliveries.db", clock=clock)
-    yield s
-    s.close()
+from tests.store.conftest import T0
 
 
 def rows(store: Store) -> list[tuple]:

@@ -4,31 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store, open_store
+from bot.store import Store
 from bot.store.recordings import SaveResult
 from bot.tencent.models import RecordFile, RecordMeeting
-
-T0 = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self, now: float = T0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock) -> Store:
-    s = open_store(tmp_path / "rec.db", clock=clock)
-    yield s
-    s.close()
+from tests.store.conftest import T0
 
 
 def rfile(fid: str, start_ms: int, **kw) -> RecordFile:
@@ -188,7 +167,7 @@ def test_get_round_trips_without_addresses(store):
     assert (got.meeting_code, got.userid, got.subject) == ("987654321", "bob", "设计评审")
     # No address is anywhere in the database files.
     store.close()
-    raw = b"".join(p.read_bytes() for p in Path(store.path).parent.glob("rec.db*"))
+    raw = b"".join(p.read_bytes() for p in Path(store.path).parent.glob("store.db*"))
     assert b"secret-pw" in raw  # the check can see stored text
     for needle in (b"view.example", b"dl.example", b"audio.example"):
         assert needle not in raw

@@ -2,31 +2,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
-from bot.store import Store, open_store
-
-T0 = 1_700_000_000.0
-
-
-class Clock:
-    def __init__(self, now: float = T0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path, clock) -> Store:
-    s = open_store(tmp_path / "hooks.db", clock=clock)
-    yield s
-    s.close()
+from tests.store.conftest import T0
 
 
 def test_nonce_seen_within_ttl(store, clock):

@@ -1,0 +1,33 @@
+"""Fixtures for the store's tests: a real SQLite file in tmp_path, on a clock the test sets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.store import Store, open_store
+
+T0 = 1_700_000_000.0
+
+
+class Clock:
+    """A settable clock: `clock.now = T0 + 61` moves time for the store."""
+
+    def __init__(self, now: float = T0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock) -> Iterator[Store]:
+    s = open_store(tmp_path / "store.db", clock=clock)
+    yield s
+    s.close()
