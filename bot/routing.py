@@ -143,6 +143,16 @@ def targets_for(
     return []
 
 
+def password_hidden(
+    meeting: RecordMeeting, routes: list[Route], default_channel: str | None
+) -> bool:
+    """True when every route the recording goes through says `password:hide`: then the bot
+    hands its password to nobody, in no channel and not through `/recordings` either."""
+    targets = targets_for(meeting, routes, default_channel)
+    hides = [route.password_policy == "hide" for route in targets]  # noqa: S105 (a policy)
+    return bool(hides) and all(hides)
+
+
 _OPTIONS = "host:USERID, subject:WORD, subject~REGEX, code:MEETING_CODE, "
 _OPTIONS += "password:show|button|hide, download:on|off"
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}

@@ -30,7 +30,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.runtime import Services, build_services
 from bot.web import RunningServer, WsgiApp, make_wsgi_app, start_http_server
 from bot.webhook import WebhookApp, make_webhook_app
@@ -128,11 +128,28 @@ def _listen(bot: Bot, app: App, mode: str, host: str) -> tuple[Any, RunningServe
     settings = bot.services.settings
     if mode == "socket":
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         handler = SocketModeHandler(app, settings.slack_app_token)
-        handler.connect()
-        server = start_http_server(bot.wsgi(None), host, settings.webhook_port)
-        log.info("Socket Mode connected; /healthz on port %d", server.port)
+        try:
+            handler.connect()  # apps.connections.open with the app token, then the WebSocket
+            server = start_http_server(bot.wsgi(None), host, settings.webhook_port)
+        except SlackApiError as exc:  # apps.connections.open refused the token
+            handler.close()
+            error = exc.response.get("error") if exc.response is not None else None
+            raise ConfigError(
+                [
+                    f"SLACK_APP_TOKEN was refused by Slack ({error or 'no reason given'}): use an "
+                    "app-level token (xapp-...) with the connections:write scope"
+                ]
+            ) from None
+        except BaseException:
+            handler.close()
+            raise
+        if handler.client.is_connected():
+            log.info("Socket Mode connected; /healthz on port %d", server.port)
+        else:  # slack_sdk logs why and keeps retrying in the background
+            log.warning("Socket Mode not connected yet, retrying; /healthz on port %d", server.port)
         return handler, server
     server = start_http_server(bot.wsgi(app), host, settings.port)
     log.info("listening for Slack on port %d (POST /slack/events, GET /healthz)", server.port)

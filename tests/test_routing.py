@@ -149,3 +149,17 @@ def test_normalize_channel_rejects_names():
     for bad in ["general", "<@U0123ABCD>", "<#C0123ABCD", "c0123abcd", ""]:
         with pytest.raises(RouteOptionError):
             normalize_channel(bad)
+
+
+def test_password_hidden_only_when_every_route_taken_hides_it() -> None:
+    from bot.routing import password_hidden
+
+    hide = Route(id=1, channel="C1", match_subject="周会", password_policy="hide")
+    show = Route(id=2, channel="C2", match_host="alice", password_policy="button")
+    weekly = rec("产品周会", userid="bob")
+    both = rec("产品周会", userid="alice")
+    other = rec("Other", userid="bob")
+    assert password_hidden(weekly, [hide, show], None) is True
+    assert password_hidden(both, [hide, show], None) is False  # one channel shows it
+    assert password_hidden(other, [hide, show], "C9") is False  # the default channel
+    assert password_hidden(other, [hide, show], None) is False  # posted nowhere: no policy

@@ -28,9 +28,12 @@ from datetime import datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from bot.emulator.slack_socket import SocketModeServer
 
 TEAM_ID = "T0STANDIN"
 TEAM_NAME = "Stand-in Workspace"
@@ -171,6 +174,8 @@ class SlackStandIn:
         self.responses: list[dict[str, Any]] = []
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
+        self._app_token: str | None = None  # Socket Mode's app-level token (xapp-...)
+        self.socket_server: SocketModeServer | None = None
         self._seed()
         self._server = ThreadingHTTPServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
@@ -198,6 +203,8 @@ class SlackStandIn:
         return self
 
     def stop(self) -> None:
+        if self.socket_server is not None:
+            self.socket_server.stop()
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=5)
@@ -209,6 +216,18 @@ class SlackStandIn:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def enable_socket_mode(self, app_token: str) -> SocketModeServer:
+        """Accept `apps.connections.open` with this app-level token; returns the (started)
+        Socket Mode server its URLs point at (bot.emulator.slack_socket)."""
+        from bot.emulator.slack_socket import SocketModeServer
+
+        with self._cond:
+            self._app_token = app_token
+        if self.socket_server is None:
+            SocketModeServer(self).start()  # registers itself as self.socket_server
+        assert self.socket_server is not None
+        return self.socket_server
 
     # ------------------------------------------------------------------ workspace
     def _seed(self) -> None:
@@ -336,6 +355,8 @@ class SlackStandIn:
             fault = self._take_fault(method)
             if fault is not None:
                 return self._fault_reply(fault)
+            if method == "apps.connections.open":  # the one method called with the app token
+                return self._apps_connections_open(token)
             if self._bot_token is not None and token != self._bot_token:
                 return _Reply.of_json({"ok": False, "error": "invalid_auth"})
             handler = _METHODS.get(method)
@@ -451,6 +472,15 @@ class SlackStandIn:
         return out
 
     # ------------------------------------------------------------------ methods
+    def _apps_connections_open(self, token: str | None) -> _Reply:
+        if self._app_token is None or self.socket_server is None:
+            return _Reply.of_json({"ok": False, "error": "invalid_auth"})
+        if token and not token.startswith("xapp-"):
+            return _Reply.of_json({"ok": False, "error": "not_allowed_token_type"})
+        if token != self._app_token:
+            return _Reply.of_json({"ok": False, "error": "invalid_auth"})
+        return _Reply.of_json({"ok": True, "url": self.socket_server.issue_url()})
+
     def _auth_test(self, params: Params) -> dict[str, Any]:
         return {
             "url": self.url + "/",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot.slack import mrkdwn
@@ -303,12 +304,14 @@ def recordings_list(
     more_value: str | None = None,
     empty_hint: str = DEFAULT_EMPTY_HINT,
     download: bool = True,
+    password_hidden: Callable[[RecordMeeting], bool] | None = None,
 ) -> tuple[str, list[BlockDict]]:
     """(fallback text, blocks) answering `/recordings`.
 
     `meetings` is the whole result; this renders page `page` of `page_size` (at most
     MAX_LIST_PAGE_SIZE) and a "More" button carrying `more_value` when more follow.
-    `download=False` hides Download buttons (e.g. for guests).
+    `download=False` hides Download buttons (e.g. for guests); `password_hidden(meeting)`
+    True leaves out a recording's "Show password" button (its routes say `password:hide`).
     """
     page_size = max(1, min(page_size, MAX_LIST_PAGE_SIZE))
     total = len(meetings)
@@ -326,7 +329,12 @@ def recordings_list(
         summary += f" · showing {start + 1}–{start + len(shown)}"
     blocks.append(context(f"{summary} · times in your time zone"))
     for offset, meeting in enumerate(shown):
-        blocks.extend(_list_item(meeting, index=start + offset, tz_name=tz_name, download=download))
+        hide = password_hidden is not None and password_hidden(meeting)
+        blocks.extend(
+            _list_item(
+                meeting, index=start + offset, tz_name=tz_name, download=download, password=not hide
+            )
+        )
     has_more = start + len(shown) < total
     if has_more and more_value:
         more = button(f"More ({total - start - len(shown)} left)", ACTION_MORE, value=more_value)
@@ -337,7 +345,7 @@ def recordings_list(
 
 
 def _list_item(
-    meeting: RecordMeeting, *, index: int, tz_name: str, download: bool
+    meeting: RecordMeeting, *, index: int, tz_name: str, download: bool, password: bool = True
 ) -> list[BlockDict]:
     subject = truncate(escape(meeting.subject or "(no subject)"), MAX_SUBJECT_IN_LINE)
     details = [
@@ -359,7 +367,7 @@ def _list_item(
     blocks: list[BlockDict] = [section(text)]
     elements = []
     with_password = next((f for f in meeting.record_files if f.password), None)
-    if with_password:
+    if with_password and password:
         value = action_value(meeting.meeting_record_id, with_password.record_file_id)
         if value:
             elements.append(button("Show password", ACTION_SHOW_PASSWORD, value=value))

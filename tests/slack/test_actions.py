@@ -190,3 +190,19 @@ def test_watch_link_click_is_only_acknowledged(slack_env) -> None:
     response_url = click(slack_env, ACTION_WATCH, "")
     time.sleep(0.2)
     assert slack_env.responses_to(response_url) == []
+
+
+def test_a_password_every_route_hides_is_not_handed_out_anywhere(slack_env) -> None:
+    from bot.admin import add_route
+
+    add_route(slack_env.services.store, None, CHANNEL, ["password:hide"])
+    mid, fid = add_recording(slack_env)
+    answer = one_answer(slack_env, click(slack_env, ACTION_SHOW_PASSWORD, f"{mid}:{fid}"))
+    assert PASSWORD not in answer["text"] and "not to hand out" in answer["text"]
+    assert slack_env.services.store.users.password_audit(mid) == []
+
+    # Nor does /recordings offer the button for it.
+    response, url = slack_env.slash("today")
+    listed = json.dumps(slack_env.wait_answer(url)[-1], ensure_ascii=False)
+    assert mid in listed or "Design review" in listed
+    assert ACTION_SHOW_PASSWORD not in listed

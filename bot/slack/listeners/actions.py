@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.routing import password_hidden
 from bot.runtime import Services
 from bot.slack.blocks import (
     ACTION_DOWNLOAD,
@@ -115,6 +116,13 @@ def show_password(services: Services, click: Click, answer: Answer) -> None:
     meeting, file = found
     if not file.password:
         answer(f"*{_subject(meeting)}* has no password: its link opens without one.")
+        return
+    routes, default = services.store.routes.list(), services.settings.default_channel or None
+    if password_hidden(meeting, routes, default):
+        answer(
+            f"The admins chose not to hand out the password of *{_subject(meeting)}* in Slack. "
+            "Ask its host."
+        )
         return
     services.store.users.audit_password(
         click.user_id, meeting.meeting_record_id, file.record_file_id, click.channel_id

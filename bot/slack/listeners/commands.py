@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 
 from bot.admin import add_route, link_user, list_routes, remove_route, set_default_route
 from bot.health import collect_health
-from bot.routing import Route, RouteOptionError
+from bot.routing import Route, RouteOptionError, password_hidden
 from bot.runtime import Services
 from bot.slack.blocks import (
     MAX_BUTTON_VALUE,
@@ -63,6 +63,7 @@ from bot.slack.query import answer_query, tencent_error_message
 from bot.slack.status import status_blocks
 from bot.slack.users import UserDirectory, UserFacts
 from bot.tencent.errors import TencentError
+from bot.tencent.models import RecordMeeting
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,13 @@ def parse_more_value(value: str) -> tuple[str, int]:
 
 
 # --------------------------------------------------------------------------- queries
+def password_policy(services: Services) -> Callable[[RecordMeeting], bool]:
+    """Whether a recording's password stays hidden (every route it takes says hide)."""
+    routes = services.store.routes.list()
+    default = services.settings.default_channel or None
+    return lambda meeting: password_hidden(meeting, routes, default)
+
+
 def _title(query: Query, userid: str | None) -> str:
     label = query.label
     if query.search:
@@ -149,6 +157,7 @@ def _query_answer(
         page=result.page,
         page_size=result.page_size,
         more_value=next_value,
+        password_hidden=password_policy(services),
     )
     if result.incomplete:
         note = (
