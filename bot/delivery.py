@@ -85,11 +85,18 @@ class Deliverer:
         self._pace_lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------------
-    def deliver_due(self, limit: int = 500) -> DeliveryReport:
-        """Post every due delivery (oldest first), then update messages whose files changed."""
+    def deliver_due(
+        self, limit: int = 500, *, keep_going: Callable[[], bool] | None = None
+    ) -> DeliveryReport:
+        """Post every due delivery (oldest first), then update messages whose files changed.
+
+        `keep_going` is asked before each post (the poller renews its lease there, and stops
+        when it lost it: posting paced at one a second per channel can take a while)."""
         report = DeliveryReport()
         deferred: set[str] = set()
         for delivery in self.store.deliveries.due(self.store.now(), limit=limit):
+            if keep_going is not None and not keep_going():
+                return report
             if delivery.channel in deferred:
                 continue
             outcome = self._deliver(delivery, report)

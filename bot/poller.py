@@ -164,7 +164,7 @@ class Poller:
                 report.fetched += outcome.fetched
                 report.completed += outcome.completed
                 report.malformed += outcome.malformed
-                self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl)
+                self._renew_lease()
             state.set(WATERMARK_KEY, int(started))
             report.stuck = self._give_up_on_stuck(started)
         except TencentError as exc:
@@ -175,7 +175,7 @@ class Poller:
         # Deliver even when the sync failed: what is already due must not wait for the API.
         if self.deliverer is not None:
             try:
-                delivered = self.deliverer.deliver_due()
+                delivered = self.deliverer.deliver_due(keep_going=self._renew_lease)
                 report.sent, report.failed = delivered.sent, delivered.failed
                 report.updated = delivered.updated
                 if delivered.error and not report.error:
@@ -215,6 +215,9 @@ class Poller:
             state.set("poller.last_error", {"at": finished, "message": report.error})
             state.increment("poller.consecutive_failures")
         state.set("poller.next_run_at", finished + self.settings.poll_interval_seconds)
+
+    def _renew_lease(self) -> bool:
+        return self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl)
 
     def _give_up_on_stuck(self, now: float) -> list[str]:
         """Recordings pending longer than PENDING_MAX_HOURS are reported, not watched forever."""

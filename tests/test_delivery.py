@@ -248,3 +248,22 @@ def test_a_backfill_before_the_first_poll_still_posts_what_the_poller_would(
     posted = [p["metadata"]["event_payload"]["meeting_record_id"] for p in bot_env.posts()]
     assert posted == [recent]
     assert services.store.deliveries.counts()["skipped"] == 1
+
+
+def test_delivery_stops_when_the_poller_loses_its_lease(bot_env: BotEnv) -> None:
+    from bot.sync import sync_range
+
+    for i in range(3):
+        _completed(bot_env, f"Lease {i}")
+    services = bot_env.services
+    now = int(time.time())
+    sync_range(services.store, services.tencent, now - 7200, now, default_channel=REC_CHANNEL)
+    asked: list[bool] = []
+
+    def keep_going() -> bool:  # the lease is lost after the first post
+        asked.append(True)
+        return len(asked) == 1
+
+    report = services.deliverer.deliver_due(keep_going=keep_going)
+    assert report.sent == 1 and len(bot_env.posts()) == 1
+    assert len(services.store.deliveries.undelivered()) == 2  # left for the lease holder
