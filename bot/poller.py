@@ -159,12 +159,13 @@ class Poller:
                     start,
                     end,
                     default_channel=self.settings.default_channel,
+                    # A catch-up after downtime can take many pages at 10 a minute.
+                    on_page=lambda *_: self._renew_lease(),
                 )
                 report.calls += outcome.calls
                 report.fetched += outcome.fetched
                 report.completed += outcome.completed
                 report.malformed += outcome.malformed
-                self._renew_lease()
             state.set(WATERMARK_KEY, int(started))
             report.stuck = self._give_up_on_stuck(started)
         except TencentError as exc:
