@@ -7,7 +7,7 @@ POST {"data": ...}    an event: verify, record, answer 200 at once; the work is 
 What a request must pass, in order (each failure is recorded as `rejected: <reason>` in
 store.webhooks and logged on one line, never with the payload):
   a JSON body with a `data` string (400), the three headers (401), the SHA-1 signature (401),
-  a timestamp within 5 minutes (401), a (timestamp, nonce) pair not seen within 5 minutes (401:
+  a timestamp within 5 minutes (401), a (timestamp, nonce) pair not seen within 10 minutes (401:
   an honest retry from Tencent carries a new nonce, so a repeat is a replay), data that decodes
   (decrypts with TENCENT_MEETING_WEBHOOK_AES_KEY when set) to a valid event (400).
 
@@ -225,7 +225,10 @@ class WebhookApp:
     def _verify_event(self, environ: dict) -> WebhookEvent:
         data = _read_data(environ)
         timestamp, nonce = self._verify_headers(environ, data)
-        if self.services.store.webhooks.seen_nonce(f"nonce:{timestamp}:{nonce}", REPLAY_WINDOW):
+        # A timestamp up to REPLAY_WINDOW ahead of our clock stays acceptable for twice that
+        # long after it arrives: its nonce must be remembered as long, or a replay gets through.
+        nonce_key = f"nonce:{timestamp}:{nonce}"
+        if self.services.store.webhooks.seen_nonce(nonce_key, 2 * REPLAY_WINDOW):
             raise _unauthorized("replayed nonce")
         try:
             plaintext = decode_data(data, self.aes_key)

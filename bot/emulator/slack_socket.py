@@ -26,6 +26,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -165,12 +166,16 @@ class SocketModeServer:
             return len(self._connections)
 
     def wait_connected(self, timeout: float = 5.0) -> None:
-        self._wait(lambda: self._connections, timeout, "a Socket Mode connection")
+        self.wait_for(lambda: self._connections, timeout, "a Socket Mode connection")
 
     def wait_disconnected(self, timeout: float = 5.0) -> None:
-        self._wait(lambda: not self._connections, timeout, "every client to disconnect")
+        self.wait_for(lambda: not self._connections, timeout, "every client to disconnect")
 
-    def _wait(self, predicate: Any, timeout: float, what: str) -> Any:
+    def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "the condition"
+    ) -> Any:
+        """Wait until `predicate()` is truthy (re-checked on every connect, disconnect and
+        message); return its value, or raise TimeoutError."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while not (value := predicate()):
@@ -242,7 +247,7 @@ class SocketModeServer:
 
     def wait_ack(self, envelope_id: str, timeout: float = 3.0) -> dict[str, Any]:
         """The client's ack of `envelope_id`; TimeoutError if none comes within `timeout`."""
-        return self._wait(lambda: self.acks.get(envelope_id), timeout, f"ack of {envelope_id}")
+        return self.wait_for(lambda: self.acks.get(envelope_id), timeout, f"ack of {envelope_id}")
 
     def disconnect_all(self, reason: str = "refresh_requested") -> None:
         """Ask every client to reconnect, as Slack does from time to time."""

@@ -1,8 +1,10 @@
 """Button clicks: Show password, Download, More (and the Watch link button).
 
 Every click is acknowledged at once; the answer follows through the click's response_url,
-visible only to the person who clicked (`More` replaces the list it belongs to). Neither a
-password nor a download address is ever logged.
+visible only to the person who clicked (`More` replaces the list it belongs to). The work runs
+on this module's own thread pool, as for `/recordings`: a click waiting for the Tencent API
+budget must not hold one of Bolt's few listener threads, or later requests go unacknowledged.
+Neither a password nor a download address is ever logged.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,13 +202,19 @@ def more(
 # -- registration ---------------------------------------------------------------------------------
 Handler = Callable[[Services, Click, Answer, Respond | None, WebClient], None]
 _URL = re.compile(r"https?://\S+")
+WORKERS = 16  # clicks answered at once; more wait their turn (each already acknowledged)
 
 
-def _listener(services: Services, name: str, handler: Handler) -> Callable[..., None]:
+def _listener(
+    services: Services, name: str, handler: Handler, workers: Executor
+) -> Callable[..., None]:
     def listener(
         ack: Ack, body: dict[str, Any], respond: Respond | None, client: WebClient
     ) -> None:
         ack()  # first: Slack wants an answer within 3 seconds
+        workers.submit(work, body, respond, client)
+
+    def work(body: dict[str, Any], respond: Respond | None, client: WebClient) -> None:
         click = Click.from_body(body)
         answer = _ephemeral(respond, client, click)
         try:
@@ -216,7 +225,10 @@ def _listener(services: Services, name: str, handler: Handler) -> Callable[..., 
         except Exception as exc:
             trace = "".join(traceback.format_exception(exc))
             log.error("button %s failed for %s:\n%s", name, click.user_id, _URL.sub("<url>", trace))
-            answer("Something went wrong on my side, sorry; please try again in a minute.")
+            try:
+                answer("Something went wrong on my side, sorry; please try again in a minute.")
+            except Exception as again:  # nothing above this thread would log it
+                log.warning("could not answer %s's click: %s", click.user_id, type(again).__name__)
 
     listener.__name__ = f"on_{name}"
     return listener
@@ -237,13 +249,16 @@ def _quiet_sdk_body_logs() -> None:
 def register(app: App, services: Services) -> None:
     """Register the button listeners."""
     _quiet_sdk_body_logs()
+    workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="recordings-click")
     app.action(ACTION_SHOW_PASSWORD)(
-        _listener(services, "show_password", lambda s, c, a, _r, _k: show_password(s, c, a))
+        _listener(
+            services, "show_password", lambda s, c, a, _r, _k: show_password(s, c, a), workers
+        )
     )
     app.action(ACTION_DOWNLOAD)(
-        _listener(services, "download", lambda s, c, a, _r, _k: download(s, c, a))
+        _listener(services, "download", lambda s, c, a, _r, _k: download(s, c, a), workers)
     )
-    app.action(ACTION_MORE)(_listener(services, "more", more))
+    app.action(ACTION_MORE)(_listener(services, "more", more, workers))
 
     @app.action(ACTION_WATCH)
     def on_watch(ack: Ack) -> None:
