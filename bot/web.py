@@ -90,10 +90,22 @@ class RunningServer:
         self.thread.join(timeout=timeout)
 
 
+MAX_REQUEST_BODY = 4 << 20  # Slack's and Tencent's requests are small; waitress' default is 1 GB
+
+
 def create_http_server(app: WsgiApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
     from waitress.server import create_server
 
-    return create_server(app, host=host, port=port, threads=threads, ident="recordings-bot")
+    # waitress buffers a whole body (to disk past 1 MB) before the app sees it: cap it, so an
+    # unauthenticated POST cannot fill the disk before any signature is checked.
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="recordings-bot",
+        max_request_body_size=MAX_REQUEST_BODY,
+    )
 
 
 def start_http_server(app: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
