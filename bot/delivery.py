@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.slack.blocks import files_signature, recording_message, recording_metadata
+from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.store.deliveries import Delivery
 
@@ -153,6 +154,9 @@ class Deliverer:
             ts = self._post(channel, meeting, before.route_id)
         except SlackApiError as exc:
             return self._on_slack_error(exc, before, report, meeting)
+        except ShuttingDown:  # woken from a wait before posting: hand the delivery back
+            deliveries.release(mid, channel)
+            raise
         except Exception as exc:  # network errors, timeouts: retried on the next cycle
             deliveries.mark_failed(mid, channel, _describe(exc))
             report.failed += 1

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.sync import sync_range
 from bot.tencent.client import TencentMeetingClient
@@ -117,12 +118,14 @@ class Poller:
         settings: Settings,
         *,
         holder: str | None = None,
+        stopping: threading.Event | None = None,
     ):
         self.store = store
         self.client = client
         self.deliverer = deliverer
         self.settings = settings
         self.holder = holder or holder_id()
+        self.stopping = stopping or threading.Event()  # set: finish no more work
         self._running = threading.Lock()
 
     @property
@@ -160,7 +163,7 @@ class Poller:
                     end,
                     default_channel=self.settings.default_channel,
                     # A catch-up after downtime can take many pages at 10 a minute.
-                    on_page=lambda *_: self._renew_lease(),
+                    on_page=lambda *_: self._keep_going_or_stop(),
                 )
                 report.calls += outcome.calls
                 report.fetched += outcome.fetched
@@ -168,6 +171,9 @@ class Poller:
                 report.malformed += outcome.malformed
             state.set(WATERMARK_KEY, int(started))
             report.stuck = self._give_up_on_stuck(started)
+        except ShuttingDown:
+            log.info("poll cycle interrupted: the bot is stopping")
+            return
         except TencentError as exc:
             report.error = f"Tencent Meeting: {exc}"
         except Exception as exc:  # a cycle must never kill the scheduler; it is reported
@@ -181,6 +187,9 @@ class Poller:
                 report.updated = delivered.updated
                 if delivered.error and not report.error:
                     report.error = f"Slack: {delivered.error}"
+            except ShuttingDown:
+                log.info("delivery interrupted: the bot is stopping")
+                return
             except Exception as exc:
                 log.exception("delivery failed")
                 report.error = report.error or f"Slack: {type(exc).__name__}: {exc}"
@@ -217,7 +226,14 @@ class Poller:
             state.increment("poller.consecutive_failures")
         state.set("poller.next_run_at", finished + self.settings.poll_interval_seconds)
 
+    def _keep_going_or_stop(self) -> None:
+        if not self._renew_lease() and self.stopping.is_set():
+            raise ShuttingDown("stopping")
+
     def _renew_lease(self) -> bool:
+        """Keep the lease while working; False (stop) once it is lost or the process stops."""
+        if self.stopping.is_set():
+            return False
         return self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl)
 
     def _give_up_on_stuck(self, now: float) -> list[str]:

@@ -73,8 +73,10 @@ class Bot:
         log.info("poller started: a cycle every %d s", interval)
 
     def shutdown(self) -> None:
-        """Stop the webhook's workers and the scheduler (each finishing what it started), then
-        release the poller lease."""
+        """Wake every wait (a cycle catching up, a query waiting for the API budget), stop the
+        webhook's workers, the scheduler and the listener pools, then release the poller lease
+        and close the store: well within systemd's 90 s."""
+        self.services.stopping.set()
         if self.webhook is not None:
             self.webhook.close()
             self.webhook = None

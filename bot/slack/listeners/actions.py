@@ -250,6 +250,7 @@ def register(app: App, services: Services) -> None:
     """Register the button listeners."""
     _quiet_sdk_body_logs()
     workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="recordings-click")
+    services.executors.append(workers)  # drained when the bot stops
     app.action(ACTION_SHOW_PASSWORD)(
         _listener(
             services, "show_password", lambda s, c, a, _r, _k: show_password(s, c, a), workers

@@ -62,6 +62,7 @@ from bot.slack.parse import (
 from bot.slack.query import answer_query, tencent_error_message
 from bot.slack.status import status_blocks
 from bot.slack.users import UserDirectory, UserFacts
+from bot.stopping import ShuttingDown
 from bot.tencent.errors import TencentError
 from bot.tencent.models import RecordMeeting
 
@@ -72,6 +73,7 @@ WORKERS = 16
 Answer = tuple[str, list[BlockDict]]
 OnWait = Callable[[float], None]
 
+RESTARTING = "The bot is restarting. Please ask again in a minute."
 SORRY = "Something went wrong on our side, sorry. It has been logged; please try again in a minute."
 GUEST_REFUSAL = (
     "Sorry, guests can't look up meeting recordings here. Please ask a member of the "
@@ -311,6 +313,8 @@ def run_command(services: Services, client: WebClient | None, body: dict, respon
 
     try:
         answer_text, blocks = answer_command(services, client, user_id, text, on_wait=on_wait)
+    except ShuttingDown:
+        answer_text, blocks = _say(RESTARTING)
     except Exception as exc:
         _log_failure(user_id, exc)
         answer_text, blocks = _say(SORRY)
@@ -320,6 +324,7 @@ def run_command(services: Services, client: WebClient | None, body: dict, respon
 def register(app: App, services: Services) -> None:
     """Register the `/recordings` listener."""
     workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="recordings-command")
+    services.executors.append(workers)  # drained when the bot stops
 
     def recordings_command(ack: Ack, command: dict, respond: Respond, client: WebClient) -> None:
         ack()  # first, before any I/O: Slack wants an answer within 3 seconds
