@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.routing import targets_for
 from bot.store import Store
-from bot.tencent.client import TencentMeetingClient, split_windows
+from bot.tencent.client import PageLimit, TencentMeetingClient, split_windows
 from bot.tencent.models import RecordMeeting, RecordsPage
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class SyncOutcome:
     deliveries_planned: int = 0
     calls: int = 0
     malformed: list[str] = field(default_factory=list)  # records the API sent broken, left out
+    truncated: bool = False  # a page limit stopped it before the whole range was read
 
 
 def plan_deliveries(
@@ -102,12 +103,16 @@ def sync_range(
     notify: bool = True,
     notify_since: int | None = None,
     on_page: PageCallback | None = None,
+    page_limit: PageLimit | None = None,
+    newest_first: bool = False,
 ) -> SyncOutcome:
     """Sync [start, end] window by window (at most 31 days each); each window is saved and
     marked synced as soon as all its pages are in, so an interrupted long sync keeps its
-    progress."""
+    progress. With `page_limit`, what was fetched before the limit is saved, but the window
+    it cut short is not marked synced (`truncated`)."""
     total = SyncOutcome()
-    for index, (w_start, w_end) in enumerate(split_windows(start, end)):
+    windows = split_windows(start, end)
+    for index, (w_start, w_end) in enumerate(reversed(windows) if newest_first else windows):
         calls_before = client.calls_made
 
         def page_hook(_window: int, page: int, records: RecordsPage, _i: int = index) -> None:
@@ -117,20 +122,30 @@ def sync_range(
 
         meetings = list(
             client.list_corp_records(
-                w_start, w_end, priority=priority, max_wait=max_wait, on_page=page_hook
+                w_start,
+                w_end,
+                priority=priority,
+                max_wait=max_wait,
+                on_page=page_hook,
+                page_limit=page_limit,
             )
         )
+        cut_short = page_limit is not None and page_limit.reached
         with store.transaction():
             outcome = save_and_plan(
                 store, meetings, default_channel, notify=notify, notify_since=notify_since
             )
-            store.recordings.mark_synced(w_start, w_end)
+            if not cut_short:
+                store.recordings.mark_synced(w_start, w_end)
         total.fetched += outcome.fetched
         total.new += outcome.new
         total.completed += outcome.completed
         total.files_changed += outcome.files_changed
         total.deliveries_planned += outcome.deliveries_planned
         total.calls += client.calls_made - calls_before
+        if cut_short:
+            total.truncated = True
+            break
     log.info(
         "synced %s..%s: %d recordings, %d new, %d completed, %d API calls",
         start,

@@ -24,6 +24,7 @@ from bot.slack.parse import Query
 from bot.store import Store
 from bot.store.budget import INTERACTIVE
 from bot.sync import sync_range
+from bot.tencent.client import PageLimit
 from bot.tencent.errors import (
     BudgetExhaustedError,
     DailyLimitError,
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 WAIT_LIMIT = 120.0  # seconds a person may wait for one API slot after the waiting message
+# Pages one query may fetch: a minute of the corp/records budget. A person asking for a year
+# of a busy account must not hold the budget (and so every channel's posts) for an hour.
+MAX_QUERY_PAGES = 10
 FRESH_MARGIN = 60.0  # the poller is "on time" within POLL_INTERVAL_SECONDS + this
 
 
@@ -60,6 +64,7 @@ class QueryResult:
     calls: int = 0  # Tencent API calls made to answer
     waited: bool = False  # the budget was spent and we waited for it
     incomplete: bool = False  # part of the period could not be fetched (API busy)
+    truncated: bool = False  # the period needed more than MAX_QUERY_PAGES pages: older part left
     retry_after: float = 0.0  # when incomplete: seconds until the API is free again
 
     @property
@@ -135,9 +140,10 @@ def fetch_plan(
     return parts
 
 
-def _sync(services: Services, parts: list[FetchPart], max_wait: float) -> int:
+def _sync(services: Services, parts: list[FetchPart], max_wait: float, limit: PageLimit) -> int:
+    """Fetch the parts, newest first (what people look for), within the query's page limit."""
     calls = 0
-    for part in parts:
+    for part in sorted(parts, key=lambda p: p.start, reverse=True):
         outcome = sync_range(
             services.store,
             services.tencent,
@@ -147,8 +153,12 @@ def _sync(services: Services, parts: list[FetchPart], max_wait: float) -> int:
             priority=INTERACTIVE,
             max_wait=max_wait,
             notify=part.notify,
+            page_limit=limit,
+            newest_first=True,
         )
         calls += outcome.calls
+        if outcome.truncated:
+            break
     return calls
 
 
@@ -184,16 +194,18 @@ def answer_query(
 
     result = QueryResult([], 0, max(0, page), page_size)
     parts = plan()
+    limit = PageLimit(MAX_QUERY_PAGES)
     if parts:
         try:
-            result.calls += _sync(services, parts, max_wait=0)
+            result.calls += _sync(services, parts, max_wait=0, limit=limit)
         except BudgetExhaustedError as exc:
             result.waited = True
             on_wait(exc.retry_after)
             try:
-                result.calls += _sync(services, plan(), max_wait=wait_limit)
+                result.calls += _sync(services, plan(), max_wait=wait_limit, limit=limit)
             except BudgetExhaustedError as again:
                 result.incomplete, result.retry_after = True, again.retry_after
+    result.truncated = limit.reached
     _read(store, query, start, end, host, result)
     return result
 

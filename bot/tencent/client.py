@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -48,6 +49,22 @@ ADDRESSES_LIMIT = 60  # calls per minute we allow ourselves on /v1/addresses
 _PAGE_KEYS = ("total_count", "current_size", "current_page", "total_page")
 
 OnPage = Callable[[int, int, RecordsPage], None]
+
+
+@dataclass
+class PageLimit:
+    """At most `pages` more pages for one caller, shared across windows. `reached` tells that
+    a page was left unfetched because of it (the range was not fully read)."""
+
+    pages: int
+    reached: bool = False
+
+    def take(self) -> bool:
+        if self.pages <= 0:
+            self.reached = True
+            return False
+        self.pages -= 1
+        return True
 
 
 def split_windows(start: int, end: int, max_span: int = MAX_SPAN) -> list[tuple[int, int]]:
@@ -230,15 +247,19 @@ class TencentMeetingClient:
         priority: str = BACKGROUND,
         max_wait: float | None = None,
         on_page: OnPage | None = None,
+        page_limit: PageLimit | None = None,
     ) -> Iterator[RecordMeeting]:
         """Every recorded meeting in [start, end], once each, over as many windows and pages as
-        needed (a meeting seen twice while the data shifts under the paging is yielded once)."""
+        needed (a meeting seen twice while the data shifts under the paging is yielded once).
+        With `page_limit`, it stops early once the limit is spent (see PageLimit.reached)."""
         seen: set[str] = set()
         calls_before = self.calls_made
         first, last = _seconds(start), _seconds(end)
         for index, (lo, hi) in enumerate(split_windows(first, last)):
             page_number = 1
             while True:
+                if page_limit is not None and not page_limit.take():
+                    return
                 page = self.fetch_page(lo, hi, page_number, priority=priority, max_wait=max_wait)
                 if on_page is not None:
                     on_page(index, page_number, page)

@@ -354,3 +354,18 @@ def test_users_info_failure_falls_back_to_bot_timezone_and_no_admin(slack_env):
     unknown = "UNOBODY01"  # users.info answers user_not_found
     assert "Visible" in flat(ask(slack_env, "today", user=unknown)[0])
     assert "for admins only" in ask(slack_env, "route list", user=unknown)[0]["text"]
+
+
+def test_a_long_unsynced_period_costs_at_most_a_minute_of_the_budget(slack_env):
+    now = time.time()
+    for i in range(400):  # a busy account: 400 recordings over the last 100 days
+        slack_env.tencent.dataset.add_meeting(
+            start=now - 3600 - i * 21_000, duration=600, subject=f"Busy {i}"
+        )
+    payloads = ask(slack_env, "100d")
+    answer = flat(payloads[-1])
+    assert slack_env.tencent.call_count("/v1/corp/records") <= 10
+    assert "only its most recent part was fetched" in answer
+    assert "Busy 0" in answer  # the newest recordings are there
+    store = slack_env.services.store
+    assert store.recordings.missing_ranges(int(now - 100 * 86400), int(now - 40 * 86400))

@@ -168,6 +168,13 @@ def _query_answer(
             f"{max(1, math.ceil(result.retry_after))} s."
         )
         blocks.insert(1, context(note))
+    if result.truncated:
+        note = (
+            ":information_source: This period is long, so only its most recent part was fetched "
+            "from Tencent Meeting now (one request may spend a minute of the API budget). Older "
+            "recordings show up once the history is synced: ask an admin to run a backfill."
+        )
+        blocks.insert(1, context(note))
     return answer_text, blocks
 
 
