@@ -29,6 +29,9 @@ class UserFacts:
     is_admin: bool  # workspace admin / owner, or listed in ADMIN_USER_IDS
     is_guest: bool  # multi-channel or single-channel guest
     email_local: str | None  # the part of the Slack e-mail before "@", when readable
+    # False when Slack could not tell who this is (users.info failed, nothing cached): such a
+    # user might be a guest, so they get nothing until Slack answers (ADMIN_USER_IDS excepted).
+    verified: bool = True
 
     @property
     def zone(self) -> ZoneInfo:
@@ -96,9 +99,9 @@ class UserDirectory:
         facts = self._cached(user_id, self.max_age) or self._fetch(user_id)
         if facts is None:
             facts = self._cached(user_id, float("inf")) or UserFacts(
-                user_id, self.fallback_tz, False, False, None
+                user_id, self.fallback_tz, False, False, None, verified=False
             )
-        if user_id in self.admin_user_ids and not facts.is_admin:
+        if user_id in self.admin_user_ids and not (facts.is_admin and facts.verified):
             facts = UserFacts(facts.user_id, facts.tz, True, facts.is_guest, facts.email_local)
         return facts
 

@@ -349,11 +349,21 @@ def test_unexpected_failure_gets_a_polite_answer(slack_env, monkeypatch, caplog)
     assert "secret-path" not in caplog.text
 
 
-def test_users_info_failure_falls_back_to_bot_timezone_and_no_admin(slack_env):
+def test_someone_slack_cannot_identify_gets_nothing_until_it_can(slack_env):
     synced_store(slack_env, meeting("r1", time.time() - 60, "Visible"))
-    unknown = "UNOBODY01"  # users.info answers user_not_found
-    assert "Visible" in flat(ask(slack_env, "today", user=unknown)[0])
-    assert "for admins only" in ask(slack_env, "route list", user=unknown)[0]["text"]
+    unknown = "UNOBODY01"  # users.info answers user_not_found: might be a guest
+    for text in ("today", "route list"):
+        answer = flat(ask(slack_env, text, user=unknown)[0])
+        assert "Slack did not tell me who you are" in answer and "Visible" not in answer
+    assert slack_env.services.store.routes.list() == []
+
+
+def test_a_known_user_keeps_working_from_the_cache_when_slack_stumbles(slack_env):
+    synced_store(slack_env, meeting("r1", time.time() - 60, "Visible"))
+    assert "Visible" in flat(ask(slack_env, "today")[0])  # cached now
+    slack_env.services.store.conn.execute("UPDATE slack_users SET fetched_at = 0")  # stale
+    slack_env.slack.fail("users.info", status=500, count=5)
+    assert "Visible" in flat(ask(slack_env, "today")[0])
 
 
 def test_a_long_unsynced_period_costs_at_most_a_minute_of_the_budget(slack_env):

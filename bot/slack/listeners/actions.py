@@ -31,8 +31,8 @@ from bot.slack.blocks import (
     parse_action_value,
 )
 from bot.slack.listeners.commands import (
-    GUEST_REFUSAL,
     parse_more_value,
+    refusal,
     render_query_page,
     waiting_text,
 )
@@ -218,8 +218,9 @@ def _listener(
         click = Click.from_body(body)
         answer = _ephemeral(respond, client, click)
         try:
-            if UserDirectory.for_services(services, client).get(click.user_id).is_guest:
-                answer(GUEST_REFUSAL)
+            refused = refusal(UserDirectory.for_services(services, client).get(click.user_id))
+            if refused:
+                answer(refused)
                 return
             handler(services, click, answer, respond, client)
         except Exception as exc:

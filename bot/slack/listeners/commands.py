@@ -74,6 +74,10 @@ Answer = tuple[str, list[BlockDict]]
 OnWait = Callable[[float], None]
 
 RESTARTING = "The bot is restarting. Please ask again in a minute."
+UNVERIFIED = (
+    "Slack did not tell me who you are just now, so I can't show recordings yet. Please "
+    "try again in a minute."
+)
 SORRY = "Something went wrong on our side, sorry. It has been logged; please try again in a minute."
 GUEST_REFUSAL = (
     "Sorry, guests can't look up meeting recordings here. Please ask a member of the "
@@ -120,6 +124,15 @@ def parse_more_value(value: str) -> tuple[str, int]:
 
 
 # --------------------------------------------------------------------------- queries
+def refusal(facts: UserFacts) -> str | None:
+    """Why this person gets no recordings (a guest, or Slack could not say who they are)."""
+    if facts.is_guest:
+        return GUEST_REFUSAL
+    if not facts.verified:
+        return UNVERIFIED
+    return None
+
+
 def password_policy(services: Services) -> Callable[[RecordMeeting], bool]:
     """Whether a recording's password stays hidden (every route it takes says hide)."""
     routes = services.store.routes.list()
@@ -245,8 +258,9 @@ def answer_command(
 ) -> Answer:
     """(text, blocks) answering `/recordings TEXT` from `user_id`. Raises only on bugs."""
     facts = UserDirectory.for_services(services, client).get(user_id)
-    if facts.is_guest:
-        return _say(GUEST_REFUSAL)
+    refused = refusal(facts)
+    if refused:
+        return _say(refused)
     now = datetime.fromtimestamp(services.store.now(), facts.zone)
     command = parse_command(text, now=now)
     if isinstance(command, Query):

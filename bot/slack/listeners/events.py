@@ -19,9 +19,8 @@ log = logging.getLogger(__name__)
 def publish_home(services: Services, client: WebClient, user_id: str) -> dict[str, Any]:
     """Build and publish one user's Home tab; returns the view sent."""
     facts = UserDirectory.for_services(services, client).get(user_id)
-    view = home_view(
-        services, user_id, is_admin=facts.is_admin and not facts.is_guest, is_guest=facts.is_guest
-    )
+    shut_out = facts.is_guest or not facts.verified  # a guest, or Slack could not say
+    view = home_view(services, user_id, is_admin=facts.is_admin and not shut_out, is_guest=shut_out)
     client.views_publish(user_id=user_id, view=view)
     return view
 
