@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,8 @@ from bot.health import collect_health
 from bot.runtime import Services
 
 log = logging.getLogger(__name__)
+
+HEALTH_CACHE_SECONDS = 1.0
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -41,14 +44,24 @@ def make_wsgi_app(
     webhook_app: WsgiApp | None = None,
 ) -> WsgiApp:
     slack_handler = SlackRequestHandler(bolt_app) if bolt_app is not None else None
+    cached: list[tuple[float, str, dict[str, Any]]] = []  # /healthz is public: at most 1 read/s
+    cache_lock = threading.Lock()
+
+    def health_answer() -> tuple[str, dict[str, Any]]:
+        with cache_lock:
+            now = time.monotonic()
+            if not cached or now - cached[0][0] >= HEALTH_CACHE_SECONDS:
+                health = collect_health(services.store, services.settings)
+                status = "200 OK" if health.healthy else "503 Service Unavailable"
+                cached[:] = [(now, status, health.as_json())]
+            return cached[0][1], cached[0][2]
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            health = collect_health(services.store, services.settings)
-            status = "200 OK" if health.healthy else "503 Service Unavailable"
-            return _json(start_response, status, health.as_json())
+            status, payload = health_answer()
+            return _json(start_response, status, payload)
         if path == "/slack/events" and slack_handler is not None:
             return slack_handler(environ, start_response)
         if path == "/tencent/webhook" and webhook_app is not None:

@@ -76,7 +76,8 @@ def test_a_properly_signed_click_is_accepted(slack_env) -> None:
     assert len(slack_env.services.store.users.password_audit()) == 1
 
 
-def test_healthz_follows_the_poller_state(slack_env) -> None:
+def test_healthz_follows_the_poller_state(slack_env, monkeypatch) -> None:
+    monkeypatch.setattr("bot.web.HEALTH_CACHE_SECONDS", 0.0)
     url = f"{slack_env.server.url}/healthz"
     state = slack_env.services.store.state
     now = time.time()
@@ -102,3 +103,13 @@ def test_healthz_follows_the_poller_state(slack_env) -> None:
 
 def test_unknown_paths_answer_404(slack_env) -> None:
     assert requests.get(f"{slack_env.server.url}/nope", timeout=5).status_code == 404
+
+
+def test_healthz_reads_the_store_at_most_once_a_second(slack_env) -> None:
+    url = f"{slack_env.server.url}/healthz"
+    assert requests.get(url, timeout=5).status_code == 200
+    slack_env.services.store.state.set("poller.last_started_at", time.time() - 30)
+    slack_env.services.store.state.set("poller.consecutive_failures", 5)
+    assert requests.get(url, timeout=5).status_code == 200  # the cached answer
+    time.sleep(1.05)
+    assert requests.get(url, timeout=5).status_code == 503
