@@ -9,6 +9,10 @@ the one that needs fewer calls (pages of 20, estimated from what the store alrea
   - one window from the earliest pending recording (or the lookback) to now;
   - the lookback window, plus a one-second window around each older pending recording.
 When nothing changed and the lookback holds at most 20 recordings, a cycle costs one call.
+
+Once an hour the cycle reads further back, over PENDING_MAX_HOURS: Tencent does not document
+which time its range filter applies to, so a recording that shows up in the API late (long
+after its start) is still found within the hour, not lost behind the lookback.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "poller"
 WATERMARK_KEY = "poller.watermark"  # the end of the last recent window the poller fully synced
+DEEP_SWEEP_KEY = "poller.last_deep_sweep"
+DEEP_SWEEP_EVERY = 3600.0  # seconds between cycles that read back PENDING_MAX_HOURS
 PAGE_SIZE = 20
 OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arrivals
 
@@ -41,6 +47,7 @@ OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arri
 class CyclePlan:
     windows: list[tuple[int, int]]
     estimated_calls: int
+    deep: bool = False  # this cycle reads back PENDING_MAX_HOURS (the hourly sweep)
 
 
 def poller_watermark(store: Store) -> int | None:
@@ -89,6 +96,13 @@ def plan_cycle(store: Store, now: float, settings: Settings) -> CyclePlan:
     """Choose the windows of one cycle (see the module docstring)."""
     end = int(now)
     start = poller_horizon(store, now, settings.poll_lookback_hours * 3600)
+    last_sweep = store.state.get(DEEP_SWEEP_KEY)
+    if last_sweep is not None and now - last_sweep >= DEEP_SWEEP_EVERY:  # not on a first run
+        deep_start = int(now - settings.pending_max_hours * 3600)
+        if deep_start < start:
+            return CyclePlan(
+                [(deep_start, end)], _pages(store.recordings.count_in_range(deep_start, end)), True
+            )
     pending = store.recordings.pending(now, settings.pending_max_hours)
     older = sorted({m.start_seconds for m in pending if m.start_seconds < start})
 
@@ -170,6 +184,8 @@ class Poller:
                 report.completed += outcome.completed
                 report.malformed += outcome.malformed
             state.set(WATERMARK_KEY, int(started))
+            if plan.deep or state.get(DEEP_SWEEP_KEY) is None:
+                state.set(DEEP_SWEEP_KEY, started)
             report.stuck = self._give_up_on_stuck(started)
         except ShuttingDown:
             log.info("poll cycle interrupted: the bot is stopping")

@@ -251,3 +251,22 @@ def test_a_malformed_record_is_left_out_loudly_and_does_not_block_the_others(
     report = bot_env.cycle()
     assert report.malformed == [] and len(bot_env.posts()) == 2
     assert collect_health(bot_env.services.store, bot_env.settings).malformed is None
+
+
+def test_an_hourly_sweep_finds_a_recording_that_appeared_late(bot_env: BotEnv) -> None:
+    now = time.time()
+    assert bot_env.cycle().ok  # a first run: the recent lookback only
+    store = bot_env.services.store
+    assert store.state.get("poller.last_deep_sweep") is not None
+    # A recording that started 30 h ago only now shows up in the API (transcoding took long).
+    late = bot_env.dataset.add_meeting(
+        start=now - 30 * 3600, duration=3600, transcode_seconds=60, subject="Late arrival"
+    )
+    report = bot_env.cycle()
+    assert late not in report.completed  # outside the 12 h lookback
+    store.state.set("poller.last_deep_sweep", now - 3601)  # an hour later
+    report = bot_env.cycle()
+    assert late in report.completed
+    assert len(bot_env.posts(REC_CHANNEL)) == 1
+    bot_env.tencent.reset_calls()
+    assert bot_env.cycle().calls == 1  # back to the cheap cycle
