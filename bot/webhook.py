@@ -56,6 +56,7 @@ from bot.tencent.webhook import (
 log = logging.getLogger(__name__)
 
 REPLAY_WINDOW = 300.0  # seconds a timestamp may be off, and how long nonces / trace ids are kept
+REJECTIONS_RECORDED_PER_MINUTE = 100  # a flood of forgeries is counted, not stored
 WINDOW_MARGIN = 60  # seconds either side of a meeting's start in the corp/records window
 MAX_BODY = 1 << 20  # events are small; anything larger is refused unread
 FETCH_MAX_WAIT = 10.0  # seconds a worker waits for an API slot before leaving it to the poller
@@ -256,7 +257,11 @@ class WebhookApp:
         log.warning("tencent webhook rejected (%s): %s", rej.status.split()[0], rej.reason)
         try:
             self.services.store.webhooks.record_event(
-                event=event_name, trace_id=None, meeting_id=None, outcome=f"rejected: {rej.reason}"
+                event=event_name,
+                trace_id=None,
+                meeting_id=None,
+                outcome=f"rejected: {rej.reason}",
+                per_minute_cap=REJECTIONS_RECORDED_PER_MINUTE,
             )
         except Exception as exc:  # the answer matters more than the audit row
             log.warning("could not record a rejected webhook: %s", type(exc).__name__)

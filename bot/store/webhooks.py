@@ -15,11 +15,27 @@ class WebhookRepo:
         self.store = store
 
     def record_event(
-        self, *, event: str | None, trace_id: str | None, meeting_id: str | None, outcome: str
-    ) -> None:
-        """outcome: 'accepted', 'duplicate' or 'rejected: <reason>'."""
+        self,
+        *,
+        event: str | None,
+        trace_id: str | None,
+        meeting_id: str | None,
+        outcome: str,
+        per_minute_cap: int | None = None,
+    ) -> bool:
+        """outcome: 'accepted', 'duplicate' or 'rejected: <reason>'. With `per_minute_cap`, an
+        outcome already recorded that many times in the last minute is not recorded again (a
+        flood of forged requests must not fill the disk); returns whether it was recorded."""
         with self.store.transaction() as conn:
             now = self.store.now()
+            if per_minute_cap is not None:
+                kind = outcome.split(":", 1)[0] + "%"
+                recent = conn.execute(
+                    "SELECT COUNT(*) FROM webhook_events WHERE received_at >= ? AND outcome LIKE ?",
+                    (now - 60, kind),
+                ).fetchone()[0]
+                if recent >= per_minute_cap:
+                    return False
             conn.execute(
                 "INSERT INTO webhook_events (received_at, event, trace_id, meeting_id, outcome) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -28,6 +44,7 @@ class WebhookRepo:
             conn.execute(
                 "DELETE FROM webhook_events WHERE received_at < ?", (now - _KEEP_EVENTS_SECONDS,)
             )
+            return True
 
     def seen_nonce(self, key: str, ttl: float) -> bool:
         """True if `key` was seen within `ttl` seconds; else remember it and return False."""

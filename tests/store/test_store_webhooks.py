@@ -58,3 +58,34 @@ def test_stats(store, clock):
         "duplicates": 1,
         "rejected": 1,
     }
+
+
+def test_a_flood_of_rejections_is_capped_per_minute(store, clock):
+    hooks = store.webhooks
+    recorded = [
+        hooks.record_event(
+            event=None,
+            trace_id=None,
+            meeting_id=None,
+            outcome="rejected: bad signature",
+            per_minute_cap=3,
+        )
+        for _ in range(5)
+    ]
+    assert recorded == [True, True, True, False, False]
+    assert hooks.record_event(
+        event="recording.completed",
+        trace_id="t",
+        meeting_id="m",
+        outcome="accepted",
+        per_minute_cap=3,
+    )  # other outcomes unaffected
+    clock.now = T0 + 61
+    assert hooks.record_event(
+        event=None,
+        trace_id=None,
+        meeting_id=None,
+        outcome="rejected: stale timestamp",
+        per_minute_cap=3,
+    )
+    assert hooks.stats(T0 - 1)["rejected"] == 4
