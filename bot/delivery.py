@@ -20,14 +20,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.slack.blocks import files_signature, recording_message, recording_metadata
+from bot.slack.blocks import (
+    METADATA_EVENT_TYPE,
+    files_signature,
+    recording_message,
+    recording_metadata,
+)
 from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.store.deliveries import Delivery
 
 log = logging.getLogger(__name__)
 
-METADATA_EVENT = "tencent_recording_posted"
 BROKEN_RETRY_SECONDS = 600.0  # a channel that is gone or archived is retried every 10 min
 FAILED_RETRY_SECONDS = 0.0  # other failures: on the next cycle
 # Errors about one message's content, not the channel: they must not hold back the channel's
@@ -153,7 +157,7 @@ class Deliverer:
                     return _Outcome.RECOVERED
             ts = self._post(channel, meeting, before.route_id)
         except SlackApiError as exc:
-            return self._on_slack_error(exc, before, report, meeting)
+            return self._on_slack_error(exc, before, report)
         except ShuttingDown:  # woken from a wait before posting: hand the delivery back
             deliveries.release(mid, channel)
             raise
@@ -188,7 +192,7 @@ class Deliverer:
         except SlackApiError as exc:
             if retried:
                 raise
-            error = exc.response.get("error") if exc.response is not None else None
+            error = _error_code(exc)
             if _is_rate_limited(exc):
                 wait = _retry_after(exc)
                 if wait > self.max_inline_retry_after:
@@ -202,7 +206,7 @@ class Deliverer:
         return str(response["ts"])
 
     def _on_slack_error(
-        self, exc: SlackApiError, delivery: Delivery, report: DeliveryReport, meeting
+        self, exc: SlackApiError, delivery: Delivery, report: DeliveryReport
     ) -> int:
         deliveries = self.store.deliveries
         mid, channel = delivery.meeting_record_id, delivery.channel
@@ -213,7 +217,7 @@ class Deliverer:
         if _is_rate_limited(exc):
             deliveries.mark_failed(mid, channel, error, not_before=now + _retry_after(exc))
             return _Outcome.DEFER_CHANNEL
-        code = exc.response.get("error") if exc.response is not None else None
+        code = _error_code(exc)
         if code in ("channel_not_found", "is_archived", "method_not_supported_for_channel_type"):
             reason = {
                 "channel_not_found": "the channel does not exist (or is private without the bot)",
@@ -244,7 +248,7 @@ class Deliverer:
                     cursor=cursor,
                 )
             except SlackApiError as exc:
-                code = exc.response.get("error") if exc.response is not None else None
+                code = _error_code(exc)
                 if code in ("not_in_channel", "channel_not_found"):
                     return None  # the bot cannot have posted there
                 raise
@@ -252,7 +256,7 @@ class Deliverer:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
                 if (
-                    metadata.get("event_type") == METADATA_EVENT
+                    metadata.get("event_type") == METADATA_EVENT_TYPE
                     and payload.get("meeting_record_id") == meeting_record_id
                 ):
                     return str(message["ts"]), payload.get("files_signature")
@@ -341,6 +345,11 @@ class Deliverer:
             self._sleep(wait)
 
 
+def _error_code(exc: SlackApiError) -> str | None:
+    """Slack's error code (e.g. "not_in_channel"), when it answered."""
+    return exc.response.get("error") if exc.response is not None else None
+
+
 def _is_rate_limited(exc: SlackApiError) -> bool:
     response = exc.response
     return response is not None and (
@@ -350,17 +359,12 @@ def _is_rate_limited(exc: SlackApiError) -> bool:
 
 def _message_gone(exc: Exception) -> bool:
     """The message to edit no longer exists or can no longer be edited."""
-    return (
-        isinstance(exc, SlackApiError)
-        and exc.response is not None
-        and exc.response.get("error")
-        in (
-            "message_not_found",
-            "cant_update_message",
-            "edit_window_closed",
-            "channel_not_found",
-            "is_archived",
-        )
+    return isinstance(exc, SlackApiError) and _error_code(exc) in (
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "channel_not_found",
+        "is_archived",
     )
 
 

@@ -12,8 +12,7 @@ from bot.routing import Route
 from bot.store import Store
 from bot.store.deliveries import Delivery
 from bot.tencent.models import RecordMeeting
-
-API_BUCKET = "corp_records"
+from bot.tencent.throttle import CORP_RECORDS_BUCKET
 
 
 @dataclass
@@ -88,8 +87,8 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         poller_holder=store.leases.holder("poller"),
         pending=store.recordings.pending(now, settings.pending_max_hours),
         stuck=store.recordings.stuck(),
-        calls_last_minute=store.budget.calls_since(API_BUCKET, now - 60),
-        calls_today=store.budget.calls_since(API_BUCKET, midnight.timestamp()),
+        calls_last_minute=store.budget.calls_since(CORP_RECORDS_BUCKET, now - 60),
+        calls_today=store.budget.calls_since(CORP_RECORDS_BUCKET, midnight.timestamp()),
         rate_limit=settings.tencent_rate_limit,
         undelivered=store.deliveries.undelivered(),
         broken_routes=store.routes.broken(),

@@ -53,12 +53,6 @@ class Route:
     created_by: str | None = None
     created_at: float | None = None
 
-    @property
-    def matches_everything(self) -> bool:
-        return not (
-            self.match_host or self.match_subject or self.match_subject_regex or self.match_code
-        )
-
     def conditions(self) -> list[str]:
         """The match conditions in words, e.g. ["host=alice", "subject contains 周会"]."""
         out = []

@@ -34,7 +34,7 @@ class Services:
     stopping: threading.Event = field(default_factory=threading.Event)
     executors: list[Executor] = field(default_factory=list)  # listener pools, drained by stop()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self) -> None:
         """Wake every wait, then let the listener pools finish (their waits end at once)."""
         self.stopping.set()
         for executor in self.executors:

@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 RECORDS_PATH = "/v1/corp/records"
-ADDRESSES_PREFIX = "/v1/addresses/"
 MAX_SKEW = 300.0  # seconds a timestamp may be off, and how long a nonce is remembered
 MAX_RANGE = 31 * 86400
 MAX_PAGE_SIZE = 20

@@ -17,14 +17,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.routing import PASSWORD_POLICIES
 from bot.slack import mrkdwn
 from bot.slack.mrkdwn import escape, truncate
 from bot.tencent.models import RecordFile, RecordMeeting
 
 COMMAND = "/recordings"
 METADATA_EVENT_TYPE = "tencent_recording_posted"
-POLICY_SHOW, POLICY_BUTTON, POLICY_HIDE = "show", "button", "hide"
-PASSWORD_POLICIES = (POLICY_SHOW, POLICY_BUTTON, POLICY_HIDE)
+POLICY_SHOW, POLICY_BUTTON, POLICY_HIDE = PASSWORD_POLICIES
 
 ACTION_SHOW_PASSWORD = "show_password"  # noqa: S105 (an action id)
 ACTION_DOWNLOAD = "download"
@@ -344,10 +344,15 @@ def recordings_list(
     return truncate(f"{escape(title)}: {summary}", MAX_MESSAGE_TEXT), blocks
 
 
+def subject_text(meeting: RecordMeeting, limit: int = MAX_SUBJECT_IN_LINE) -> str:
+    """The recording's subject for a mrkdwn line: escaped, cut to `limit` characters."""
+    return truncate(escape(meeting.subject or "(no subject)"), limit)
+
+
 def _list_item(
     meeting: RecordMeeting, *, index: int, tz_name: str, download: bool, password: bool = True
 ) -> list[BlockDict]:
-    subject = truncate(escape(meeting.subject or "(no subject)"), MAX_SUBJECT_IN_LINE)
+    subject = subject_text(meeting)
     details = [
         f"host {escape(meeting.userid)}",
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),

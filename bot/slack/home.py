@@ -13,9 +13,9 @@ from bot.health import Health, collect_health
 from bot.routing import Route
 from bot.runtime import Services
 from bot.slack import mrkdwn
-from bot.slack.blocks import COMMAND, context, header, md, section
-from bot.slack.listeners.commands import GUEST_REFUSAL
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.blocks import COMMAND, context, header, md, section, subject_text
+from bot.slack.listeners.commands import GUEST_REFUSAL, route_line
+from bot.slack.mrkdwn import escape
 from bot.slack.status import status_blocks
 from bot.tencent.models import RecordMeeting
 
@@ -106,7 +106,7 @@ def _recent_blocks(
 
 
 def _recording_block(meeting: RecordMeeting, tz_name: str) -> dict[str, Any]:
-    subject = truncate(escape(meeting.subject or "(no subject)"), 200)
+    subject = subject_text(meeting)
     details = [
         f"host {escape(meeting.userid)}",
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
@@ -126,12 +126,6 @@ def _health_blocks(health: Health, tz_name: str) -> list[dict[str, Any]]:
     return [section("*Health*"), *(b for b in blocks if b.get("type") != "header")]
 
 
-def _route_line(route: Route) -> str:
-    """`route.describe()`, escaped, with its own channel mention kept as a mention."""
-    mention = f"<#{route.channel}>"
-    return escape(route.describe()).replace(escape(mention), mention)
-
-
 def _route_blocks(routes: list[Route]) -> list[dict[str, Any]]:
     if not routes:
         return [
@@ -140,7 +134,7 @@ def _route_blocks(routes: list[Route]) -> list[dict[str, Any]]:
                 f"`{COMMAND} route add #channel` or `{COMMAND} route default #channel`."
             )
         ]
-    lines = [_route_line(r) for r in routes[:MAX_ROUTE_LINES]]
+    lines = [route_line(r) for r in routes[:MAX_ROUTE_LINES]]
     if len(routes) > MAX_ROUTE_LINES:
         lines.append(f"… and {len(routes) - MAX_ROUTE_LINES} more (`{COMMAND} route list`)")
     return [section("*Routes*"), {"type": "section", "text": md("\n".join(lines), MAX_SECTION)}]

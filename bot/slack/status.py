@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.health import Health
-from bot.slack.blocks import BlockDict, context, header, section
+from bot.slack.blocks import BlockDict, context, header, section, subject_text
 from bot.slack.mrkdwn import date_token, escape, truncate
 
 MAX_LISTED = 10  # recordings / deliveries / routes named one by one
@@ -48,8 +48,7 @@ def _recordings(health: Health, tz_name: str) -> str:
     text = f"*Still transcoding:* {len(health.pending)}"
     if health.stuck:
         stuck = [
-            f"{truncate(escape(m.subject or '(no subject)'), 120)} "
-            f"({escape(m.userid)}, {_when(m.start_seconds, tz_name)})"
+            f"{subject_text(m, 120)} ({escape(m.userid)}, {_when(m.start_seconds, tz_name)})"
             for m in health.stuck
         ]
         text += f"\n*Stuck (given up on):* {len(health.stuck)}\n" + _listed(

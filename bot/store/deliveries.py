@@ -22,7 +22,6 @@ FAILED = "failed"
 CANCELLED = "cancelled"
 SKIPPED = "skipped"
 STATES = (PENDING, POSTING, SENT, FAILED, CANCELLED, SKIPPED)
-UNDELIVERED = (PENDING, POSTING, FAILED)
 CLAIM_TTL = 120.0
 _MAX_ERROR = 500
 
@@ -200,9 +199,6 @@ class DeliveryRepo:
         return self._rows(
             "meeting_record_id = ? AND state = 'sent'", (meeting_record_id,), "ORDER BY channel"
         )
-
-    def for_meeting(self, meeting_record_id: str) -> list[Delivery]:
-        return self._rows("meeting_record_id = ?", (meeting_record_id,), "ORDER BY channel")
 
     def cancel_for_route(self, route_id: int) -> int:
         """Cancel the route's undelivered rows; returns how many."""

@@ -157,21 +157,13 @@ class TencentMeetingClient:
                 sdk_id=settings.tencent_sdk_id,
             )
         else:
-            given = [
-                settings.tencent_app_id,
-                settings.tencent_secret_id,
-                settings.tencent_secret_key,
-            ]
-            if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given):
-                missing = [
-                    name
-                    for name, value in (
-                        ("TENCENT_MEETING_APP_ID", settings.tencent_app_id),
-                        ("TENCENT_MEETING_SECRET_ID", settings.tencent_secret_id),
-                        ("TENCENT_MEETING_SECRET_KEY", settings.tencent_secret_key),
-                    )
-                    if not value
-                ]
+            given = {
+                "TENCENT_MEETING_APP_ID": settings.tencent_app_id,
+                "TENCENT_MEETING_SECRET_ID": settings.tencent_secret_id,
+                "TENCENT_MEETING_SECRET_KEY": settings.tencent_secret_key,
+            }
+            if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given.values()):
+                missing = [name for name, value in given.items() if not value]
                 raise ConfigError(
                     [f"{name} is required to call {settings.tencent_api_url}" for name in missing]
                 )
@@ -182,16 +174,12 @@ class TencentMeetingClient:
                 sdk_id=settings.tencent_sdk_id,
             )
         sleep = kwargs.get("sleep", time.sleep)
-        throttle = Throttle(
-            store, limit=settings.tencent_rate_limit, bucket="corp_records", sleep=sleep
-        )
-        addresses = Throttle(store, limit=ADDRESSES_LIMIT, bucket="addresses", sleep=sleep)
+        throttle = Throttle(store, limit=settings.tencent_rate_limit, sleep=sleep)
         return cls(
             settings.tencent_api_url,
             creds,
             throttle,
             operator_id=settings.tencent_operator_id,
-            addresses_throttle=addresses,
             **kwargs,
         )
 

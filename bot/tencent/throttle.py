@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CORP_RECORDS_BUCKET = "corp_records"  # the ledger bucket of GET /v1/corp/records
 _STEP = 1.0  # longest single sleep, so a newly waiting interactive caller is noticed
 _WAITER_TTL = 5.0  # a waiter that stops refreshing (its process died) expires after this
 
@@ -39,7 +40,7 @@ class Throttle:
         *,
         limit: int,
         window: float = 60.0,
-        bucket: str = "corp_records",
+        bucket: str = CORP_RECORDS_BUCKET,
         reserve: int = 1,
         margin: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,

@@ -10,8 +10,6 @@ Neither a password nor a download address is ever logged.
 from __future__ import annotations
 
 import logging
-import re
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +18,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.routing import password_hidden
 from bot.runtime import Services
 from bot.slack.blocks import (
     ACTION_DOWNLOAD,
@@ -29,14 +26,17 @@ from bot.slack.blocks import (
     ACTION_WATCH,
     COMMAND,
     parse_action_value,
+    subject_text,
 )
 from bot.slack.listeners.commands import (
     parse_more_value,
+    password_policy,
+    redacted_trace,
     refusal,
     render_query_page,
     waiting_text,
 )
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import escape
 from bot.slack.query import tencent_error_message
 from bot.slack.users import UserDirectory
 from bot.store.budget import INTERACTIVE
@@ -105,10 +105,6 @@ def _find(services: Services, value: str) -> tuple[RecordMeeting, RecordFile] | 
     return meeting, file
 
 
-def _subject(meeting: RecordMeeting) -> str:
-    return truncate(escape(meeting.subject or "(no subject)"), 200)
-
-
 # -- the handlers (plain functions, called after ack) -------------------------------------------
 def show_password(services: Services, click: Click, answer: Answer) -> None:
     """Tell the clicker the file's password, and record that they asked."""
@@ -118,12 +114,11 @@ def show_password(services: Services, click: Click, answer: Answer) -> None:
         return
     meeting, file = found
     if not file.password:
-        answer(f"*{_subject(meeting)}* has no password: its link opens without one.")
+        answer(f"*{subject_text(meeting)}* has no password: its link opens without one.")
         return
-    routes, default = services.store.routes.list(), services.settings.default_channel or None
-    if password_hidden(meeting, routes, default):
+    if password_policy(services)(meeting):
         answer(
-            f"The admins chose not to hand out the password of *{_subject(meeting)}* in Slack. "
+            f"The admins chose not to hand out the password of *{subject_text(meeting)}* in Slack. "
             "Ask its host."
         )
         return
@@ -137,7 +132,7 @@ def show_password(services: Services, click: Click, answer: Answer) -> None:
         click.channel_id,
     )
     answer(
-        f"Password for *{_subject(meeting)}*: `{escape(file.password)}`\n"
+        f"Password for *{subject_text(meeting)}*: `{escape(file.password)}`\n"
         "Only you can see this. Your request was recorded."
     )
 
@@ -149,7 +144,7 @@ def download(services: Services, click: Click, answer: Answer) -> None:
         answer(found)
         return
     meeting, file = found
-    subject = _subject(meeting)
+    subject = subject_text(meeting)
     if not file.shared:
         answer(f"Sharing is off for *{subject}*, so it cannot be downloaded. Ask the host.")
         return
@@ -201,7 +196,6 @@ def more(
 
 # -- registration ---------------------------------------------------------------------------------
 Handler = Callable[[Services, Click, Answer, Respond | None, WebClient], None]
-_URL = re.compile(r"https?://\S+")
 WORKERS = 16  # clicks answered at once; more wait their turn (each already acknowledged)
 
 
@@ -224,8 +218,8 @@ def _listener(
                 return
             handler(services, click, answer, respond, client)
         except Exception as exc:
-            trace = "".join(traceback.format_exception(exc))
-            log.error("button %s failed for %s:\n%s", name, click.user_id, _URL.sub("<url>", trace))
+            trace = redacted_trace(exc)
+            log.error("button %s failed for %s:\n%s", name, click.user_id, trace)
             try:
                 answer("Something went wrong on my side, sorry; please try again in a minute.")
             except Exception as again:  # nothing above this thread would log it

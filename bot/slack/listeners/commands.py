@@ -36,6 +36,7 @@ from bot.health import collect_health
 from bot.routing import Route, RouteOptionError, password_hidden
 from bot.runtime import Services
 from bot.slack.blocks import (
+    COMMAND,
     MAX_BUTTON_VALUE,
     BlockDict,
     context,
@@ -68,7 +69,6 @@ from bot.tencent.models import RecordMeeting
 
 log = logging.getLogger(__name__)
 
-COMMAND = "/recordings"
 WORKERS = 16
 Answer = tuple[str, list[BlockDict]]
 OnWait = Callable[[float], None]
@@ -198,7 +198,7 @@ def _invalid(message: str, is_admin: bool) -> Answer:
 
 
 # --------------------------------------------------------------------------- admin commands
-def _route_line(route: Route) -> str:
+def route_line(route: Route) -> str:
     """route.describe(), escaped, with its channel shown as a channel link."""
     line = escape(route.describe())
     return line.replace(f"&lt;#{route.channel}&gt;", f"<#{route.channel}>")
@@ -214,17 +214,17 @@ def _admin_answer(services: Services, client: WebClient, facts: UserFacts, comma
             routes = list_routes(store)
             if not routes:
                 return _say("No routes yet. Add one: `/recordings route add #channel`.")
-            return _say("*Routes*\n" + "\n".join(f"• {_route_line(r)}" for r in routes))
+            return _say("*Routes*\n" + "\n".join(f"• {route_line(r)}" for r in routes))
         if isinstance(command, RouteAdd):
             options = [unescape(token) for token in command.option_tokens]  # Slack's &lt; ...
             route = add_route(store, client, command.channel_token, options, created_by=user)
-            return _say(f"Route added: {_route_line(route)}")
+            return _say(f"Route added: {route_line(route)}")
         if isinstance(command, RouteRemove):
             route = remove_route(store, command.route_id)
-            return _say(f"Route removed: {_route_line(route)}")
+            return _say(f"Route removed: {route_line(route)}")
         if isinstance(command, RouteDefault):
             route = set_default_route(store, client, command.channel_token, created_by=user)
-            return _say(f"Default route set: {_route_line(route)}")
+            return _say(f"Default route set: {route_line(route)}")
         if isinstance(command, Link):
             link_user(store, command.slack_user_id, command.tencent_userid, set_by=user)
             return _say(
@@ -302,9 +302,13 @@ def render_query_page(
 
 
 # --------------------------------------------------------------------------- the listener
+def redacted_trace(exc: BaseException) -> str:
+    """The exception's traceback with every address replaced by <url>, fit for the log."""
+    return _URL.sub("<url>", "".join(traceback.format_exception(exc)))
+
+
 def _log_failure(user_id: str, exc: BaseException) -> None:
-    trace = "".join(traceback.format_exception(exc))
-    log.error("/recordings failed for %s:\n%s", user_id, _URL.sub("<url>", trace))
+    log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
 
 
 def _send(respond: Respond, text: str, blocks: list[BlockDict], replace: bool) -> None:
