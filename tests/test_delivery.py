@@ -17,6 +17,22 @@ def _completed(bot_env: BotEnv, subject: str = "Weekly sync", **kwargs) -> str:
     )
 
 
+def _backfill(bot_env: BotEnv, days: int, **options):
+    """Backfill the last DAYS days quietly, as `recordings-bot backfill` does."""
+    now = int(time.time())
+    services = bot_env.services
+    return backfill(
+        services.store,
+        services.tencent,
+        now - days * 86400,
+        now,
+        rate_limit=100,
+        progress=False,
+        echo=lambda _: None,
+        **options,
+    )
+
+
 def test_a_crash_between_post_and_write_does_not_post_twice(bot_env: BotEnv, monkeypatch) -> None:
     mid = _completed(bot_env)
     deliveries = bot_env.services.store.deliveries
@@ -158,31 +174,14 @@ def test_backfill_does_not_post_old_recordings_unless_asked(bot_env: BotEnv) -> 
     for day in range(1, 40, 3):
         bot_env.dataset.add_meeting(start=now - day * 86400, duration=600, subject=f"Day {day}")
     services = bot_env.services
-    report = backfill(
-        services.store,
-        services.tencent,
-        int(now - 40 * 86400),
-        int(now),
-        rate_limit=100,
-        default_channel=REC_CHANNEL,
-        progress=False,
-        echo=lambda _: None,
-    )
+    report = _backfill(bot_env, 40, default_channel=REC_CHANNEL)
     assert report.outcome.fetched == 13
     assert report.outcome.calls == 2  # 40 days: two windows of at most 31 days
     bot_env.cycle()
     assert bot_env.posts() == []
     assert services.store.deliveries.counts()["skipped"] == 13
 
-    again = backfill(
-        services.store,
-        services.tencent,
-        int(now - 40 * 86400),
-        int(now),
-        rate_limit=100,
-        progress=False,
-        echo=lambda _: None,
-    )
+    again = _backfill(bot_env, 40)
     assert again.outcome.calls <= 1  # synced ranges are not fetched again
 
 
@@ -191,17 +190,7 @@ def test_backfill_with_notify_posts_to_the_routes(bot_env: BotEnv) -> None:
     add_route(bot_env.services.store, None, PRODUCT_CHANNEL, ["subject:周会"])
     bot_env.dataset.add_meeting(start=now - 5 * 86400, duration=600, subject="周会 old")
     services = bot_env.services
-    backfill(
-        services.store,
-        services.tencent,
-        int(now - 6 * 86400),
-        int(now),
-        rate_limit=100,
-        default_channel=REC_CHANNEL,
-        notify=True,
-        progress=False,
-        echo=lambda _: None,
-    )
+    _backfill(bot_env, 6, default_channel=REC_CHANNEL, notify=True)
     services.deliverer.deliver_due()
     assert len(bot_env.posts(PRODUCT_CHANNEL)) == 1
 
@@ -233,17 +222,7 @@ def test_a_backfill_before_the_first_poll_still_posts_what_the_poller_would(
     recent = _completed(bot_env, "Finished an hour ago")
     bot_env.dataset.add_meeting(start=now - 5 * 86400, duration=600, subject="Last week")
     services = bot_env.services
-    backfill(
-        services.store,
-        services.tencent,
-        int(now - 6 * 86400),
-        int(now),
-        rate_limit=100,
-        default_channel=REC_CHANNEL,
-        lookback_seconds=12 * 3600,
-        progress=False,
-        echo=lambda _: None,
-    )
+    _backfill(bot_env, 6, default_channel=REC_CHANNEL, lookback_seconds=12 * 3600)
     services.deliverer.deliver_due()
     posted = [p["metadata"]["event_payload"]["meeting_record_id"] for p in bot_env.posts()]
     assert posted == [recent]

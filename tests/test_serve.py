@@ -75,6 +75,18 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def start_run(env: dict, cwd) -> subprocess.Popen:
+    """The real `recordings-bot run` as a subprocess, its output captured."""
+    return subprocess.Popen(
+        command("run", "--host", "127.0.0.1"),
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def healthz(port: int) -> int | None:
     try:
         return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code
@@ -86,14 +98,7 @@ def test_run_serves_answers_and_stops_cleanly_on_sigterm(backends, tmp_path) -> 
     tencent, slack = backends
     port, db = free_port(), str(tmp_path / "bot.db")
     env = bot_env(tencent, slack, db, port)
-    proc = subprocess.Popen(
-        command("run", "--host", "127.0.0.1"),
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_run(env, tmp_path)
     try:
         wait_until(lambda: healthz(port) == 200 or proc.poll() is not None, what="/healthz")
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""

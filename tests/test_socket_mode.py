@@ -33,6 +33,7 @@ from tests.test_serve import (
     command,
     free_port,
     healthz,
+    start_run,
     wait_until,
 )
 
@@ -64,14 +65,7 @@ def test_run_in_socket_mode_acks_answers_and_stops_cleanly(backends, tmp_path) -
     tencent, slack, sockets = backends
     db = str(tmp_path / "bot.db")
     env, port, webhook_port = socket_env(tencent, slack, db, APP_TOKEN)
-    proc = subprocess.Popen(
-        command("run", "--host", "127.0.0.1"),
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_run(env, tmp_path)
     try:
         wait_until(lambda: healthz(webhook_port) == 200 or proc.poll() is not None, what="/healthz")
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
