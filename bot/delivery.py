@@ -314,15 +314,13 @@ class Deliverer:
                 log.warning(
                     "could not update message of %s: %s", delivery.meeting_record_id, report.error
                 )
-                if _message_gone(exc):  # deleted, or no longer editable: stop trying
-                    self.store.deliveries.update_signature(
-                        delivery.meeting_record_id, delivery.channel, files_signature(meeting)
-                    )
-                continue  # otherwise retried on the next cycle
+                if not _message_gone(exc):
+                    continue  # retried on the next cycle; a deleted message is given up on
+            else:
+                report.updated += 1
             self.store.deliveries.update_signature(
                 delivery.meeting_record_id, delivery.channel, files_signature(meeting)
             )
-            report.updated += 1
 
     def _policy(self, route_id: int | None) -> tuple[str, bool]:
         """(password policy, download) of a delivery's route. DEFAULT_CHANNEL deliveries (no
@@ -351,9 +349,8 @@ def _error_code(exc: SlackApiError) -> str | None:
 
 
 def _is_rate_limited(exc: SlackApiError) -> bool:
-    response = exc.response
-    return response is not None and (
-        response.status_code == 429 or response.get("error") == "ratelimited"
+    return exc.response is not None and (
+        exc.response.status_code == 429 or _error_code(exc) == "ratelimited"
     )
 
 
