@@ -87,6 +87,14 @@ def start_run(env: dict, cwd) -> subprocess.Popen:
     )
 
 
+def terminate(proc: subprocess.Popen) -> tuple[int, str]:
+    """SIGTERM, as systemd or Heroku would send; (exit code, everything it wrote to stderr)."""
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=15)
+    _, stderr = proc.communicate()
+    return code, stderr
+
+
 def healthz(port: int) -> int | None:
     try:
         return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code
@@ -125,9 +133,7 @@ def test_run_serves_answers_and_stops_cleanly_on_sigterm(backends, tmp_path) -> 
 
         idle = requests.Session()  # an idle keep-alive connection must not hold up the exit
         assert idle.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=15)
-        _, stderr = proc.communicate()
+        code, stderr = terminate(proc)
     finally:
         if proc.poll() is None:
             proc.kill()

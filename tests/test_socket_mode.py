@@ -5,7 +5,6 @@ Socket Mode server itself, against slack_sdk's own client."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import threading
 import time
@@ -34,6 +33,7 @@ from tests.test_serve import (
     free_port,
     healthz,
     start_run,
+    terminate,
     wait_until,
 )
 
@@ -100,9 +100,7 @@ def test_run_in_socket_mode_acks_answers_and_stops_cleanly(backends, tmp_path) -
         assert view["type"] == "home" and view["blocks"]
         assert slack.calls_to("views.publish")[-1]["user_id"] == USER
 
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=15)
-        _, stderr = proc.communicate()
+        code, stderr = terminate(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
