@@ -51,7 +51,7 @@ def phase_fill(db: str, count: int) -> None:
 
 def phase_cycle(db: str, cycles: int) -> None:
     from bot.config import load_settings
-    from bot.runtime import build_services
+    from bot.wiring import build_services
 
     settings = load_settings(dict(os.environ))
     baseline = _rss_mb()

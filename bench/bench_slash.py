@@ -29,12 +29,12 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settin
 from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
-from bot.runtime import build_services
+from bot.models import RecordFile, RecordMeeting
+from bot.server.http import make_wsgi_app, start_http_server
 from bot.slack.app import build_app
 from bot.slack.signed import post_signed, slash_body
 from bot.store import Store, open_store
-from bot.tencent.models import RecordFile, RecordMeeting
-from bot.web import make_wsgi_app, start_http_server
+from bot.wiring import build_services
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"

@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from bot.models import RecordFile, RecordMeeting
 from bot.store import open_store
-from bot.tencent.models import RecordFile, RecordMeeting
 
 _SUBJECTS = [
     "产品周会 第{n}期",

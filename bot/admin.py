@@ -11,7 +11,8 @@ import re
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.routing import Route, RouteOptionError, normalize_channel, parse_route_options
+from bot.models import Route
+from bot.routing import RouteOptionError, normalize_channel, parse_route_options
 from bot.store import Store
 
 _USERID = re.compile(r"^[\w.@+\-]{1,128}$")

@@ -99,15 +99,15 @@ def emulator(
 def sync(ctx: click.Context, days: int) -> None:
     """Fetch the last DAYS of recordings and print them (against the emulator when no
     credentials are configured)."""
-    from bot.quicksync import run_quick_sync
+    from bot.list_recent import list_recent_recordings
 
     settings = _settings(ctx)
-    sys.exit(run_quick_sync(settings, days=days))
+    sys.exit(list_recent_recordings(settings, days=days))
 
 
 def _services(ctx: click.Context, settings: Settings):
     from bot.config import ConfigError as _ConfigError
-    from bot.runtime import build_services
+    from bot.wiring import build_services
 
     try:
         return build_services(settings)
@@ -291,8 +291,8 @@ def routes_remove(ctx: click.Context, route_id: int) -> None:
 def run(ctx: click.Context, mode: str, host: str) -> None:
     """Run the bot: the poller plus Slack's requests (HTTP on PORT, or Socket Mode with
     /healthz on WEBHOOK_PORT). Stops cleanly on SIGTERM or Ctrl-C."""
-    from bot.serve import REQUIRED
-    from bot.serve import run as serve
+    from bot.server.process import REQUIRED
+    from bot.server.process import run as serve
 
     require = REQUIRED + (("slack_app_token",) if mode == "socket" else ())
     settings = _settings(ctx, require=require)

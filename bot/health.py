@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.routing import Route
+from bot.models import RecordMeeting, Route
 from bot.store import Store
 from bot.store.deliveries import Delivery
-from bot.tencent.models import RecordMeeting
 from bot.tencent.throttle import CORP_RECORDS_BUCKET
 
 

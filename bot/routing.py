@@ -7,13 +7,10 @@ A route's match fields are ANDed; a route with none of them set matches every re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.tencent.models import RecordMeeting
+from bot.models import PASSWORD_POLICIES, RecordMeeting, Route, RouteSpec
 
-PASSWORD_POLICIES = ("show", "button", "hide")
-DEFAULT_POLICY = "button"  # noqa: S105 (a policy name, not a password)
 _MAX_REGEX_LENGTH = 200
 
 
@@ -23,65 +20,6 @@ class RouteOptionError(ValueError):
     def __init__(self, message: str):
         self.message = message
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class RouteSpec:
-    """What a new route matches and how it posts (parsed from `host:... subject:...`)."""
-
-    match_host: str | None = None
-    match_subject: str | None = None
-    match_subject_regex: str | None = None
-    match_code: str | None = None
-    password_policy: str = DEFAULT_POLICY
-    download: bool = False
-
-
-@dataclass(frozen=True)
-class Route:
-    id: int | None
-    channel: str
-    channel_name: str | None = None
-    match_host: str | None = None
-    match_subject: str | None = None
-    match_subject_regex: str | None = None
-    match_code: str | None = None
-    password_policy: str = DEFAULT_POLICY
-    download: bool = False
-    is_default: bool = False
-    broken_reason: str | None = None
-    created_by: str | None = None
-    created_at: float | None = None
-
-    def conditions(self) -> list[str]:
-        """The match conditions in words, e.g. ["host=alice", "subject contains 周会"]."""
-        out = []
-        if self.match_host:
-            out.append(f"host={self.match_host}")
-        if self.match_subject:
-            out.append(f"subject contains {self.match_subject}")
-        if self.match_subject_regex:
-            out.append(f"subject matches /{self.match_subject_regex}/")
-        if self.match_code:
-            out.append(f"code={self.match_code}")
-        return out
-
-    def describe(self) -> str:
-        """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off"."""
-        if self.id is None:
-            label = "default" if self.is_default else "route"
-        else:
-            label = f"#{self.id}" + (" (default)" if self.is_default else "")
-        what = self.conditions() or ["everything"]
-        parts = [
-            *what,
-            f"password: {self.password_policy}",
-            f"download: {'on' if self.download else 'off'}",
-        ]
-        line = f"{label} → <#{self.channel}>: {', '.join(parts)}"
-        if self.broken_reason:
-            line += f" (broken: {self.broken_reason})"
-        return line
 
 
 @lru_cache(maxsize=256)

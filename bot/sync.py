@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.models import RecordMeeting, RecordsPage
 from bot.routing import targets_for
 from bot.store import Store
 from bot.tencent.client import PageLimit, TencentMeetingClient, split_windows
-from bot.tencent.models import RecordMeeting, RecordsPage
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
 from bot.poller import CycleReport
-from bot.runtime import Services, build_services
 from bot.store import open_store
+from bot.wiring import Services, build_services
 
 
 @pytest.fixture
@@ -108,3 +108,6 @@ def bot_env(tmp_path: Path) -> Iterator[BotEnv]:
         services.close()
         slack.stop()
         tencent.stop()
+
+
+from tests.slack_env import slack_env  # noqa: E402, F401 (a fixture for every folder)

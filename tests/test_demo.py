@@ -17,8 +17,8 @@ from bot.demo import Timeline, world
 from bot.demo.console import serve_lines
 from bot.demo.render import mrkdwn_to_text, render_blocks
 from bot.emulator.dataset import Dataset
+from bot.models import RecordMeeting
 from bot.slack.blocks import recording_message
-from bot.tencent.models import RecordMeeting
 
 TZ = "Asia/Shanghai"
 NOON_CST = 1_795_579_200  # 2026-11-25 12:00 in Shanghai (04:00 UTC)

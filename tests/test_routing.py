@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.models import RecordMeeting, Route, RouteSpec
 from bot.routing import (
-    Route,
     RouteOptionError,
-    RouteSpec,
     normalize_channel,
     parse_route_options,
     route_matches,
     targets_for,
 )
-from bot.tencent.models import RecordMeeting
 
 
 def rec(subject: str = "产品周会 第12期", userid: str = "alice", code: str = "123456789"):

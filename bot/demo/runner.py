@@ -45,10 +45,10 @@ from bot.emulator.tencent import (
     TencentEmulator,
 )
 from bot.poller import CycleReport, Poller, start_scheduler
-from bot.runtime import Services, build_services
+from bot.server.http import RunningServer, make_wsgi_app, start_http_server
 from bot.slack.app import build_app
 from bot.slack.webclient import make_web_client
-from bot.web import RunningServer, make_wsgi_app, start_http_server
+from bot.wiring import Services, build_services
 
 RATE_LIMIT = 10  # corp/records calls a minute, as in production
 FOLLOW_INTERVAL = 10  # seconds between polls once the script is over (6 calls a minute)

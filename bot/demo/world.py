@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
-from bot.tencent.models import STATE_DONE, STATE_RECORDING
+from bot.models import STATE_DONE, STATE_RECORDING
 
 # Local stand-in values, not secrets: they open nothing outside this machine.
 BOT_TOKEN = "xoxb-local-slack-stand-in"  # noqa: S105

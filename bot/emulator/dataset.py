@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.tencent.models import STATE_DONE, STATE_RECORDING, STATE_TRANSCODING
+from bot.models import STATE_DONE, STATE_RECORDING, STATE_TRANSCODING
 
 log = logging.getLogger(__name__)
 

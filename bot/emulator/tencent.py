@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.dataset import DOWNLOAD_LIFETIME, CompletedCallback, Dataset
-from bot.tencent.models import STATE_DONE
+from bot.models import STATE_DONE
 from bot.tencent.signing import Credentials, sign, string_to_sign
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.runtime import Services
 from bot.slack.listeners import register_listeners
 from bot.slack.webclient import make_web_client
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from bot.routing import PASSWORD_POLICIES
+from bot.models import PASSWORD_POLICIES, RecordFile, RecordMeeting
 from bot.slack import mrkdwn
 from bot.slack.mrkdwn import escape, truncate
-from bot.tencent.models import RecordFile, RecordMeeting
 
 COMMAND = "/recordings"
 METADATA_EVENT_TYPE = "tencent_recording_posted"

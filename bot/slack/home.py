@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.health import Health, collect_health
-from bot.routing import Route
-from bot.runtime import Services
+from bot.models import RecordMeeting, Route
 from bot.slack import mrkdwn
 from bot.slack.blocks import COMMAND, context, header, md, section, subject_text
 from bot.slack.listeners.commands import GUEST_REFUSAL, route_line
 from bot.slack.mrkdwn import escape
 from bot.slack.status import status_blocks
-from bot.tencent.models import RecordMeeting
+from bot.wiring import Services
 
 MAX_HOME_BLOCKS = 100
 RECENT_DAYS = 30

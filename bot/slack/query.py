@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
+from bot.models import RecordMeeting
 from bot.poller import poller_horizon
 from bot.slack.parse import Query
 from bot.store import Store
@@ -33,10 +34,9 @@ from bot.tencent.errors import (
     TencentError,
     TransportError,
 )
-from bot.tencent.models import RecordMeeting
 
 if TYPE_CHECKING:
-    from bot.runtime import Services
+    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.tencent.models import STATE_DONE, RecordFile, RecordMeeting
+from bot.models import STATE_DONE, RecordFile, RecordMeeting
 
 if TYPE_CHECKING:
     from bot.store import Store

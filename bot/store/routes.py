@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.routing import DEFAULT_POLICY, Route, RouteSpec
+from bot.models import DEFAULT_POLICY, Route, RouteSpec
 
 if TYPE_CHECKING:
     from bot.store import Store

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
+from bot.models import Addresses, RecordMeeting, RecordsPage
 from bot.store.budget import BACKGROUND, INTERACTIVE
 from bot.tencent.errors import (
     MalformedRecordError,
@@ -33,7 +34,6 @@ from bot.tencent.errors import (
     TransportError,
     error_from_response,
 )
-from bot.tencent.models import Addresses, RecordMeeting, RecordsPage
 from bot.tencent.signing import Credentials, signed_headers
 from bot.tencent.throttle import Throttle
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.emulator.dataset import Dataset
-from bot.tencent.models import RecordMeeting
+from bot.models import RecordMeeting
 
 NOW = 1_760_000_000.0
 DAY = 86400

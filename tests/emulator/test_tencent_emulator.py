@@ -17,7 +17,7 @@ import requests
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import ReplayGuard, TencentEmulator, check_request
-from bot.tencent.models import RecordsPage
+from bot.models import RecordsPage
 from bot.tencent.signing import Credentials, signed_headers
 
 DAY = 86400

@@ -14,7 +14,8 @@ import pytest
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
-from bot.tencent.models import STATE_TRANSCODING
+from bot.models import STATE_TRANSCODING
+from bot.server.http import start_http_server
 from bot.tencent.webhook import (
     WebhookDecodeError,
     check_timestamp,
@@ -22,7 +23,6 @@ from bot.tencent.webhook import (
     parse_event,
     verify_signature,
 )
-from bot.web import start_http_server
 
 TOKEN = "sender-test-token"
 AES_KEY = "dGhpcyBpcyBhIDMyLWJ5dGUga2V5IGZvciB0ZXN0cyE"

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.tencent.models import RecordMeeting
+from bot.models import RecordMeeting
 
 ADMIN, MEMBER, GUEST = "UADMIN001", "UMEMBER01", "UGUEST001"  # as in conftest.py
 CHANNEL = "CGENERAL1"

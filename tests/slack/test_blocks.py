@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot.emulator.slack import SlackStandIn
+from bot.models import RecordMeeting
 from bot.slack import blocks as kit
 from bot.slack import mrkdwn
-from bot.tencent.models import RecordMeeting
 
 EVIL = "<!channel> test <@U123> & co"
 PASSWORD = "pw-<!here>&9"

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.models import RecordFile, RecordMeeting
 from bot.slack.listeners import commands
 from bot.slack.listeners.commands import parse_more_value, render_query_page
 from bot.store import open_store
-from bot.tencent.models import RecordFile, RecordMeeting
 
 ADMIN, MEMBER, GUEST = "UADMIN001", "UMEMBER01", "UGUEST001"  # as in conftest.py
 DAY = 86400
@@ -303,11 +303,13 @@ def test_empty_result_says_so_and_suggests_a_wider_range(slack_env):
 
 
 def test_long_results_page_with_a_more_button(slack_env):
-    now = time.time()
+    # Yesterday at noon in the asker's zone, so the 25 talks never straddle a midnight.
+    noon = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=12, minute=0) - timedelta(days=1)
     synced_store(
-        slack_env, *(meeting(f"r{i:02d}", now - 600 - i * 60, f"Talk {i:02d}") for i in range(25))
+        slack_env,
+        *(meeting(f"r{i:02d}", noon.timestamp() - i * 60, f"Talk {i:02d}") for i in range(25)),
     )
-    answer = ask(slack_env, "today")[0]
+    answer = ask(slack_env, "yesterday")[0]
     more = [
         element
         for block in answer["blocks"]
@@ -317,7 +319,7 @@ def test_long_results_page_with_a_more_button(slack_env):
     ]
     assert len(more) == 1
     text, page = parse_more_value(more[0]["value"])
-    assert (text, page) == ("today", 1)
+    assert (text, page) == ("yesterday", 1)
     assert "Talk 00" in flat(answer) and "Talk 10" not in flat(answer)
     page_text, blocks = render_query_page(slack_env.services, MEMBER, text, page)
     shown = json.dumps(blocks, ensure_ascii=False)

@@ -20,10 +20,10 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settin
 from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
-from bot.runtime import Services, build_services
+from bot.models import RecordFile, RecordMeeting
 from bot.slack.app import build_app
 from bot.slack.signed import signed_headers, slash_body
-from bot.tencent.models import RecordFile, RecordMeeting
+from bot.wiring import Services, build_services
 
 SECRET = "fuzz-signing-secret"
 TOKEN = "xoxb-fuzz"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from bot.routing import RouteSpec
+from bot.models import RouteSpec
 from bot.slack.home import COMPANY_LIMIT, MAX_HOME_BLOCKS, home_view
 from bot.slack.listeners.events import publish_home
 from bot.sync import sync_range

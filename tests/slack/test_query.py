@@ -17,7 +17,7 @@ from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
 from bot.health import Health
-from bot.runtime import Services, build_services
+from bot.models import RecordMeeting
 from bot.slack.parse import Query
 from bot.slack.query import (
     FetchPart,
@@ -35,7 +35,7 @@ from bot.tencent.errors import (
     MalformedResponseError,
     TransportError,
 )
-from bot.tencent.models import RecordMeeting
+from bot.wiring import Services, build_services
 
 HOUR, DAY = 3600, 86400
 NOW = 1_795_000_000  # a fixed "now" for the pure planning tests

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
+from bot.models import RecordMeeting
 from bot.store import open_store
 from bot.store.schema import SCHEMA_VERSION, migrate
-from bot.tencent.models import RecordMeeting
 
 
 def version(path) -> int:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.models import RecordFile, RecordMeeting
 from bot.store import Store
 from bot.store.recordings import SaveResult
-from bot.tencent.models import RecordFile, RecordMeeting
 from tests.store.conftest import T0
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.routing import Route, RouteSpec
+from bot.models import Route, RouteSpec
 from bot.store import Store, open_store
 
 T0 = 1_700_000_000.0

@@ -12,7 +12,7 @@ import pytest
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, load_settings
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
-from bot.quicksync import run_quick_sync
+from bot.list_recent import list_recent_recordings
 from bot.store import Store, open_store
 from bot.tencent.client import TencentMeetingClient, split_windows
 from bot.tencent.errors import (
@@ -455,7 +455,7 @@ def test_quick_sync_against_the_embedded_emulator(tmp_path, capsys):
         {"RECORDINGS_DB": str(tmp_path / "sync.db"), "TENCENT_MEETING_RATE_LIMIT": "100"},
         dotenv=False,
     )
-    assert run_quick_sync(settings, days=3) == 0
+    assert list_recent_recordings(settings, days=3) == 0
     out = capsys.readouterr().out
     assert "local emulator" in out
     assert "recordings found in the last 3 days" in out
@@ -475,7 +475,7 @@ def test_quick_sync_error_is_one_line(tmp_path, capsys, make_emulator):
         "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
         "TENCENT_MEETING_SECRET_KEY": "wrong-key",
     }
-    assert run_quick_sync(load_settings(env, dotenv=False), days=1) == 1
+    assert list_recent_recordings(load_settings(env, dotenv=False), days=1) == 1
     captured = capsys.readouterr()
     assert captured.err.startswith("Sync failed: Tencent Meeting error 200003")
     assert "TENCENT_MEETING_SECRET_KEY" in captured.err and "wrong-key" not in captured.err

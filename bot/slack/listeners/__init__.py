@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.runtime import Services
+from bot.wiring import Services
 
 
 def register_listeners(app: App, services: Services) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.runtime import Services
+from bot.models import RecordFile, RecordMeeting
 from bot.slack.blocks import (
     ACTION_DOWNLOAD,
     ACTION_MORE,
@@ -41,7 +41,7 @@ from bot.slack.query import tencent_error_message
 from bot.slack.users import UserDirectory
 from bot.store.budget import INTERACTIVE
 from bot.tencent.errors import BudgetExhaustedError, TencentError
-from bot.tencent.models import RecordFile, RecordMeeting
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from slack_sdk import WebClient
 
 from bot.admin import add_route, link_user, list_routes, remove_route, set_default_route
 from bot.health import collect_health
-from bot.routing import Route, RouteOptionError, password_hidden
-from bot.runtime import Services
+from bot.models import RecordMeeting, Route
+from bot.routing import RouteOptionError, password_hidden
 from bot.slack.blocks import (
     COMMAND,
     MAX_BUTTON_VALUE,
@@ -65,7 +65,7 @@ from bot.slack.status import status_blocks
 from bot.slack.users import UserDirectory, UserFacts
 from bot.stopping import ShuttingDown
 from bot.tencent.errors import TencentError
-from bot.tencent.models import RecordMeeting
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

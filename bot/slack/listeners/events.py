@@ -9,9 +9,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import Services
 from bot.slack.home import home_view
 from bot.slack.users import UserDirectory
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

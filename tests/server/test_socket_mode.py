@@ -24,7 +24,7 @@ from bot.emulator.slack_socket import SocketModeServer
 from bot.emulator.tencent import TencentEmulator
 from bot.poller import LEASE_NAME
 from bot.store import open_store
-from tests.test_serve import (
+from tests.server.run_helpers import (
     BOT_TOKEN,
     SIGNING_SECRET,
     USER,

@@ -15,7 +15,7 @@ SIGNING_SECRET = "test-signing-secret"
 
 def show_password_body(env) -> tuple[str, str]:
     """A Show password click (on a recording the store knows) and its response_url."""
-    from bot.tencent.models import RecordFile, RecordMeeting
+    from bot.models import RecordFile, RecordMeeting
 
     begin = int((time.time() - 3600) * 1000)
     f = RecordFile("file-1", begin, begin + 60_000, 1000, 1, "https://x.invalid/s", password="pw")
@@ -77,7 +77,7 @@ def test_a_properly_signed_click_is_accepted(slack_env) -> None:
 
 
 def test_healthz_follows_the_poller_state(slack_env, monkeypatch) -> None:
-    monkeypatch.setattr("bot.web.HEALTH_CACHE_SECONDS", 0.0)
+    monkeypatch.setattr("bot.server.http.HEALTH_CACHE_SECONDS", 0.0)
     url = f"{slack_env.server.url}/healthz"
     state = slack_env.services.store.state
     now = time.time()

@@ -16,10 +16,10 @@ from datetime import datetime
 import click
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
+from bot.models import RecordMeeting, RecordsPage
 from bot.store import open_store
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
-from bot.tencent.models import RecordMeeting, RecordsPage
 
 
 @contextlib.contextmanager
@@ -67,7 +67,7 @@ def format_line(meeting: RecordMeeting, settings: Settings) -> str:
     )
 
 
-def run_quick_sync(settings: Settings, days: int = 7) -> int:
+def list_recent_recordings(settings: Settings, days: int = 7) -> int:
     """List the last `days` days of recordings; returns the process exit code."""
     if days < 1:
         click.echo("--days must be at least 1", err=True)

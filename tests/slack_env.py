@@ -1,5 +1,5 @@
-"""A whole bot on loopback for Slack-side tests: the Tencent emulator, the Slack stand-in, a
-SQLite store, the real Bolt app served over HTTP, and properly signed requests."""
+"""The Slack environment of the tests: the real Bolt app served over HTTP against the Slack
+stand-in, the Tencent emulator and a SQLite store, driven with properly signed requests."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, l
 from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
-from bot.runtime import Services, build_services
+from bot.server.http import RunningServer, make_wsgi_app, start_http_server
 from bot.slack.app import build_app
 from bot.slack.signed import action_body, event_body, post_signed, slash_body
-from bot.web import RunningServer, make_wsgi_app, start_http_server
+from bot.wiring import Services, build_services
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

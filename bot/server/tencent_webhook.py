@@ -35,12 +35,11 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from bot.config import ConfigError
-from bot.runtime import Services
+from bot.models import STATE_DONE, RecordMeeting
 from bot.store.budget import INTERACTIVE
 from bot.sync import save_and_plan
 from bot.tencent.client import MAX_SPAN
 from bot.tencent.errors import TencentError
-from bot.tencent.models import STATE_DONE, RecordMeeting
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
     EventPayload,
@@ -52,6 +51,7 @@ from bot.tencent.webhook import (
     parse_event,
     verify_signature,
 )
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

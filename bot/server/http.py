@@ -19,7 +19,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.health import collect_health
-from bot.runtime import Services
+from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 

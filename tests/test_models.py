@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
+from bot.models import RecordFile, RecordMeeting, RecordsPage
 from bot.tencent.errors import MalformedRecordError
-from bot.tencent.models import RecordFile, RecordMeeting, RecordsPage
 
 MEETING = {
     "meeting_record_id": "1362742106631111111",

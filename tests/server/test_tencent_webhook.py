@@ -21,13 +21,12 @@ from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
 from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
 from bot.health import collect_health
-from bot.routing import RouteSpec
-from bot.runtime import Services, build_services
+from bot.models import STATE_TRANSCODING, RouteSpec
+from bot.server.http import RunningServer, make_wsgi_app, start_http_server
+from bot.server.tencent_webhook import WebhookApp, complete_in_store, fetch_window, make_webhook_app
 from bot.slack.status import status_blocks
 from bot.store.budget import INTERACTIVE
-from bot.tencent.models import STATE_TRANSCODING
-from bot.web import RunningServer, make_wsgi_app, start_http_server
-from bot.webhook import WebhookApp, complete_in_store, fetch_window, make_webhook_app
+from bot.wiring import Services, build_services
 
 TOKEN = "webhook-test-token"
 AES_KEY = (
@@ -442,7 +441,7 @@ def test_fetch_window_choices() -> None:
 
 
 def test_complete_in_store() -> None:
-    from bot.tencent.models import RecordMeeting
+    from bot.models import RecordMeeting
 
     def meeting(state: int, *files: str) -> RecordMeeting:
         record = {
