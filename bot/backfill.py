@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from bot.models import RecordsPage
-from bot.poller import poller_horizon
 from bot.store import Store
-from bot.sync import SyncOutcome, sync_range
+from bot.sync import SyncOutcome, poller_horizon, sync_range
 from bot.tencent.client import TencentMeetingClient, split_windows
 
 

@@ -29,18 +29,16 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.stopping import ShuttingDown
 from bot.store import Store
-from bot.sync import sync_range
+from bot.sync import WATERMARK_KEY, poller_horizon, sync_range
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "poller"
-WATERMARK_KEY = "poller.watermark"  # the end of the last recent window the poller fully synced
 DEEP_SWEEP_KEY = "poller.last_deep_sweep"
 DEEP_SWEEP_EVERY = 3600.0  # seconds between cycles that read back PENDING_MAX_HOURS
 PAGE_SIZE = 20
-OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arrivals
 
 
 @dataclass
@@ -48,24 +46,6 @@ class CyclePlan:
     windows: list[tuple[int, int]]
     estimated_calls: int
     deep: bool = False  # this cycle reads back PENDING_MAX_HOURS (the hourly sweep)
-
-
-def poller_watermark(store: Store) -> int | None:
-    """Up to when the poller has synced the recent window: everything from this point on is
-    the poller's to fetch (and post). Only the poller moves it: a person's query or a webhook
-    that syncs a narrow recent range must not make the poller skip what came before it."""
-    value = store.state.get(WATERMARK_KEY)
-    return int(value) if value is not None else None
-
-
-def poller_horizon(store: Store, now: float, lookback_seconds: float) -> int:
-    """Where the poller's next cycle starts reading: the lookback, or further back to catch up
-    after downtime (nothing skipped)."""
-    start = int(now - lookback_seconds)
-    watermark = poller_watermark(store)
-    if watermark is not None:
-        start = min(start, watermark - OVERLAP_SECONDS)
-    return start
 
 
 @dataclass

@@ -21,6 +21,27 @@ log = logging.getLogger(__name__)
 
 PageCallback = Callable[[int, int, RecordsPage], None]
 
+WATERMARK_KEY = "poller.watermark"  # the end of the last recent window the poller fully synced
+OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arrivals
+
+
+def poller_watermark(store: Store) -> int | None:
+    """Up to when the poller has synced the recent window: everything from this point on is
+    the poller's to fetch (and post). Only the poller moves it: a person's query or a webhook
+    that syncs a narrow recent range must not make the poller skip what came before it."""
+    value = store.state.get(WATERMARK_KEY)
+    return int(value) if value is not None else None
+
+
+def poller_horizon(store: Store, now: float, lookback_seconds: float) -> int:
+    """Where the poller's next cycle starts reading: the lookback, or further back to catch up
+    after downtime (nothing skipped)."""
+    start = int(now - lookback_seconds)
+    watermark = poller_watermark(store)
+    if watermark is not None:
+        start = min(start, watermark - OVERLAP_SECONDS)
+    return start
+
 
 @dataclass
 class SyncOutcome:

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
 from bot.models import RecordMeeting
-from bot.poller import poller_horizon
 from bot.slack.parse import Query
 from bot.store import Store
 from bot.store.budget import INTERACTIVE
-from bot.sync import sync_range
+from bot.sync import poller_horizon, sync_range
 from bot.tencent.client import PageLimit
 from bot.tencent.errors import (
     BudgetExhaustedError,
