@@ -23,8 +23,7 @@ from urllib.parse import quote, urlencode
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
-from bot.models import Addresses, RecordMeeting, RecordsPage
-from bot.store.budget import BACKGROUND, INTERACTIVE
+from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, RecordsPage
 from bot.tencent.errors import (
     MalformedRecordError,
     MalformedResponseError,
@@ -35,7 +34,7 @@ from bot.tencent.errors import (
     error_from_response,
 )
 from bot.tencent.signing import Credentials, signed_headers
-from bot.tencent.throttle import Throttle
+from bot.tencent.throttle import ADDRESSES_BUCKET, Throttle
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -130,7 +129,7 @@ class TencentMeetingClient:
         self.creds = creds
         self.throttle = throttle
         self.addresses_throttle = addresses_throttle or Throttle(
-            throttle.store, limit=ADDRESSES_LIMIT, bucket="addresses", sleep=sleep
+            throttle.ledger, limit=ADDRESSES_LIMIT, bucket=ADDRESSES_BUCKET, sleep=sleep
         )
         self.operator_id = operator_id
         self.timeout = timeout
@@ -174,7 +173,7 @@ class TencentMeetingClient:
                 sdk_id=settings.tencent_sdk_id,
             )
         sleep = kwargs.get("sleep", time.sleep)
-        throttle = Throttle(store, limit=settings.tencent_rate_limit, sleep=sleep)
+        throttle = Throttle(store.budget, limit=settings.tencent_rate_limit, sleep=sleep)
         return cls(
             settings.tencent_api_url,
             creds,

@@ -21,11 +21,10 @@ from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
 from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
 from bot.health import collect_health
-from bot.models import STATE_TRANSCODING, RouteSpec
+from bot.models import INTERACTIVE, STATE_TRANSCODING, RouteSpec
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
 from bot.server.tencent_webhook import WebhookApp, complete_in_store, fetch_window, make_webhook_app
 from bot.slack.status import status_blocks
-from bot.store.budget import INTERACTIVE
 from bot.wiring import Services, build_services
 
 TOKEN = "webhook-test-token"

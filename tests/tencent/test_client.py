@@ -92,7 +92,9 @@ def demo_creds(**changes) -> Credentials:
 @pytest.fixture
 def make_client(store):
     def make(emulator: TencentEmulator, *, limit: int = 600, window: float = 60.0, **kwargs):
-        throttle = Throttle(store, limit=limit, window=window, margin=kwargs.pop("margin", 0.5))
+        throttle = Throttle(
+            store.budget, limit=limit, window=window, margin=kwargs.pop("margin", 0.5)
+        )
         kwargs.setdefault("backoff_base", 0.01)
         kwargs.setdefault("timeout", (1.0, 2.0))
         creds = kwargs.pop("creds", demo_creds())
@@ -255,7 +257,7 @@ def test_connection_refused_is_a_transport_error(store):
     emulator = TencentEmulator().start()
     url = emulator.url
     emulator.stop()
-    throttle = Throttle(store, limit=600)
+    throttle = Throttle(store.budget, limit=600)
     client = TencentMeetingClient(
         url, demo_creds(), throttle, max_retries=1, backoff_base=0.01, timeout=(0.5, 0.5)
     )
@@ -378,7 +380,7 @@ def test_permission_and_daily_limit_are_not_retried(make_emulator, make_client, 
 # -- the throttle across the client ----------------------------------------------------------
 def test_client_never_provokes_the_servers_limit(make_emulator, store):
     emulator = make_emulator(Dataset.from_records(records(5)), rate_limit=5, rate_window=1.0)
-    throttle = Throttle(store, limit=5, window=1.0, margin=0.2, reserve=0)
+    throttle = Throttle(store.budget, limit=5, window=1.0, margin=0.2, reserve=0)
     client = TencentMeetingClient(emulator.url, demo_creds(), throttle, backoff_base=0.01)
     since = store.now()
     for _ in range(9):
@@ -395,7 +397,7 @@ def test_get_addresses_uses_its_own_bucket(make_emulator, store):
     dataset = Dataset.from_records([])
     dataset.add_meeting(start=time.time() - 7200, duration=1800, transcode_seconds=60)
     emulator = make_emulator(dataset)
-    throttle = Throttle(store, limit=600)
+    throttle = Throttle(store.budget, limit=600)
     client = TencentMeetingClient(emulator.url, demo_creds(), throttle, operator_id="admin")
     (meeting,) = client.list_corp_records(int(time.time()) - DAY, int(time.time()))
     file_id = meeting.record_files[0].record_file_id

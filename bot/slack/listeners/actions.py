@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.models import RecordFile, RecordMeeting
+from bot.models import INTERACTIVE, RecordFile, RecordMeeting
 from bot.slack.blocks import (
     ACTION_DOWNLOAD,
     ACTION_MORE,
@@ -39,7 +39,6 @@ from bot.slack.listeners.commands import (
 from bot.slack.mrkdwn import escape
 from bot.slack.query import tencent_error_message
 from bot.slack.users import UserDirectory
-from bot.store.budget import INTERACTIVE
 from bot.tencent.errors import BudgetExhaustedError, TencentError
 from bot.wiring import Services
 
