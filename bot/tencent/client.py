@@ -6,6 +6,9 @@ replays are retried with capped exponential backoff and full jitter; a throttlin
 the whole bucket; configuration mistakes (signature, clock, permission) fail at once with a
 message that says what to fix.
 
+The client is given its credentials and throttle: which credentials to use (and the demo
+policy) is decided at the edge, in `bot.wiring`.
+
 Nothing secret is logged: not the signature, the secret key, recording passwords or addresses.
 """
 
@@ -17,12 +20,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
 from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, RecordsPage
 from bot.tencent.errors import (
     MalformedRecordError,
@@ -35,9 +37,6 @@ from bot.tencent.errors import (
 )
 from bot.tencent.signing import Credentials, signed_headers
 from bot.tencent.throttle import ADDRESSES_BUCKET, Throttle
-
-if TYPE_CHECKING:
-    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -140,47 +139,6 @@ class TencentMeetingClient:
         self.session = session or requests.Session()  # keep-alive between calls
         self._sleep = sleep
         self.calls_made = 0  # attempts sent (every retry counts)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, store: Store, **kwargs: Any) -> TencentMeetingClient:
-        """A client configured from the environment.
-
-        Without credentials the client can only talk to a local emulator (which accepts the demo
-        credentials): pointed at production, it refuses instead of failing on the first call.
-        """
-        if settings.has_tencent_credentials:
-            creds = Credentials(
-                app_id=settings.tencent_app_id,
-                secret_id=settings.tencent_secret_id,
-                secret_key=settings.tencent_secret_key,
-                sdk_id=settings.tencent_sdk_id,
-            )
-        else:
-            given = {
-                "TENCENT_MEETING_APP_ID": settings.tencent_app_id,
-                "TENCENT_MEETING_SECRET_ID": settings.tencent_secret_id,
-                "TENCENT_MEETING_SECRET_KEY": settings.tencent_secret_key,
-            }
-            if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given.values()):
-                missing = [name for name, value in given.items() if not value]
-                raise ConfigError(
-                    [f"{name} is required to call {settings.tencent_api_url}" for name in missing]
-                )
-            creds = Credentials(
-                app_id=DEMO_APP_ID,
-                secret_id=DEMO_SECRET_ID,
-                secret_key=DEMO_SECRET_KEY,
-                sdk_id=settings.tencent_sdk_id,
-            )
-        sleep = kwargs.get("sleep", time.sleep)
-        throttle = Throttle(store.budget, limit=settings.tencent_rate_limit, sleep=sleep)
-        return cls(
-            settings.tencent_api_url,
-            creds,
-            throttle,
-            operator_id=settings.tencent_operator_id,
-            **kwargs,
-        )
 
     # -- the API ----------------------------------------------------------------------------
     def fetch_page(

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, load_settings
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
-from bot.list_recent import list_recent_recordings
 from bot.store import Store, open_store
 from bot.tencent.client import TencentMeetingClient, split_windows
 from bot.tencent.errors import (
@@ -29,38 +28,9 @@ from bot.tencent.errors import (
 )
 from bot.tencent.signing import Credentials
 from bot.tencent.throttle import Throttle
+from tests.tencent.meetings import DAY, END, record, records
 
-DAY = 86400
-END = 1_750_000_000  # a fixed "now" for static records: their states never change
 RECORDS = "/v1/corp/records"
-
-
-def record(i: int, start: int) -> dict:
-    """An API-shaped finished meeting starting at `start` (Unix s)."""
-    return {
-        "meeting_record_id": f"{1_000_000 + i}",
-        "meeting_id": f"{2_000_000 + i}",
-        "meeting_code": f"{300_000 + i}",
-        "userid": "alice",
-        "media_start_time": start * 1000,
-        "subject": f"Meeting {i}",
-        "state": 3,
-        "record_files": [
-            {
-                "record_file_id": f"{4_000_000 + i}",
-                "record_start_time": start * 1000 + 5000,
-                "record_end_time": start * 1000 + 600_000,
-                "record_size": 1000 + i,
-                "sharing_state": 1,
-                "password": f"pw{i}secret",
-                "view_address": f"https://example.invalid/view/{i}?token=t{i}",
-            }
-        ],
-    }
-
-
-def records(count: int, start: int = END - 10 * DAY, step: int = 3600) -> list[dict]:
-    return [record(i, start + i * step) for i in range(count)]
 
 
 @pytest.fixture
@@ -410,75 +380,3 @@ def test_get_addresses_uses_its_own_bucket(make_emulator, store):
     assert call.query == {"operator_id": "admin", "operator_id_type": "1"}
     assert store.budget.calls_since("addresses", 0) == 1
     assert store.budget.calls_since("corp_records", 0) == 1
-
-
-# -- settings --------------------------------------------------------------------------------
-def test_from_settings_refuses_production_without_credentials(store):
-    settings = load_settings({}, dotenv=False)
-    with pytest.raises(ConfigError) as info:
-        TencentMeetingClient.from_settings(settings, store)
-    text = str(info.value)
-    for name in (
-        "TENCENT_MEETING_APP_ID",
-        "TENCENT_MEETING_SECRET_ID",
-        "TENCENT_MEETING_SECRET_KEY",
-    ):
-        assert name in text
-
-
-def test_from_settings_uses_demo_credentials_only_for_a_local_emulator(make_emulator, store):
-    emulator = make_emulator(Dataset.from_records(records(3)))
-    settings = load_settings(
-        {"TENCENT_MEETING_API_URL": emulator.url, "TENCENT_MEETING_RATE_LIMIT": "50"},
-        dotenv=False,
-    )
-    client = TencentMeetingClient.from_settings(settings, store)
-    assert client.throttle.limit == 50
-    assert client.addresses_throttle.bucket == "addresses"
-    assert len(list(client.list_corp_records(END - 11 * DAY, END))) == 3
-
-
-def test_from_settings_with_partial_credentials_names_the_missing_one(store):
-    settings = load_settings(
-        {
-            "TENCENT_MEETING_API_URL": "http://127.0.0.1:9",
-            "TENCENT_MEETING_APP_ID": "1",
-            "TENCENT_MEETING_SECRET_ID": "x",
-        },
-        dotenv=False,
-    )
-    with pytest.raises(ConfigError, match="TENCENT_MEETING_SECRET_KEY"):
-        TencentMeetingClient.from_settings(settings, store)
-
-
-# -- the quick sync command ------------------------------------------------------------------
-def test_quick_sync_against_the_embedded_emulator(tmp_path, capsys):
-    settings = load_settings(
-        {"RECORDINGS_DB": str(tmp_path / "sync.db"), "TENCENT_MEETING_RATE_LIMIT": "100"},
-        dotenv=False,
-    )
-    assert list_recent_recordings(settings, days=3) == 0
-    out = capsys.readouterr().out
-    assert "local emulator" in out
-    assert "recordings found in the last 3 days" in out
-    assert "limit 100 corp/records calls per minute" in out
-    lines = [line for line in out.splitlines() if line[:2] == "20"]
-    assert len(lines) >= 20  # 8 meetings a day, plus the ones still recording
-    assert "ready" in out and "recording" in out
-    assert "Hx7k2Q" not in out and "token=" not in out  # a generated password, addresses
-
-
-def test_quick_sync_error_is_one_line(tmp_path, capsys, make_emulator):
-    emulator = make_emulator()
-    env = {
-        "RECORDINGS_DB": str(tmp_path / "sync.db"),
-        "TENCENT_MEETING_API_URL": emulator.url,
-        "TENCENT_MEETING_APP_ID": DEMO_APP_ID,
-        "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
-        "TENCENT_MEETING_SECRET_KEY": "wrong-key",
-    }
-    assert list_recent_recordings(load_settings(env, dotenv=False), days=1) == 1
-    captured = capsys.readouterr()
-    assert captured.err.startswith("Sync failed: Tencent Meeting error 200003")
-    assert "TENCENT_MEETING_SECRET_KEY" in captured.err and "wrong-key" not in captured.err
-    assert len(captured.err.strip().splitlines()) == 1
