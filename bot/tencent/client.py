@@ -2,9 +2,9 @@
 
 Every attempt takes a slot from a `Throttle` first, so the client never sends more calls than
 the API allows, even when several processes share the budget. Network failures, 5xx answers and
-replays are retried with capped exponential backoff and full jitter; a throttling answer pauses
-the whole bucket; configuration mistakes (signature, clock, permission) fail at once with a
-message that says what to fix.
+replays are retried (by tenacity) with capped exponential backoff and full jitter, each retry
+taking a new slot; a throttling answer pauses the whole bucket; configuration mistakes
+(signature, clock, permission) fail at once with a message that says what to fix.
 
 The client is given its credentials and throttle: which credentials to use (and the demo
 policy) is decided at the edge, in `bot.wiring`.
@@ -15,7 +15,6 @@ Nothing secret is logged: not the signature, the secret key, recording passwords
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,13 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
 from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, RecordsPage
 from bot.tencent.errors import (
@@ -103,6 +109,32 @@ def _parse_addresses(record_file_id: str, data: Mapping[str, Any]) -> Addresses:
         values[key] = value or None
     extra = {k: v for k, v in data.items() if k not in known and k != "record_file_id"}
     return Addresses(record_file_id=record_file_id, extra=extra, **values)
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, TencentError) and exc.retryable
+
+
+def _backoff(base: float, cap: float) -> Callable[[RetryCallState], float]:
+    """Full jitter: uniform in [0, min(cap, base * 2 ** (retry - 1))]; none after a throttling
+    answer, whose pause is waited out in the throttle."""
+    jitter = wait_random_exponential(multiplier=base, max=cap)
+
+    def wait(state: RetryCallState) -> float:
+        if state.outcome is not None and isinstance(state.outcome.exception(), ThrottledError):
+            return 0.0
+        return jitter(state)
+
+    return wait
+
+
+def _give_up(state: RetryCallState, label: str) -> Any:
+    """The retries are spent: say so, and raise the last error."""
+    assert state.outcome is not None
+    log.warning(
+        "%s failed after %d attempts: %s", label, state.attempt_number, state.outcome.exception()
+    )
+    return state.outcome.result()  # raises it
 
 
 class TencentMeetingClient:
@@ -262,41 +294,50 @@ class TencentMeetingClient:
     ) -> dict[str, Any]:
         query = urlencode(params, quote_via=quote, safe="")
         uri = f"{path}?{query}" if query else path
-        attempt = 0
-        while True:
-            throttle.acquire(priority, max_wait)
-            try:
-                return self._send(uri, label)
-            except TencentError as exc:
-                if not exc.retryable or attempt >= self.max_retries:
-                    if exc.retryable:
-                        log.warning("%s failed after %d attempts: %s", label, attempt + 1, exc)
-                    raise
-                attempt += 1
-                if isinstance(exc, ThrottledError):
-                    # The server counted more calls than we did (another client on the same
-                    # account?): pause the bucket everywhere; acquire() then waits it out.
-                    throttle.penalize(self.throttle_penalty)
-                    log.warning(
-                        "%s throttled (%s); retry %d/%d after the pause",
-                        label,
-                        exc.error_code,
-                        attempt,
-                        self.max_retries,
-                    )
-                    continue
-                delay = random.uniform(
-                    0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-                )
-                log.warning(
-                    "%s failed (%s); retry %d/%d in %.2f s",
-                    label,
-                    exc,
-                    attempt,
-                    self.max_retries,
-                    delay,
-                )
-                self._sleep(delay)
+
+        def attempt() -> dict[str, Any]:
+            throttle.acquire(priority, max_wait)  # every attempt takes a slot of its own
+            return self._send(uri, label)
+
+        retrying = Retrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=_backoff(self.backoff_base, self.backoff_cap),
+            sleep=self._pause,
+            before_sleep=lambda state: self._before_retry(state, throttle, label),
+            retry_error_callback=lambda state: _give_up(state, label),
+        )
+        return retrying(attempt)
+
+    def _before_retry(self, state: RetryCallState, throttle: Throttle, label: str) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        retry = state.attempt_number  # the attempts made so far: this is retry number `retry`
+        if isinstance(exc, ThrottledError):
+            # The server counted more calls than we did (another client on the same
+            # account?): pause the bucket everywhere; acquire() then waits it out.
+            throttle.penalize(self.throttle_penalty)
+            log.warning(
+                "%s throttled (%s); retry %d/%d after the pause",
+                label,
+                exc.error_code,
+                retry,
+                self.max_retries,
+            )
+            return
+        log.warning(
+            "%s failed (%s); retry %d/%d in %.2f s",
+            label,
+            exc,
+            retry,
+            self.max_retries,
+            state.upcoming_sleep,
+        )
+
+    def _pause(self, seconds: float) -> None:
+        """Tenacity's sleep: the injected one (which stopping interrupts). A throttled attempt
+        waits for its pause in the throttle instead, so it has nothing to sleep here."""
+        if seconds > 0:
+            self._sleep(seconds)
 
     def _send(self, uri: str, label: str) -> dict[str, Any]:
         """One signed GET of exactly `uri`; the parsed JSON object, or a typed error."""
