@@ -99,12 +99,23 @@ def test_penalize_blocks_every_caller(fake_store, fake_time):
 def test_interactive_is_served_ahead_of_background(tmp_path):
     store = open_store(tmp_path / "budget.db")
     throttle = Throttle(store.budget, limit=3, window=0.6, margin=0.0, reserve=0)
+    waiting = threading.Event()
+
+    def background_sleep(seconds: float) -> None:
+        waiting.set()
+        time.sleep(seconds)
+
+    background_throttle = Throttle(
+        store.budget, limit=3, window=0.6, margin=0.0, reserve=0, sleep=background_sleep
+    )
     for _ in range(3):
         throttle.acquire("interactive")
     since = store.now()
-    background = threading.Thread(target=lambda: [throttle.acquire("background") for _ in range(3)])
+    background = threading.Thread(
+        target=lambda: [background_throttle.acquire("background") for _ in range(3)]
+    )
     background.start()
-    time.sleep(0.05)  # the background caller is already waiting when the person arrives
+    assert waiting.wait(5)  # the background caller is already waiting when the person arrives
     throttle.acquire("interactive")
     background.join(5)
     assert not background.is_alive()
