@@ -12,6 +12,7 @@ import pytest
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.stopping import ShuttingDown
 from bot.store import Store, open_store
 from bot.tencent.client import TencentMeetingClient, split_windows
 from bot.tencent.errors import (
@@ -212,6 +213,45 @@ def test_retries_stop_at_max_retries(make_emulator, make_client):
         client.fetch_page(END - DAY, END, 1)
     assert info.value.http_status == 500
     assert len(records_calls(emulator)) == 3 == client.calls_made
+
+
+def test_backoff_sleeps_through_the_injected_sleep_with_capped_full_jitter(
+    make_emulator, make_client, caplog
+):
+    emulator = make_emulator(Dataset.from_records(records(5)))
+    emulator.faults.add("500", count=None)
+    slept: list[float] = []
+    client = make_client(
+        emulator, max_retries=4, backoff_base=0.5, backoff_cap=1.5, sleep=slept.append
+    )
+    with caplog.at_level(logging.WARNING), pytest.raises(ServerError):
+        client.fetch_page(END - DAY, END, 1)
+    assert client.calls_made == 5 and len(slept) == 4  # one wait before each retry
+    for delay, high in zip(slept, [0.5, 1.0, 1.5, 1.5], strict=True):
+        assert 0 <= delay <= high  # uniform in [0, min(cap, base * 2 ** (retry - 1))]
+    assert "retry 4/4 in" in caplog.text and "failed after 5 attempts" in caplog.text
+
+
+def test_a_stop_during_the_backoff_ends_the_retries(make_emulator, make_client):
+    emulator = make_emulator(Dataset.from_records(records(5)))
+    emulator.faults.add("500", count=None)
+
+    def stopping(seconds: float) -> None:
+        raise ShuttingDown("stopping")
+
+    client = make_client(emulator, max_retries=4, sleep=stopping)
+    with pytest.raises(ShuttingDown):
+        client.fetch_page(END - DAY, END, 1)
+    assert client.calls_made == 1
+
+
+def test_a_throttling_answer_waits_in_the_throttle_not_in_the_backoff(make_emulator, make_client):
+    emulator = make_emulator(Dataset.from_records(records(5)))
+    emulator.faults.add("throttle")
+    slept: list[float] = []
+    client = make_client(emulator, throttle_penalty=0.2, sleep=slept.append)
+    assert len(client.fetch_page(END - 11 * DAY, END, 1).record_meetings) == 5
+    assert slept == [] and client.calls_made == 2
 
 
 def test_network_failure_after_retries_is_a_transport_error(make_emulator, make_client):
