@@ -330,7 +330,7 @@ class TencentMeetingClient:
             exc,
             retry,
             self.max_retries,
-            state.upcoming_sleep,
+            state.next_action.sleep if state.next_action else 0.0,
         )
 
     def _pause(self, seconds: float) -> None:
