@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.models import BACKGROUND, INTERACTIVE
 from bot.tencent.errors import BudgetExhaustedError
@@ -31,6 +31,7 @@ _STEP = 1.0  # longest single sleep, so a newly waiting interactive caller is no
 _WAITER_TTL = 5.0  # a waiter that stops refreshing (its process died) expires after this
 
 
+@runtime_checkable
 class Ledger(Protocol):
     """Where the granted calls are counted, shared by every process (`bot.store.budget`)."""
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.store import open_store
 from bot.tencent.errors import BudgetExhaustedError
-from bot.tencent.throttle import Throttle
+from bot.tencent.throttle import Ledger, Throttle
 
 
 class FakeTime:
@@ -40,6 +40,11 @@ def fake_store(tmp_path, fake_time):
     store = open_store(tmp_path / "budget.db", clock=fake_time)
     yield store
     store.close()
+
+
+def test_the_stores_budget_is_a_ledger(fake_store):
+    assert isinstance(fake_store.budget, Ledger)
+    assert fake_store.budget.now() == fake_store.now()
 
 
 def test_limit_holds_within_one_process(fake_store, fake_time):
