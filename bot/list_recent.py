@@ -29,8 +29,8 @@ def _api_settings(settings: Settings, days: int) -> Iterator[Settings]:
     if settings.has_tencent_credentials:
         yield settings
         return
-    from bot.emulator.dataset import Dataset
     from bot.emulator.tencent import TencentEmulator
+    from bot.emulator.tencent.dataset import Dataset
 
     emulator = TencentEmulator(
         app_id=DEMO_APP_ID,

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import ReplayGuard, TencentEmulator, check_request
+from bot.emulator.tencent.dataset import Dataset
 from bot.models import RecordsPage
 from bot.tencent.signing import Credentials, signed_headers
 

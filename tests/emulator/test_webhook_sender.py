@@ -11,9 +11,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
-from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
+from bot.emulator.tencent.dataset import Dataset
+from bot.emulator.tencent.webhook_sender import FORGERIES, WebhookSender, completed_event
 from bot.models import STATE_TRANSCODING
 from bot.server.http import start_http_server
 from bot.tencent.webhook import (
