@@ -8,6 +8,7 @@ and the signed requests Slack sends it.
     signed_requests.py  slash commands, clicks and events, signed as Slack signs them
 """
 
+from bot.emulator.slack.methods import Params
 from bot.emulator.slack.server import SlackStandIn
 from bot.emulator.slack.socket_mode import SocketModeServer
 from bot.emulator.slack.workspace import (
@@ -28,6 +29,7 @@ __all__ = [
     "TEAM_NAME",
     "ApiError",
     "Channel",
+    "Params",
     "SlackStandIn",
     "SocketModeServer",
     "User",
