@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.store import open_store
 from bot.tencent.client import PAGE_SIZE, TencentMeetingClient, split_windows
 from bot.tencent.signing import Credentials

@@ -30,8 +30,8 @@ def _api(settings: Settings, days: int) -> Iterator[dict[str, Any]]:
     if settings.has_tencent_credentials:
         yield {}
         return
-    from bot.emulator.dataset import Dataset
     from bot.emulator.tencent import TencentEmulator
+    from bot.emulator.tencent.dataset import Dataset
 
     creds = demo_credentials(settings)
     emulator = TencentEmulator(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.list_recent import list_recent_recordings
 
 

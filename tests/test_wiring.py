@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.store import Store, open_store
 from bot.tencent.signing import Credentials
 from bot.wiring import demo_credentials, make_tencent_client, tencent_credentials

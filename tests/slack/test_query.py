@@ -13,9 +13,9 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.health import Health
 from bot.models import RecordMeeting
 from bot.slack.parse import Query

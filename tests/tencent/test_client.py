@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.stopping import ShuttingDown
 from bot.store import Store, open_store
 from bot.tencent.client import TencentMeetingClient, split_windows
