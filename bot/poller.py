@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.stopping import ShuttingDown
 from bot.store import Store
-from bot.sync import WATERMARK_KEY, poller_horizon, sync_range
+from bot.sync import WATERMARK_KEY, SyncOutcome, poller_horizon, sync_range
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
 
@@ -52,16 +52,29 @@ class CyclePlan:
 class CycleReport:
     ran: bool = False  # False when another process holds the lease
     ok: bool = False
-    calls: int = 0
-    fetched: int = 0
-    completed: list[str] = field(default_factory=list)
+    synced: SyncOutcome = field(default_factory=SyncOutcome)  # every window's sync, merged
     stuck: list[str] = field(default_factory=list)
     sent: int = 0
     failed: int = 0
     updated: int = 0
-    malformed: list[str] = field(default_factory=list)
     error: str | None = None
     windows: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return self.synced.calls
+
+    @property
+    def fetched(self) -> int:
+        return self.synced.fetched
+
+    @property
+    def completed(self) -> list[str]:
+        return self.synced.completed
+
+    @property
+    def malformed(self) -> list[str]:
+        return self.synced.malformed
 
 
 def holder_id() -> str:
@@ -150,7 +163,7 @@ class Poller:
             plan = plan_cycle(self.store, started, self.settings)
             report.windows = plan.windows
             for start, end in plan.windows:
-                outcome = sync_range(
+                report.synced += sync_range(
                     self.store,
                     self.client,
                     start,
@@ -159,10 +172,6 @@ class Poller:
                     # A catch-up after downtime can take many pages at 10 a minute.
                     on_page=lambda *_: self._keep_going_or_stop(),
                 )
-                report.calls += outcome.calls
-                report.fetched += outcome.fetched
-                report.completed += outcome.completed
-                report.malformed += outcome.malformed
             state.set(WATERMARK_KEY, int(started))
             if plan.deep or state.get(DEEP_SWEEP_KEY) is None:
                 state.set(DEEP_SWEEP_KEY, started)
