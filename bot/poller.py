@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.health import CycleRecord, record_cycle, record_cycle_start
 from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.sync import WATERMARK_KEY, SyncOutcome, poller_horizon, sync_range
@@ -158,7 +159,7 @@ class Poller:
     def _cycle(self, report: CycleReport) -> None:
         state = self.store.state
         started = self.store.now()
-        state.set("poller.last_started_at", started)
+        record_cycle_start(self.store, started)
         try:
             plan = plan_cycle(self.store, started, self.settings)
             report.windows = plan.windows
@@ -200,36 +201,23 @@ class Poller:
                 report.error = report.error or f"Slack: {type(exc).__name__}: {exc}"
         finished = self.store.now()
         report.ok = report.error is None
-        state.set(
-            "poller.last_cycle",
-            {
-                "started_at": started,
-                "finished_at": finished,
-                "ok": report.ok,
-                "calls": report.calls,
-                "fetched": report.fetched,
-                "completed": len(report.completed),
-                "sent": report.sent,
-                "failed": report.failed,
-                "error": report.error,
-            },
-        )
-        if report.malformed:
-            # Left out, never silently: shown by /recordings status until a cycle reads clean.
-            state.set(
-                "sync.malformed",
-                {"at": finished, "records": report.malformed[:5], "count": len(report.malformed)},
-            )
-        elif report.ran and report.error is None:
-            state.set("sync.malformed", None)
-        if report.ok:
-            state.set("poller.last_success_at", finished)
-            state.set("poller.consecutive_failures", 0)
-        else:
+        if not report.ok:
             log.warning("poll cycle failed: %s", report.error)
-            state.set("poller.last_error", {"at": finished, "message": report.error})
-            state.increment("poller.consecutive_failures")
-        state.set("poller.next_run_at", finished + self.settings.poll_interval_seconds)
+        record_cycle(
+            self.store,
+            CycleRecord(
+                started_at=started,
+                finished_at=finished,
+                calls=report.calls,
+                fetched=report.fetched,
+                completed=len(report.completed),
+                sent=report.sent,
+                failed=report.failed,
+                error=report.error,
+                malformed=tuple(report.malformed),
+            ),
+            next_run_at=finished + self.settings.poll_interval_seconds,
+        )
 
     def _keep_going_or_stop(self) -> None:
         if not self._renew_lease() and self.stopping.is_set():

@@ -155,7 +155,11 @@ def sync_range(
         malformed: list[str] = []
 
         def page_hook(
-            _window: int, page: int, records: RecordsPage, _i: int = index, _bad=malformed
+            _window: int,
+            page: int,
+            records: RecordsPage,
+            _i: int = index,
+            _bad: list[str] = malformed,
         ) -> None:
             _bad.extend(str(problem) for problem in records.rejected)
             if on_page is not None:
