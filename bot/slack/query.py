@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, overload
 from bot.models import INTERACTIVE, RecordMeeting
 from bot.slack.parse import Query
 from bot.store import Store
-from bot.sync import poller_horizon, sync_range
+from bot.sync import SyncOutcome, poller_horizon, sync_range
 from bot.tencent.client import PageLimit
 from bot.tencent.errors import (
     BudgetExhaustedError,
@@ -140,7 +140,7 @@ def fetch_plan(
 
 def _sync(services: Services, parts: list[FetchPart], max_wait: float, limit: PageLimit) -> int:
     """Fetch the parts, newest first (what people look for), within the query's page limit."""
-    calls = 0
+    synced = SyncOutcome()
     for part in sorted(parts, key=lambda p: p.start, reverse=True):
         outcome = sync_range(
             services.store,
@@ -154,10 +154,10 @@ def _sync(services: Services, parts: list[FetchPart], max_wait: float, limit: Pa
             page_limit=limit,
             newest_first=True,
         )
-        calls += outcome.calls
+        synced += outcome
         if outcome.truncated:
             break
-    return calls
+    return synced.calls
 
 
 def answer_query(
