@@ -64,14 +64,17 @@ class SlackEnv:
         timeout: float = 10.0,
     ) -> list[dict]:
         """Wait until what was posted to response_url satisfies predicate (default: anything)."""
-        predicate = predicate or (lambda payloads: bool(payloads))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        check = predicate or (lambda payloads: bool(payloads))
+
+        def satisfied() -> tuple[list[dict]] | None:
             payloads = self.responses_to(response_url)
-            if predicate(payloads):
-                return payloads
-            time.sleep(0.02)
-        raise AssertionError(f"no answer at {response_url}: {self.responses_to(response_url)}")
+            return (payloads,) if check(payloads) else None
+
+        try:  # re-checked whenever the stand-in receives a request
+            return self.slack.wait_for(satisfied, timeout=timeout)[0]
+        except TimeoutError:
+            answers = self.responses_to(response_url)
+            raise AssertionError(f"no answer at {response_url}: {answers}") from None
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every answer the app started after an ack has finished."""
