@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.models import RecordFile, RecordMeeting
 from bot.server.http import make_wsgi_app, start_http_server
 from bot.slack.app import build_app
-from bot.slack.signed import post_signed, slash_body
 from bot.store import Store, open_store
 from bot.wiring import build_services
 

@@ -13,14 +13,14 @@ import pytest
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import action_body, event_body, post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
 from bot.slack.answers.deps import Deps
 from bot.slack.app import build_app
 from bot.slack.listeners.after_ack import AfterAck
-from bot.slack.signed import action_body, event_body, post_signed, slash_body
 from bot.wiring import Services, build_services
 
 SIGNING_SECRET = "test-signing-secret"

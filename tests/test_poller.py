@@ -6,7 +6,7 @@ import threading
 import time
 
 from bot.admin import add_route
-from bot.emulator.dataset import EmulatedFile
+from bot.emulator.tencent.dataset import EmulatedFile
 from bot.sync import sync_range
 from tests.conftest import ADMIN_CHANNEL_ID, PRODUCT_CHANNEL, REC_CHANNEL, BotEnv
 

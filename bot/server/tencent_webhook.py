@@ -35,8 +35,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from bot.config import ConfigError
-from bot.models import STATE_DONE, RecordMeeting
-from bot.store.budget import INTERACTIVE
+from bot.models import INTERACTIVE, STATE_DONE, RecordMeeting
 from bot.sync import save_and_plan
 from bot.tencent.client import MAX_SPAN
 from bot.tencent.errors import TencentError

@@ -16,16 +16,15 @@ import requests
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
-from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
+from bot.emulator.tencent.dataset import Dataset
+from bot.emulator.tencent.webhook_sender import FORGERIES, WebhookSender, completed_event
 from bot.health import collect_health
-from bot.models import STATE_TRANSCODING, RouteSpec
+from bot.models import INTERACTIVE, STATE_TRANSCODING, RouteSpec
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
 from bot.server.tencent_webhook import WebhookApp, complete_in_store, fetch_window, make_webhook_app
 from bot.slack.status import status_blocks
-from bot.store.budget import INTERACTIVE
 from bot.wiring import Services, build_services
 
 TOKEN = "webhook-test-token"

@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_bolt import Respond
 
-from bot.models import RecordFile, RecordMeeting
+from bot.models import INTERACTIVE, RecordFile, RecordMeeting
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.failures import redacted_trace
 from bot.slack.answers.more_button import parse_more_value
@@ -24,7 +24,6 @@ from bot.slack.answers.slash import password_policy, refusal, render_query_page
 from bot.slack.blocks import COMMAND, parse_action_value, subject_text
 from bot.slack.mrkdwn import escape
 from bot.slack.texts import BUSY, waiting_text
-from bot.store.budget import INTERACTIVE
 from bot.tencent.errors import BudgetExhaustedError, TencentError
 
 log = logging.getLogger(__name__)

@@ -19,11 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-from bot.models import RecordMeeting
+from bot.models import INTERACTIVE, RecordMeeting
 from bot.slack.answers.deps import Deps
 from bot.slack.parse import Query
 from bot.store import Store
-from bot.store.budget import INTERACTIVE
 from bot.sync import poller_horizon, sync_range
 from bot.tencent.client import PageLimit
 from bot.tencent.errors import (

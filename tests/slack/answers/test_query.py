@@ -10,8 +10,8 @@ from datetime import datetime
 import pytest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.query import (
     FetchPart,

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from slack_bolt import App, BoltRequest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import signed_headers, slash_body
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.models import RecordFile, RecordMeeting
 from bot.slack.app import build_app
-from bot.slack.signed import signed_headers, slash_body
 from bot.wiring import Services, build_services
 
 SECRET = "fuzz-signing-secret"

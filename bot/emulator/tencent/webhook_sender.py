@@ -33,7 +33,7 @@ from bot.tencent.webhook import (
 )
 
 if TYPE_CHECKING:
-    from bot.emulator.dataset import EmulatedMeeting
+    from bot.emulator.tencent.dataset import EmulatedMeeting
 
 log = logging.getLogger(__name__)
 

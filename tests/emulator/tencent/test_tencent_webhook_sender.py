@@ -11,9 +11,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
-from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
+from bot.emulator.tencent.dataset import Dataset
+from bot.emulator.tencent.webhook_sender import FORGERIES, WebhookSender, completed_event
 from bot.models import STATE_TRANSCODING
 from bot.server.http import start_http_server
 from bot.tencent.webhook import (
@@ -43,7 +43,7 @@ class Receiver:
 
     aes_key: str | None
     arrivals: list[Arrival] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    changed: threading.Condition = field(default_factory=threading.Condition)
 
     def __call__(self, environ: dict, start_response) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -53,10 +53,11 @@ class Receiver:
         }  # timestamp, nonce, signature
         query = environ.get("QUERY_STRING", "")
         data = json.loads(body)["data"] if body else parse_qs(query)["check_str"][0]
-        with self.lock:
+        with self.changed:
             self.arrivals.append(
                 Arrival(environ["REQUEST_METHOD"], headers, query, data, time.time())
             )
+            self.changed.notify_all()
         answer = b"successfully received"
         if environ["REQUEST_METHOD"] == "GET":
             answer = decode_data(data, self.aes_key)
@@ -66,13 +67,10 @@ class Receiver:
         return [answer]
 
     def wait(self, count: int, timeout: float = 3.0) -> list[Arrival]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.arrivals) >= count:
-                    return list(self.arrivals)
-            time.sleep(0.01)
-        raise AssertionError(f"{len(self.arrivals)} requests arrived, expected {count}")
+        with self.changed:
+            if not self.changed.wait_for(lambda: len(self.arrivals) >= count, timeout):
+                raise AssertionError(f"{len(self.arrivals)} requests arrived, expected {count}")
+            return list(self.arrivals)
 
 
 @dataclass
@@ -100,7 +98,7 @@ def receiver(request) -> Iterator[tuple[Receiver, str]]:
 @pytest.fixture
 def rig(receiver: tuple[Receiver, str]) -> Iterator[Rig]:
     recorder, url = receiver
-    with recorder.lock:
+    with recorder.changed:
         recorder.arrivals.clear()
     emulator = TencentEmulator(dataset=Dataset(seed=2)).start()
     try:
@@ -117,7 +115,7 @@ def _event(rig: Rig, arrival: Arrival) -> dict:
 
 def test_a_completed_recording_is_sent_signed_and_encrypted(rig: Rig) -> None:
     mid = rig.transcoding()
-    rig.emulator.enable_webhooks(rig.url, TOKEN, rig.receiver.aes_key)
+    sender = rig.emulator.enable_webhooks(rig.url, TOKEN, rig.receiver.aes_key)
     completed = time.time()
     rig.emulator.dataset.complete_now(mid)
     [arrival] = rig.receiver.wait(1)
@@ -140,8 +138,9 @@ def test_a_completed_recording_is_sent_signed_and_encrypted(rig: Rig) -> None:
     assert abs(payload["operate_time"] / 1000 - completed) < 2
     parsed = parse_event(json.dumps(body))  # what the bot parses
     assert parsed.payloads[0].start_time == int(meeting.start)
-    time.sleep(0.3)
-    assert len(rig.receiver.arrivals) == 1  # reported once
+    assert rig.emulator.tick() == []  # reported once: no tick reports it again
+    assert sender.wait_idle(3)  # and nothing is on its way
+    assert len(rig.receiver.arrivals) == 1
 
 
 def test_duplicates_repeat_the_event_with_new_nonces(rig: Rig) -> None:
@@ -164,12 +163,15 @@ def test_delay_and_drop(rig: Rig) -> None:
     [arrival] = rig.receiver.wait(1)
     assert arrival.at - completed >= 0.4
     sender.drop = True
+    reported = threading.Event()  # set once the sender's callback has seen `second`
+    rig.emulator.dataset.on_completed.append(
+        lambda meeting, now: meeting.meeting_record_id == second and reported.set()
+    )
     rig.emulator.dataset.complete_now(second)
-    deadline = time.monotonic() + 2
-    while not sender.dropped and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert reported.wait(2)
     assert sender.dropped == [second]
-    time.sleep(0.2)
+    assert sender.wait_idle(3)  # nothing is on its way
+    assert [s.meeting_record_id for s in sender.sent] == [first]
     assert len(rig.receiver.arrivals) == 1
 
 

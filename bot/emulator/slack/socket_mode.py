@@ -31,23 +31,29 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.emulator.slack import TEAM_ID
-from bot.slack.signed import event_body, slash_body
+from bot.emulator.slack.signed_requests import event_body, slash_body
+from bot.emulator.slack.workspace import TEAM_ID
 
 if TYPE_CHECKING:
     from websockets.sync.server import Server, ServerConnection
-
-    from bot.emulator.slack import SlackStandIn
 
 APP_ID = "A0STANDIN"
 PATH = "/link/"
 
 
 class SocketModeServer:
-    """Socket Mode connections for one `SlackStandIn`: envelopes out, acks in."""
+    """Socket Mode connections for one `SlackStandIn`: envelopes out, acks in.
 
-    def __init__(self, standin: SlackStandIn, host: str = "127.0.0.1", port: int = 0):
-        self.standin = standin
+    `new_response_url` gives a fresh response URL of the stand-in's for each slash command.
+    """
+
+    def __init__(
+        self,
+        new_response_url: Callable[[], str],
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
+        self.new_response_url = new_response_url
         self._host, self._port = host, port
         self._cond = threading.Condition()
         self._tickets: set[str] = set()
@@ -61,7 +67,7 @@ class SocketModeServer:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> SocketModeServer:
-        """Listen, and become the stand-in's Socket Mode endpoint."""
+        """Listen (the stand-in's `enable_socket_mode` starts it and points its URLs here)."""
         if self._server is None:
             from websockets.sync.server import serve
 
@@ -78,7 +84,6 @@ class SocketModeServer:
                 target=self._server.serve_forever, name="slack-socket-mode", daemon=True
             )
             self._thread.start()
-        self.standin.socket_server = self
         return self
 
     def stop(self) -> None:
@@ -225,7 +230,7 @@ class SocketModeServer:
         form = slash_body(
             text,
             user_id=user_id,
-            response_url=response_url or self.standin.new_response_url(),
+            response_url=response_url or self.new_response_url(),
             channel_id=channel_id,
             command=command,
             team_id=TEAM_ID,

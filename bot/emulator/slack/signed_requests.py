@@ -1,5 +1,6 @@
-"""Properly signed Slack requests, as Slack would send them: for tests, the benchmark, the demo
-and `recordings-bot slash`."""
+"""Properly signed Slack requests, as Slack would send them to the bot: slash commands, clicks
+and events, for tests, the benchmark, the demo, `recordings-bot slash` and the Socket Mode
+stand-in (which sends the same bodies in its envelopes)."""
 
 from __future__ import annotations
 

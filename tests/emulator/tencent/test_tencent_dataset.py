@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.emulator.dataset import Dataset
+from bot.emulator.tencent.dataset import Dataset
 from bot.models import RecordMeeting
 
 NOW = 1_760_000_000.0
