@@ -136,7 +136,8 @@ def main() -> None:
         dotenv=False,
     )
     services = build_services(settings, store=store)
-    server = start_http_server(make_wsgi_app(services, build_app(services)))
+    app = build_app(settings, store, services.tencent, executors=services.executors)
+    server = start_http_server(make_wsgi_app(services, app))
     url = f"{server.url}/slack/events"
     session = requests.Session()
     texts = forms(datetime.now(ZoneInfo("Asia/Shanghai")))

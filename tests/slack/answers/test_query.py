@@ -1,33 +1,26 @@
-"""bot.slack.query (what to fetch, answering a query), bot.slack.users (who is asking) and
-bot.slack.status (the admins' status), over a real SQLite store, the Tencent emulator and the
-Slack stand-in."""
+"""bot.slack.answers.query: what to fetch, and answering a query, over a real SQLite store and
+the Tencent emulator."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from slack_sdk import WebClient
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
-from bot.health import Health
-from bot.models import RecordMeeting
-from bot.slack.parse import Query
-from bot.slack.query import (
+from bot.slack.answers.deps import Deps
+from bot.slack.answers.query import (
     FetchPart,
     ResultWindow,
     answer_query,
     fetch_plan,
     tencent_error_message,
 )
-from bot.slack.status import status_blocks
-from bot.slack.users import UserDirectory
+from bot.slack.parse import Query
 from bot.store import Store, open_store
 from bot.tencent.errors import (
     AuthenticationError,
@@ -35,7 +28,7 @@ from bot.tencent.errors import (
     MalformedResponseError,
     TransportError,
 )
-from bot.wiring import Services, build_services
+from bot.wiring import build_services
 
 HOUR, DAY = 3600, 86400
 NOW = 1_795_000_000  # a fixed "now" for the pure planning tests
@@ -110,7 +103,7 @@ def test_result_window_pretends_to_be_the_whole_result():
 
 # --------------------------------------------------------------------------- answer_query
 @pytest.fixture
-def services(tmp_path) -> Iterator[tuple[Services, TencentEmulator]]:
+def services(tmp_path) -> Iterator[tuple[Deps, TencentEmulator]]:
     now = time.time()
     emulator = TencentEmulator(rate_limit=10, dataset=Dataset.generate(now, days=3, seed=5)).start()
     settings = load_settings(
@@ -123,9 +116,9 @@ def services(tmp_path) -> Iterator[tuple[Services, TencentEmulator]]:
         },
         dotenv=False,
     )
-    svc = build_services(settings, with_slack=False)
-    yield svc, emulator
-    svc.close()
+    built = build_services(settings, with_slack=False)
+    yield Deps.build(settings, built.store, built.tencent, None), emulator
+    built.close()
     emulator.stop()
 
 
@@ -184,93 +177,6 @@ def test_tencent_errors_read_clearly():
     assert "could not be reached" in tencent_error_message(TransportError("timeout"))
     assert "could not read" in tencent_error_message(MalformedResponseError("bad"))
     assert "daily" in tencent_error_message(DailyLimitError(190311, "limit"))
-
-
-# --------------------------------------------------------------------------- users
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn(bot_token="xoxb-t") as slack:
-        slack.add_user("UADM", name="a", tz="Europe/Paris", is_admin=True, email="ann@x.org")
-        slack.add_user("UGST", name="g", tz="Asia/Tokyo", is_ultra_restricted=True)
-        slack.add_user("UMEM", name="m", tz="America/New_York")
-        yield slack
-
-
-def _directory(store: Store, slack: SlackStandIn, **kw) -> UserDirectory:
-    client = WebClient(token="xoxb-t", base_url=slack.api_url)
-    return UserDirectory(store, client, fallback_tz="Asia/Shanghai", **kw)
-
-
-def test_users_facts_come_from_users_info_and_are_cached(store, standin):
-    directory = _directory(store, standin)
-    admin = directory.get("UADM")
-    assert (admin.tz, admin.is_admin, admin.is_guest, admin.email_local) == (
-        "Europe/Paris",
-        True,
-        False,
-        "ann",
-    )
-    guest = directory.get("UGST")
-    assert guest.is_guest and not guest.is_admin and guest.tz == "Asia/Tokyo"
-    directory.get("UADM")
-    assert len(standin.calls_to("users.info")) == 2  # the second UADM came from the cache
-
-
-def test_users_cache_expires(store, standin):
-    directory = _directory(store, standin, max_age=0)
-    directory.get("UMEM")
-    directory.get("UMEM")
-    assert len(standin.calls_to("users.info")) == 2
-
-
-def test_users_fallbacks_when_slack_fails(store, standin):
-    directory = _directory(store, standin, admin_user_ids=("UCONF",), max_age=0)
-    unknown = directory.get("UNOPE")
-    assert (unknown.tz, unknown.is_admin, unknown.is_guest) == ("Asia/Shanghai", False, False)
-    assert directory.get("UCONF").is_admin  # ADMIN_USER_IDS needs no Slack
-    directory.get("UMEM")  # cached...
-    standin.outage(True)  # ...then Slack fails: the stale facts are better than none
-    assert directory.get("UMEM").tz == "America/New_York"
-
-
-# --------------------------------------------------------------------------- status
-def _health(**kw) -> Health:
-    base = dict(
-        healthy=False,
-        summary="failing: the last 2 poll cycles failed",
-        last_success_at=None,
-        last_cycle={"fetched": 4, "sent": 2, "calls": 3},
-        next_run_at=1_795_000_120.0,
-        consecutive_failures=2,
-        last_error={"at": 1_795_000_000.0, "message": "Tencent Meeting error 9042 <b>"},
-        poller_holder="host:1:abc",
-    )
-    base.update(kw)
-    return Health(**base)  # type: ignore[arg-type]
-
-
-def test_status_blocks_describe_a_failing_bot():
-    stuck = RecordMeeting("r", "m", "1", "alice", 1_794_000_000_000, "Board <!everyone>", 2)
-    text, blocks = status_blocks(
-        _health(stuck=[stuck], calls_last_minute=7, calls_today=120, webhook=None), "Asia/Shanghai"
-    )
-    shown = json.dumps(blocks, ensure_ascii=False)
-    assert text.startswith("Recordings bot status: unhealthy")
-    assert "Last successful poll: never" in shown
-    assert "<!date^1795000120^" in shown
-    assert "Board &lt;!everyone&gt;" in shown and "<!everyone>" not in shown
-    assert "7 in the last minute (limit 10 a minute) · 120 today" in shown
-    assert "error 9042 &lt;b&gt;" in shown
-    assert "Webhook" not in shown
-    assert len(blocks) <= 50
-
-
-def test_status_blocks_show_webhook_stats_when_present():
-    webhook = {"last_event_at": 1_795_000_000.0, "accepted": 5, "duplicates": 1, "rejected": 2}
-    _, blocks = status_blocks(_health(webhook=webhook, last_error=None), "UTC")
-    shown = json.dumps(blocks)
-    assert "5 accepted, 1 duplicates, 2 rejected" in shown
-    assert "Last error" not in shown
 
 
 def test_a_recent_range_someone_else_synced_does_not_count_as_the_pollers(store):

@@ -1,5 +1,6 @@
-"""Admin forms of `/recordings` over the real stack: route add/list/remove/default, link,
-status. An admin changes the store; anyone else is told it is for admins and nothing changes."""
+"""bot.slack.answers.admin_commands: the admin forms of `/recordings` over the real stack (route
+add/list/remove/default, link, status). An admin changes the store; anyone else is told it is
+for admins and nothing changes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`/recordings` queries over the real stack: signed HTTP into the Bolt app, answers captured at
-the Slack stand-in's response_url, the Tencent emulator behind the client."""
+"""bot.slack.answers.slash: what `/recordings TEXT` answers, over the real stack: signed HTTP into
+the Bolt app, answers captured at the Slack stand-in's response_url, the Tencent emulator behind
+the client."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.models import RecordFile, RecordMeeting
-from bot.slack.listeners import commands
-from bot.slack.listeners.commands import parse_more_value, render_query_page
+from bot.slack.answers import slash
+from bot.slack.answers.more_button import parse_more_value
+from bot.slack.answers.slash import render_query_page
 from bot.store import open_store
 
 ADMIN, MEMBER, GUEST = "UADMIN001", "UMEMBER01", "UGUEST001"  # as in conftest.py
@@ -321,20 +323,20 @@ def test_long_results_page_with_a_more_button(slack_env):
     text, page = parse_more_value(more[0]["value"])
     assert (text, page) == ("yesterday", 1)
     assert "Talk 00" in flat(answer) and "Talk 10" not in flat(answer)
-    page_text, blocks = render_query_page(slack_env.services, MEMBER, text, page)
+    page_text, blocks = render_query_page(slack_env.deps, MEMBER, text, page)
     shown = json.dumps(blocks, ensure_ascii=False)
     assert "Talk 10" in shown and "Talk 00" not in shown
     assert "11–20" in shown
     # The last page has no More button.
-    _, blocks = render_query_page(slack_env.services, MEMBER, text, 2)
+    _, blocks = render_query_page(slack_env.deps, MEMBER, text, 2)
     assert "more_results" not in json.dumps(blocks)
     assert "Talk 24" in json.dumps(blocks, ensure_ascii=False)
 
 
 def test_render_query_page_refuses_guests_and_never_runs_admin_commands(slack_env):
-    text, _ = render_query_page(slack_env.services, GUEST, "today", 0)
+    text, _ = render_query_page(slack_env.deps, GUEST, "today", 0)
     assert "guests" in text
-    render_query_page(slack_env.services, ADMIN, "route default <#CGENERAL1>", 0)
+    render_query_page(slack_env.deps, ADMIN, "route default <#CGENERAL1>", 0)
     assert slack_env.services.store.routes.list() == []
 
 
@@ -342,7 +344,7 @@ def test_unexpected_failure_gets_a_polite_answer(slack_env, monkeypatch, caplog)
     def broken(*args, **kwargs):
         raise RuntimeError("boom at https://hooks.slack.com/secret-path")
 
-    monkeypatch.setattr(commands, "answer_query", broken)
+    monkeypatch.setattr(slash, "answer_query", broken)
     synced_store(slack_env)
     answer = ask(slack_env, "today")[0]
     assert answer["text"].startswith("Something went wrong on our side")

@@ -102,7 +102,7 @@ def fuzz(tmp_path_factory) -> Iterator[Fuzz]:
     )  # fmt: skip
     store.recordings.mark_synced(0, 10**12)  # every period the parser accepts is synced
     logging.getLogger("bot.slack.bolt").setLevel(logging.ERROR)
-    app = build_app(services)
+    app = build_app(settings_, store, services.tencent, executors=services.executors)
     try:
         yield Fuzz(app, slack, tencent, services)
     finally:

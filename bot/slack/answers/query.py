@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, overload
+from typing import overload
 
 from bot.models import INTERACTIVE, RecordMeeting
+from bot.slack.answers.deps import Deps
 from bot.slack.parse import Query
 from bot.store import Store
 from bot.sync import SyncOutcome, poller_horizon, sync_range
@@ -32,9 +33,6 @@ from bot.tencent.errors import (
     TencentError,
     TransportError,
 )
-
-if TYPE_CHECKING:
-    from bot.wiring import Services
 
 log = logging.getLogger(__name__)
 
@@ -138,16 +136,16 @@ def fetch_plan(
     return parts
 
 
-def _sync(services: Services, parts: list[FetchPart], max_wait: float, limit: PageLimit) -> int:
+def _sync(deps: Deps, parts: list[FetchPart], max_wait: float, limit: PageLimit) -> int:
     """Fetch the parts, newest first (what people look for), within the query's page limit."""
     synced = SyncOutcome()
     for part in sorted(parts, key=lambda p: p.start, reverse=True):
         outcome = sync_range(
-            services.store,
-            services.tencent,
+            deps.store,
+            deps.tencent,
             part.start,
             part.end,
-            default_channel=services.settings.default_channel,
+            default_channel=deps.settings.default_channel,
             priority=INTERACTIVE,
             max_wait=max_wait,
             notify=part.notify,
@@ -161,7 +159,7 @@ def _sync(services: Services, parts: list[FetchPart], max_wait: float, limit: Pa
 
 
 def answer_query(
-    services: Services,
+    deps: Deps,
     query: Query,
     *,
     on_wait: Callable[[float], None],
@@ -176,7 +174,7 @@ def answer_query(
     given). Raises TencentError (other than BudgetExhaustedError) when Tencent refuses: see
     `tencent_error_message`.
     """
-    store, settings = services.store, services.settings
+    store, settings = deps.store, deps.settings
     start, end = int(query.start.timestamp()), int(query.end.timestamp())
     host = userid if userid is not None else query.host
 
@@ -195,12 +193,12 @@ def answer_query(
     limit = PageLimit(MAX_QUERY_PAGES)
     if parts:
         try:
-            result.calls += _sync(services, parts, max_wait=0, limit=limit)
+            result.calls += _sync(deps, parts, max_wait=0, limit=limit)
         except BudgetExhaustedError as exc:
             result.waited = True
             on_wait(exc.retry_after)
             try:
-                result.calls += _sync(services, plan(), max_wait=wait_limit, limit=limit)
+                result.calls += _sync(deps, plan(), max_wait=wait_limit, limit=limit)
             except BudgetExhaustedError as again:
                 result.incomplete, result.retry_after = True, again.retry_after
     result.truncated = limit.reached

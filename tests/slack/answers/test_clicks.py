@@ -1,5 +1,6 @@
-"""Button clicks over the real stack: signed block_actions into the Bolt app, answers captured at
-the Slack stand-in's response_url, addresses fetched from the Tencent emulator."""
+"""bot.slack.answers.clicks: what a button click answers, over the real stack: signed
+block_actions into the Bolt app, answers captured at the Slack stand-in's response_url,
+addresses fetched from the Tencent emulator."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.slack.blocks import ACTION_DOWNLOAD, ACTION_MORE, ACTION_SHOW_PASSWORD, ACTION_WATCH
-from bot.slack.listeners.actions import UNKNOWN_RECORDING
-from bot.slack.listeners.commands import GUEST_REFUSAL, more_value, parse_more_value
+from bot.slack.answers.clicks import UNKNOWN_RECORDING
+from bot.slack.answers.more_button import more_value, parse_more_value
+from bot.slack.blocks import ACTION_DOWNLOAD, ACTION_MORE, ACTION_SHOW_PASSWORD
+from bot.slack.texts import GUEST_REFUSAL
 from bot.sync import sync_range
 
 ADMIN, MEMBER, GUEST = "UADMIN001", "UMEMBER01", "UGUEST001"  # as in conftest.py
@@ -186,12 +188,6 @@ def test_malformed_more_value_is_answered(slack_env) -> None:
 
     assert "could not read this button" in answer["text"]
     assert answer.get("replace_original") is False
-
-
-def test_watch_link_click_is_only_acknowledged(slack_env) -> None:
-    response_url = click(slack_env, ACTION_WATCH, "")
-    time.sleep(0.2)
-    assert slack_env.responses_to(response_url) == []
 
 
 def test_a_password_every_route_hides_is_not_handed_out_anywhere(slack_env) -> None:
