@@ -93,9 +93,9 @@ def test_a_message_slack_refuses_does_not_hold_back_its_channel(
 ) -> None:
     """One recording whose message Slack rejects (invalid_blocks) stays undelivered, and the
     channel's later recordings are still posted, cycle after cycle."""
-    import bot.delivery
+    import bot.delivery.messages
 
-    real = bot.delivery.recording_message
+    real = bot.delivery.messages.recording_message
 
     def rendering(meeting, **kwargs):
         text, blocks = real(meeting, **kwargs)
@@ -103,7 +103,7 @@ def test_a_message_slack_refuses_does_not_hold_back_its_channel(
             blocks = [{"type": "divider"}] * 51  # the stand-in refuses this: invalid_blocks
         return text, blocks
 
-    monkeypatch.setattr(bot.delivery, "recording_message", rendering)
+    monkeypatch.setattr(bot.delivery.messages, "recording_message", rendering)
     now = time.time()
     bot_env.dataset.add_meeting(
         start=now - 4000, duration=600, transcode_seconds=60, subject="Poison"

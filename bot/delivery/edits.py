@@ -1,0 +1,61 @@
+"""Editing posted messages in place (chat.update) when their recording's files changed.
+
+A recording can gain (or lose) record files after its message was posted; the ledger flags its
+sent deliveries, and each flagged message is re-rendered and edited. A failed edit is retried
+on the next run, except when the message is gone (deleted, archived, too old to edit): that one
+is given up on, so it is not retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+
+from bot.delivery.messages import RecordingMessages
+from bot.delivery.report import DeliveryReport
+from bot.delivery.slack_errors import describe, message_gone
+from bot.slack.blocks import files_signature
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class MessageEditor:
+    def __init__(self, store: Store, client: WebClient, messages: RecordingMessages):
+        self.store = store
+        self.client = client
+        self.messages = messages
+
+    def apply_updates(self, report: DeliveryReport, only: str | None = None) -> None:
+        """Edit the messages flagged for update (of one recording, with `only`)."""
+        for delivery in self.store.deliveries.needing_update():
+            if only is not None and delivery.meeting_record_id != only:
+                continue
+            meeting = self.store.recordings.get(delivery.meeting_record_id)
+            if meeting is None or not delivery.ts:
+                continue
+            message = self.messages.render(meeting, delivery.route_id)
+            try:
+                self.client.chat_update(
+                    channel=delivery.channel,
+                    ts=delivery.ts,
+                    text=message.text,
+                    blocks=message.blocks,
+                    metadata=message.metadata,
+                )
+            except Exception as exc:
+                report.error = describe(exc)
+                log.warning(
+                    "could not update message of %s: %s", delivery.meeting_record_id, report.error
+                )
+                if not message_gone(exc):
+                    continue  # retried on the next run; a deleted message is given up on
+            else:
+                report.updated += 1
+            self.store.deliveries.update_signature(
+                delivery.meeting_record_id, delivery.channel, files_signature(meeting)
+            )

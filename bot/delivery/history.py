@@ -1,0 +1,47 @@
+"""Finding our own earlier message for a recording in a channel's history.
+
+Every recording message carries metadata naming its recording, so after an attempt that may
+have posted (a crash, a timeout) the history since the delivery was planned tells whether it did.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.delivery.slack_errors import error_code
+from bot.slack.blocks import METADATA_EVENT_TYPE
+
+MAX_PAGES = 20  # at most 20 pages of 200 messages
+PAGE_SIZE = 200
+CLOCK_SLACK = 300.0  # search from 5 minutes before the delivery was planned
+
+
+def find_posted(
+    client: WebClient, channel: str, meeting_record_id: str, *, since: float
+) -> tuple[str, str | None] | None:
+    """Our own earlier message for this recording in the channel: (ts, files_signature)."""
+    try:
+        # Iterating a SlackResponse follows `next_cursor`, one page per step.
+        pages = client.conversations_history(
+            channel=channel,
+            oldest=f"{max(0.0, since - CLOCK_SLACK):.6f}",
+            include_all_metadata=True,
+            limit=PAGE_SIZE,
+        )
+        for page in islice(pages, MAX_PAGES):
+            for message in page.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and payload.get("meeting_record_id") == meeting_record_id
+                ):
+                    return str(message["ts"]), payload.get("files_signature")
+    except SlackApiError as exc:
+        if error_code(exc) in ("not_in_channel", "channel_not_found"):
+            return None  # the bot cannot have posted there
+        raise
+    return None

@@ -1,0 +1,45 @@
+"""A recording's channel message, rendered under the policy of the route it is delivered for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.models import RecordMeeting
+from bot.slack.blocks import recording_message, recording_metadata
+
+if TYPE_CHECKING:
+    from bot.store.routes import RouteRepo
+
+
+@dataclass(frozen=True)
+class RecordingMessage:
+    text: str  # the fallback text
+    blocks: list[dict[str, Any]]
+    metadata: dict[str, Any]  # names the recording, so an earlier post can be found again
+
+
+class RecordingMessages:
+    """Renders recordings' messages for their routes, in the bot's time zone."""
+
+    def __init__(self, routes: RouteRepo, tz_name: str):
+        self.routes = routes
+        self.tz_name = tz_name
+
+    def render(self, meeting: RecordMeeting, route_id: int | None) -> RecordingMessage:
+        password_policy, download = self.policy(route_id)
+        text, blocks = recording_message(
+            meeting, password_policy=password_policy, download=download, tz_name=self.tz_name
+        )
+        return RecordingMessage(text, blocks, recording_metadata(meeting))
+
+    def policy(self, route_id: int | None) -> tuple[str, bool]:
+        """(password policy, download) of a delivery's route. DEFAULT_CHANNEL deliveries (no
+        route) get the default policy; a route removed since gets the strictest, so a message
+        edited later never reveals more than its route allowed."""
+        if route_id is None:
+            return "button", False
+        route = self.routes.get(route_id)
+        if route is None:
+            return "hide", False
+        return route.password_policy, route.download
