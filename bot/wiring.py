@@ -61,7 +61,7 @@ def build_services(
     holder = holder_id()
     slack = deliverer = None
     if with_slack and settings.slack_bot_token:
-        slack = make_web_client(settings, for_delivery=True)
+        slack = make_web_client(settings, for_delivery=True, sleep=sleep)
         deliverer = Deliverer(store, slack, settings, claimer=holder, sleep=sleep)
     poller = Poller(store, tencent, deliverer, settings, holder=holder, stopping=stopping)
     return Services(settings, store, tencent, slack, deliverer, poller, stopping=stopping)

@@ -17,6 +17,7 @@ from bot.delivery.messages import RecordingMessages
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_errors import describe, message_gone
 from bot.slack.blocks import files_signature
+from bot.stopping import ShuttingDown
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -47,6 +48,8 @@ class MessageEditor:
                     blocks=message.blocks,
                     metadata=message.metadata,
                 )
+            except ShuttingDown:  # woken from the client's rate-limit wait: the flag stays
+                raise
             except Exception as exc:
                 report.error = describe(exc)
                 log.warning(
