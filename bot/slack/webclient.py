@@ -47,7 +47,11 @@ def make_web_client(
     sleep: Callable[[float], None] = time.sleep,
     max_rate_limit_wait: float = MAX_RATE_LIMIT_WAIT,
 ) -> WebClient:
-    """A WebClient for SLACK_BOT_TOKEN, pointed at SLACK_API_URL when set (a local stand-in)."""
+    """A WebClient for SLACK_BOT_TOKEN, pointed at SLACK_API_URL when set (a local stand-in).
+
+    It retries as this module says; the delivery client (`for_delivery`) leaves the 429s of
+    chat.postMessage to the Deliverer.
+    """
     kwargs: dict[str, object] = {"token": settings.slack_bot_token or None, "timeout": 15}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
