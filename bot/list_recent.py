@@ -8,7 +8,6 @@ Nothing secret is printed: no passwords, no view or download addresses.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -45,8 +44,7 @@ def _api_settings(settings: Settings, days: int) -> Iterator[Settings]:
         f"using a local emulator with a generated company at {emulator.url}"
     )
     try:
-        yield dataclasses.replace(
-            settings,
+        yield settings.replace(
             tencent_api_url=emulator.url,
             tencent_app_id=DEMO_APP_ID,
             tencent_secret_id=DEMO_SECRET_ID,

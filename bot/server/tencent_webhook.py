@@ -149,8 +149,8 @@ class WebhookApp:
         if not settings.tencent_webhook_token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
         self.services = services
-        self.token = settings.tencent_webhook_token
-        self.aes_key = settings.tencent_webhook_aes_key or None
+        self.token = settings.tencent_webhook_token.get_secret_value()
+        self.aes_key = settings.tencent_webhook_aes_key.get_secret_value() or None
         if self.aes_key:
             try:
                 encode_data(b"", self.aes_key)

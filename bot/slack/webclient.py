@@ -13,7 +13,10 @@ def make_web_client(settings: Settings, *, for_delivery: bool = False) -> WebCli
     The delivery client has no automatic retries: a retried chat.postMessage whose first try did
     land would post twice. Delivery retries on its own, after checking what was posted.
     """
-    kwargs: dict[str, object] = {"token": settings.slack_bot_token or None, "timeout": 15}
+    kwargs: dict[str, object] = {
+        "token": settings.slack_bot_token.get_secret_value() or None,
+        "timeout": 15,
+    }
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     if for_delivery:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import ReplayGuard, TencentEmulator, check_request
 from bot.models import RecordsPage
@@ -664,10 +664,11 @@ def test_corp_records_download_addresses_work(emu: TencentEmulator) -> None:
 
 # -- settings and the command line ------------------------------------------------------------
 def test_from_settings_uses_the_bot_credentials_or_the_demo_ones() -> None:
-    demo = TencentEmulator.from_settings(Settings(), dataset=Dataset())
+    demo = TencentEmulator.from_settings(load_settings({}), dataset=Dataset())
     assert demo.credentials == Credentials(DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY)
     assert demo.limiter.limit == 10
-    settings = Settings(
+    settings = load_settings(
+        {},
         tencent_app_id="2001",
         tencent_secret_id="sid",
         tencent_secret_key="skey",
