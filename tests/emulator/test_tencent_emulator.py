@@ -17,7 +17,7 @@ import requests
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import ReplayGuard, TencentEmulator, check_request
-from bot.models import RecordsPage
+from bot.tencent.records import parse_page
 from bot.tencent.signing import Credentials, signed_headers
 
 DAY = 86400
@@ -85,7 +85,7 @@ def test_good_request_gets_the_documented_shape(emu: TencentEmulator) -> None:
     }
     assert body["current_page"] == 1
     assert body["current_size"] == len(body["record_meetings"]) == min(20, body["total_count"])
-    page = RecordsPage.parse(body)
+    page = parse_page(body)
     starts = [m.media_start_time for m in page.record_meetings]
     assert starts == sorted(starts, reverse=True)
     for meeting in body["record_meetings"]:

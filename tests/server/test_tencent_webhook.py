@@ -444,6 +444,7 @@ def test_fetch_window_choices() -> None:
 
 def test_complete_in_store() -> None:
     from bot.models import RecordMeeting
+    from bot.tencent.records import parse_meeting
 
     def meeting(state: int, *files: str) -> RecordMeeting:
         record = {
@@ -465,7 +466,7 @@ def test_complete_in_store() -> None:
                 for f in files
             ],
         }
-        return RecordMeeting.parse(record)
+        return parse_meeting(record)
 
     assert complete_in_store([meeting(3, "f1", "f2")], ["f1"])
     assert not complete_in_store([meeting(3, "f1")], ["f1", "f9"])  # a file we do not know
