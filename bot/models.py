@@ -43,7 +43,7 @@ def _whole(value: Any) -> int:
 
 
 def _flag(value: Any) -> bool:
-    if value in (0, 1) and not isinstance(value, str):
+    if value in (0, 1):
         return bool(value)
     raise ValueError("not a bool")
 
@@ -74,11 +74,11 @@ class _Lenient:
         )
 
 
-Text = Annotated[str, _Lenient("str", _text)]  # a str, or an int sent for one
-Whole = Annotated[
-    int, _Lenient("int", _whole)
-]  # an int, a bool, an integral float or a numeric str
-Flag = Annotated[bool, _Lenient("bool", _flag)]  # a bool, or 0 / 1
+# A str, or an int sent for one; an int, or a bool, an integral float or a numeric str; a bool,
+# or 0 / 1.
+Text = Annotated[str, _Lenient("str", _text)]
+Whole = Annotated[int, _Lenient("int", _whole)]
+Flag = Annotated[bool, _Lenient("bool", _flag)]
 
 
 class ApiRecord(BaseModel):
