@@ -87,9 +87,9 @@ def main() -> None:
         return phase_cycle(args.db, args.cycles)
 
     from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
-    from bot.emulator.dataset import Dataset
     from bot.emulator.slack import SlackStandIn
     from bot.emulator.tencent import TencentEmulator
+    from bot.emulator.tencent.dataset import Dataset
 
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "bench.db")

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.models import RecordFile, RecordMeeting
 from bot.server.http import make_wsgi_app, start_http_server
 from bot.slack.app import build_app
-from bot.slack.signed import post_signed, slash_body
 from bot.store import Store, open_store
 from bot.wiring import build_services
 
@@ -136,7 +136,8 @@ def main() -> None:
         dotenv=False,
     )
     services = build_services(settings, store=store)
-    server = start_http_server(make_wsgi_app(services, build_app(services)))
+    app = build_app(settings, store, services.tencent, executors=services.executors)
+    server = start_http_server(make_wsgi_app(services, app))
     url = f"{server.url}/slack/events"
     session = requests.Session()
     texts = forms(datetime.now(ZoneInfo("Asia/Shanghai")))

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
-from bot.emulator.dataset import Dataset
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.store import open_store
 from bot.tencent.client import PAGE_SIZE, TencentMeetingClient, split_windows
 from bot.tencent.signing import Credentials
@@ -73,7 +73,7 @@ def main() -> None:
     emulator = TencentEmulator(rate_limit=args.limit, dataset=dataset).start()
     tmp = tempfile.TemporaryDirectory()
     store = open_store(Path(tmp.name) / "bench.db")
-    throttle = Throttle(store, limit=args.limit, window=60.0)
+    throttle = Throttle(store.budget, limit=args.limit, window=60.0)
     creds = Credentials(DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY)
     client = TencentMeetingClient(emulator.url, creds, throttle)
     try:

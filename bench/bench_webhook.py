@@ -33,13 +33,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
+from bot.fastpath import WINDOW_MARGIN
 from bot.models import STATE_TRANSCODING
 from bot.poller import start_scheduler
 from bot.server.http import make_wsgi_app, start_http_server
-from bot.server.tencent_webhook import WINDOW_MARGIN, make_webhook_app
+from bot.server.tencent_webhook import make_webhook_app
 from bot.tencent.webhook import generate_aes_key
 from bot.wiring import build_services
 

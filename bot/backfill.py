@@ -80,7 +80,7 @@ def backfill(
         bar.set_postfix_str(f"~{estimate_minutes(left, rate_limit):.1f} min left")
 
     for index, (w_start, w_end) in enumerate(todo):
-        outcome = sync_range(
+        total += sync_range(
             store,
             client,
             w_start,
@@ -90,10 +90,5 @@ def backfill(
             notify_since=notify_since,
             on_page=lambda w, p, r, _o=index * 1000: on_page(w, p, r, _o),
         )
-        total.fetched += outcome.fetched
-        total.new += outcome.new
-        total.completed += outcome.completed
-        total.deliveries_planned += outcome.deliveries_planned
-        total.calls += outcome.calls
     bar.close()
     return BackfillReport(len(todo), total)

@@ -330,7 +330,7 @@ def slash(
     would, and print the HTTP status. The answer itself goes to --response-url."""
     import requests
 
-    from bot.slack.signed import post_signed, slash_body
+    from bot.emulator.slack.signed_requests import post_signed, slash_body
 
     settings = _settings(ctx, require=("slack_signing_secret",))
     url = url or f"http://127.0.0.1:{settings.port}/slack/events"

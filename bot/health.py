@@ -1,5 +1,11 @@
 """The bot's health, read from the store: what `/recordings status`, `/healthz` and the admins'
-App Home show. Every process reads the same facts, whichever of them runs the poller."""
+App Home show. Every process reads the same facts, whichever of them runs the poller.
+
+The poller's part of it is one record with one writer and one reader, both here: the poller
+calls `record_cycle_start` and `record_cycle` (with a `CycleRecord`), and `read_poller_record`
+reads the facts back for `collect_health`. The store's keys below are on disk in every
+database already: renaming one loses what existing databases hold.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,106 @@ from bot.models import RecordMeeting, Route
 from bot.store import Store
 from bot.store.deliveries import Delivery
 from bot.tencent.throttle import CORP_RECORDS_BUCKET
+
+# The poller's health record in store.state (the on-disk names).
+_STARTED_AT = "poller.last_started_at"  # when the last cycle started
+_LAST_CYCLE = "poller.last_cycle"  # what the last finished cycle did (CycleRecord.summary)
+_LAST_SUCCESS_AT = "poller.last_success_at"
+_CONSECUTIVE_FAILURES = "poller.consecutive_failures"
+_LAST_ERROR = "poller.last_error"  # {"at", "message"} of the last failed cycle
+_NEXT_RUN_AT = "poller.next_run_at"
+_MALFORMED = "sync.malformed"  # {"at", "records" (the first 5), "count"}; None once clean
+MALFORMED_SHOWN = 5  # malformed records kept for /recordings status
+
+
+@dataclass(frozen=True)
+class CycleRecord:
+    """What one finished poll cycle leaves in the health record."""
+
+    started_at: float
+    finished_at: float
+    calls: int = 0
+    fetched: int = 0
+    completed: int = 0
+    sent: int = 0
+    failed: int = 0
+    error: str | None = None  # None: the cycle succeeded
+    malformed: tuple[str, ...] = ()  # records the API sent broken, left out
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def summary(self) -> dict[str, Any]:
+        """The last cycle as stored (and shown by /recordings status)."""
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "ok": self.ok,
+            "calls": self.calls,
+            "fetched": self.fetched,
+            "completed": self.completed,
+            "sent": self.sent,
+            "failed": self.failed,
+            "error": self.error,
+        }
+
+
+def record_cycle_start(store: Store, started_at: float) -> None:
+    """A poll cycle started (a cycle that starts but never finishes shows as failing)."""
+    store.state.set(_STARTED_AT, started_at)
+
+
+def record_cycle(store: Store, cycle: CycleRecord, *, next_run_at: float) -> None:
+    """A poll cycle finished: its summary, the malformed records, the run of failures (or the
+    success that ends it), and when the next cycle is due."""
+    state = store.state
+    state.set(_LAST_CYCLE, cycle.summary())
+    if cycle.malformed:
+        # Left out, never silently: shown by /recordings status until a cycle reads clean.
+        state.set(
+            _MALFORMED,
+            {
+                "at": cycle.finished_at,
+                "records": list(cycle.malformed[:MALFORMED_SHOWN]),
+                "count": len(cycle.malformed),
+            },
+        )
+    elif cycle.ok:
+        state.set(_MALFORMED, None)
+    if cycle.ok:
+        state.set(_LAST_SUCCESS_AT, cycle.finished_at)
+        state.set(_CONSECUTIVE_FAILURES, 0)
+    else:
+        state.set(_LAST_ERROR, {"at": cycle.finished_at, "message": cycle.error})
+        state.increment(_CONSECUTIVE_FAILURES)
+    state.set(_NEXT_RUN_AT, next_run_at)
+
+
+@dataclass(frozen=True)
+class PollerRecord:
+    """The poller's health record as the store holds it (see `record_cycle`)."""
+
+    last_started_at: float | None = None
+    last_success_at: float | None = None
+    last_cycle: dict[str, Any] | None = None
+    consecutive_failures: int = 0
+    last_error: dict[str, Any] | None = None
+    next_run_at: float | None = None
+    malformed: dict[str, Any] | None = None
+
+
+def read_poller_record(store: Store) -> PollerRecord:
+    state = store.state
+    return PollerRecord(
+        last_started_at=state.get(_STARTED_AT),
+        last_success_at=state.get(_LAST_SUCCESS_AT),
+        last_cycle=state.get(_LAST_CYCLE),
+        consecutive_failures=int(state.get(_CONSECUTIVE_FAILURES, 0) or 0),
+        last_error=state.get(_LAST_ERROR),
+        next_run_at=state.get(_NEXT_RUN_AT),
+        malformed=state.get(_MALFORMED),
+    )
 
 
 @dataclass
@@ -54,10 +160,10 @@ class Health:
 
 def collect_health(store: Store, settings: Settings, now: float | None = None) -> Health:
     now = store.now() if now is None else now
-    state = store.state
-    last_success = state.get("poller.last_success_at")
-    started = state.get("poller.last_started_at")
-    failures = int(state.get("poller.consecutive_failures", 0) or 0)
+    poller = read_poller_record(store)
+    last_success = poller.last_success_at
+    started = poller.last_started_at
+    failures = poller.consecutive_failures
     stale_after = 3 * settings.poll_interval_seconds + 60
     if started is None:
         healthy, summary = True, "starting: no poll cycle has run yet"
@@ -79,10 +185,10 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         healthy=healthy,
         summary=summary,
         last_success_at=last_success,
-        last_cycle=state.get("poller.last_cycle"),
-        next_run_at=state.get("poller.next_run_at"),
+        last_cycle=poller.last_cycle,
+        next_run_at=poller.next_run_at,
         consecutive_failures=failures,
-        last_error=state.get("poller.last_error"),
+        last_error=poller.last_error,
         poller_holder=store.leases.holder("poller"),
         pending=store.recordings.pending(now, settings.pending_max_hours),
         stuck=store.recordings.stuck(),
@@ -92,5 +198,5 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         undelivered=store.deliveries.undelivered(),
         broken_routes=store.routes.broken(),
         webhook=webhook,
-        malformed=state.get("sync.malformed"),
+        malformed=poller.malformed,
     )

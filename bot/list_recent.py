@@ -11,31 +11,34 @@ import contextlib
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import click
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
+from bot.config import ConfigError, Settings
 from bot.models import RecordMeeting, RecordsPage
 from bot.store import open_store
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
+from bot.wiring import demo_credentials, make_tencent_client
 
 
 @contextlib.contextmanager
-def _api_settings(settings: Settings, days: int) -> Iterator[Settings]:
-    """The settings to call with: as given, or pointed at a local emulator when they hold no
-    Tencent credentials."""
+def _api(settings: Settings, days: int) -> Iterator[dict[str, Any]]:
+    """Where to call: the settings' API (no overrides), or, when they hold no Tencent
+    credentials, a local emulator started here, called with the demo credentials."""
     if settings.has_tencent_credentials:
-        yield settings
+        yield {}
         return
-    from bot.emulator.dataset import Dataset
     from bot.emulator.tencent import TencentEmulator
+    from bot.emulator.tencent.dataset import Dataset
 
+    creds = demo_credentials(settings)
     emulator = TencentEmulator(
-        app_id=DEMO_APP_ID,
-        secret_id=DEMO_SECRET_ID,
-        secret_key=DEMO_SECRET_KEY,
-        sdk_id=settings.tencent_sdk_id,
+        app_id=creds.app_id,
+        secret_id=creds.secret_id,
+        secret_key=creds.secret_key,
+        sdk_id=creds.sdk_id,
         rate_limit=settings.tencent_rate_limit,
         dataset=Dataset.generate(time.time(), days=days, seed=1),
     ).start()
@@ -44,12 +47,7 @@ def _api_settings(settings: Settings, days: int) -> Iterator[Settings]:
         f"using a local emulator with a generated company at {emulator.url}"
     )
     try:
-        yield settings.replace(
-            tencent_api_url=emulator.url,
-            tencent_app_id=DEMO_APP_ID,
-            tencent_secret_id=DEMO_SECRET_ID,
-            tencent_secret_key=DEMO_SECRET_KEY,
-        )
+        yield {"api_url": emulator.url, "credentials": creds}
     finally:
         emulator.stop()
 
@@ -71,11 +69,11 @@ def list_recent_recordings(settings: Settings, days: int = 7) -> int:
         click.echo("--days must be at least 1", err=True)
         return 1
     try:
-        with _api_settings(settings, days) as api_settings:
-            store = open_store(api_settings.recordings_db)
+        with _api(settings, days) as where:
+            store = open_store(settings.recordings_db)
             try:
-                client = TencentMeetingClient.from_settings(api_settings, store)
-                return _list(client, api_settings, days)
+                client = make_tencent_client(settings, store, **where)
+                return _list(client, settings, days)
             finally:
                 store.close()
     except ConfigError as exc:

@@ -25,6 +25,11 @@ STATE_TRANSCODING = 2
 STATE_DONE = 3
 STATE_NAMES = {STATE_RECORDING: "recording", STATE_TRANSCODING: "transcoding", STATE_DONE: "ready"}
 
+# The priorities of an API call (the throttle and its ledger in the store both use them):
+# a person waiting in Slack goes ahead of the poller and the backfill.
+INTERACTIVE = "interactive"
+BACKGROUND = "background"
+
 
 def _text(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):

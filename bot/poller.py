@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.health import CycleRecord, record_cycle, record_cycle_start
 from bot.stopping import ShuttingDown
 from bot.store import Store
-from bot.sync import WATERMARK_KEY, poller_horizon, sync_range
+from bot.sync import WATERMARK_KEY, SyncOutcome, poller_horizon, sync_range
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
 
@@ -52,16 +53,29 @@ class CyclePlan:
 class CycleReport:
     ran: bool = False  # False when another process holds the lease
     ok: bool = False
-    calls: int = 0
-    fetched: int = 0
-    completed: list[str] = field(default_factory=list)
+    synced: SyncOutcome = field(default_factory=SyncOutcome)  # every window's sync, merged
     stuck: list[str] = field(default_factory=list)
     sent: int = 0
     failed: int = 0
     updated: int = 0
-    malformed: list[str] = field(default_factory=list)
     error: str | None = None
     windows: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return self.synced.calls
+
+    @property
+    def fetched(self) -> int:
+        return self.synced.fetched
+
+    @property
+    def completed(self) -> list[str]:
+        return self.synced.completed
+
+    @property
+    def malformed(self) -> list[str]:
+        return self.synced.malformed
 
 
 def holder_id() -> str:
@@ -145,12 +159,12 @@ class Poller:
     def _cycle(self, report: CycleReport) -> None:
         state = self.store.state
         started = self.store.now()
-        state.set("poller.last_started_at", started)
+        record_cycle_start(self.store, started)
         try:
             plan = plan_cycle(self.store, started, self.settings)
             report.windows = plan.windows
             for start, end in plan.windows:
-                outcome = sync_range(
+                report.synced += sync_range(
                     self.store,
                     self.client,
                     start,
@@ -159,10 +173,6 @@ class Poller:
                     # A catch-up after downtime can take many pages at 10 a minute.
                     on_page=lambda *_: self._keep_going_or_stop(),
                 )
-                report.calls += outcome.calls
-                report.fetched += outcome.fetched
-                report.completed += outcome.completed
-                report.malformed += outcome.malformed
             state.set(WATERMARK_KEY, int(started))
             if plan.deep or state.get(DEEP_SWEEP_KEY) is None:
                 state.set(DEEP_SWEEP_KEY, started)
@@ -191,36 +201,23 @@ class Poller:
                 report.error = report.error or f"Slack: {type(exc).__name__}: {exc}"
         finished = self.store.now()
         report.ok = report.error is None
-        state.set(
-            "poller.last_cycle",
-            {
-                "started_at": started,
-                "finished_at": finished,
-                "ok": report.ok,
-                "calls": report.calls,
-                "fetched": report.fetched,
-                "completed": len(report.completed),
-                "sent": report.sent,
-                "failed": report.failed,
-                "error": report.error,
-            },
-        )
-        if report.malformed:
-            # Left out, never silently: shown by /recordings status until a cycle reads clean.
-            state.set(
-                "sync.malformed",
-                {"at": finished, "records": report.malformed[:5], "count": len(report.malformed)},
-            )
-        elif report.ran and report.error is None:
-            state.set("sync.malformed", None)
-        if report.ok:
-            state.set("poller.last_success_at", finished)
-            state.set("poller.consecutive_failures", 0)
-        else:
+        if not report.ok:
             log.warning("poll cycle failed: %s", report.error)
-            state.set("poller.last_error", {"at": finished, "message": report.error})
-            state.increment("poller.consecutive_failures")
-        state.set("poller.next_run_at", finished + self.settings.poll_interval_seconds)
+        record_cycle(
+            self.store,
+            CycleRecord(
+                started_at=started,
+                finished_at=finished,
+                calls=report.calls,
+                fetched=report.fetched,
+                completed=len(report.completed),
+                sent=report.sent,
+                failed=report.failed,
+                error=report.error,
+                malformed=tuple(report.malformed),
+            ),
+            next_run_at=finished + self.settings.poll_interval_seconds,
+        )
 
     def _keep_going_or_stop(self) -> None:
         if not self._renew_lease() and self.stopping.is_set():

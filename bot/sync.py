@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from bot.models import RecordMeeting, RecordsPage
 from bot.routing import targets_for
@@ -55,6 +55,23 @@ class SyncOutcome:
     calls: int = 0
     malformed: list[str] = field(default_factory=list)  # records the API sent broken, left out
     truncated: bool = False  # a page limit stopped it before the whole range was read
+
+    def merge(self, other: SyncOutcome) -> SyncOutcome:
+        """Add `other` to this outcome (counts add up, lists are joined, `truncated` if either
+        was) and return it: the one place outcomes of several ranges are summed, so no caller
+        can drop a field."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, bool):
+                setattr(self, f.name, mine or theirs)
+            elif isinstance(mine, list):
+                mine.extend(theirs)
+            else:
+                setattr(self, f.name, mine + theirs)
+        return self
+
+    def __iadd__(self, other: SyncOutcome) -> SyncOutcome:
+        return self.merge(other)
 
 
 def plan_deliveries(
@@ -135,9 +152,16 @@ def sync_range(
     windows = split_windows(start, end)
     for index, (w_start, w_end) in enumerate(reversed(windows) if newest_first else windows):
         calls_before = client.calls_made
+        malformed: list[str] = []
 
-        def page_hook(_window: int, page: int, records: RecordsPage, _i: int = index) -> None:
-            total.malformed += [str(problem) for problem in records.rejected]
+        def page_hook(
+            _window: int,
+            page: int,
+            records: RecordsPage,
+            _i: int = index,
+            _bad: list[str] = malformed,
+        ) -> None:
+            _bad.extend(str(problem) for problem in records.rejected)
             if on_page is not None:
                 on_page(_i, page, records)
 
@@ -158,14 +182,11 @@ def sync_range(
             )
             if not cut_short:
                 store.recordings.mark_synced(w_start, w_end)
-        total.fetched += outcome.fetched
-        total.new += outcome.new
-        total.completed += outcome.completed
-        total.files_changed += outcome.files_changed
-        total.deliveries_planned += outcome.deliveries_planned
-        total.calls += client.calls_made - calls_before
+        outcome.calls = client.calls_made - calls_before
+        outcome.malformed = malformed
+        outcome.truncated = cut_short
+        total += outcome
         if cut_short:
-            total.truncated = True
             break
     log.info(
         "synced %s..%s: %d recordings, %d new, %d completed, %d API calls",

@@ -9,18 +9,23 @@ worker pools before the store is closed under them.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.config import Settings
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
 from bot.delivery import Deliverer
 from bot.poller import Poller, holder_id
 from bot.slack.webclient import make_web_client
 from bot.stopping import interruptible_sleep
 from bot.store import Store, open_store
-from bot.tencent.client import TencentMeetingClient
+from bot.tencent.client import PRODUCTION_URL, TencentMeetingClient
+from bot.tencent.signing import Credentials
+from bot.tencent.throttle import Throttle
 
 
 @dataclass
@@ -52,7 +57,7 @@ def build_services(
     store = store or open_store(settings.recordings_db)
     stopping = threading.Event()
     sleep = interruptible_sleep(stopping)
-    tencent = TencentMeetingClient.from_settings(settings, store, sleep=sleep)
+    tencent = make_tencent_client(settings, store, sleep=sleep)
     holder = holder_id()
     slack = deliverer = None
     if with_slack and settings.slack_bot_token:
@@ -60,3 +65,70 @@ def build_services(
         deliverer = Deliverer(store, slack, settings, claimer=holder, sleep=sleep)
     poller = Poller(store, tencent, deliverer, settings, holder=holder, stopping=stopping)
     return Services(settings, store, tencent, slack, deliverer, poller, stopping=stopping)
+
+
+# -- the Tencent Meeting client ---------------------------------------------------------------
+def demo_credentials(settings: Settings) -> Credentials:
+    """The credentials a local emulator accepts by default (they open nothing elsewhere)."""
+    return Credentials(
+        app_id=DEMO_APP_ID,
+        secret_id=DEMO_SECRET_ID,
+        secret_key=DEMO_SECRET_KEY,
+        sdk_id=settings.tencent_sdk_id,
+    )
+
+
+def tencent_credentials(settings: Settings) -> Credentials:
+    """The credentials to call `settings.tencent_api_url` with (the one place that reads them).
+
+    Without credentials the client can only talk to a local emulator (which accepts the demo
+    credentials): pointed at production, or given only some of them, it refuses instead of
+    failing on the first call.
+    """
+    if settings.has_tencent_credentials:
+        return Credentials(
+            app_id=settings.tencent_app_id,
+            secret_id=settings.tencent_secret_id,
+            secret_key=settings.tencent_secret_key.get_secret_value(),
+            sdk_id=settings.tencent_sdk_id,
+        )
+    given = {
+        "TENCENT_MEETING_APP_ID": settings.tencent_app_id,
+        "TENCENT_MEETING_SECRET_ID": settings.tencent_secret_id,
+        "TENCENT_MEETING_SECRET_KEY": settings.tencent_secret_key.get_secret_value(),
+    }
+    if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given.values()):
+        missing = [name for name, value in given.items() if not value]
+        raise ConfigError(
+            [f"{name} is required to call {settings.tencent_api_url}" for name in missing]
+        )
+    return demo_credentials(settings)
+
+
+def make_tencent_client(
+    settings: Settings,
+    store: Store,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    api_url: str | None = None,
+    credentials: Credentials | None = None,
+    **options: Any,
+) -> TencentMeetingClient:
+    """A client configured from the settings, its throttle counting in the store's ledger.
+
+    `api_url` and `credentials`, given together, point it elsewhere (the `sync` command's
+    embedded emulator); `options` go to the client (timeouts, retries).
+    """
+    if (api_url is None) != (credentials is None):
+        raise ValueError("give api_url and credentials together, or neither")
+    if credentials is None:
+        credentials = tencent_credentials(settings)
+    throttle = Throttle(store.budget, limit=settings.tencent_rate_limit, sleep=sleep)
+    return TencentMeetingClient(
+        api_url or settings.tencent_api_url,
+        credentials,
+        throttle,
+        operator_id=settings.tencent_operator_id,
+        sleep=sleep,
+        **options,
+    )

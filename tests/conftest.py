@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.poller import CycleReport
 from bot.store import open_store
 from bot.wiring import Services, build_services

@@ -6,18 +6,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import action_body, event_body, post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
+from bot.slack.answers.deps import Deps
 from bot.slack.app import build_app
-from bot.slack.signed import action_body, event_body, post_signed, slash_body
+from bot.slack.listeners.after_ack import AfterAck
 from bot.wiring import Services, build_services
 
 SIGNING_SECRET = "test-signing-secret"
@@ -33,6 +36,8 @@ ADMIN_CHANNEL = "CADMINS01"
 class SlackEnv:
     settings: Settings
     services: Services
+    deps: Deps  # what the app's answers draw on (the same store, Tencent client and settings)
+    after_ack: AfterAck  # the app's pool for the work after the ack
     tencent: TencentEmulator
     slack: SlackStandIn
     server: RunningServer
@@ -59,14 +64,21 @@ class SlackEnv:
         timeout: float = 10.0,
     ) -> list[dict]:
         """Wait until what was posted to response_url satisfies predicate (default: anything)."""
-        predicate = predicate or (lambda payloads: bool(payloads))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        check = predicate or (lambda payloads: bool(payloads))
+
+        def satisfied() -> tuple[list[dict]] | None:
             payloads = self.responses_to(response_url)
-            if predicate(payloads):
-                return payloads
-            time.sleep(0.02)
-        raise AssertionError(f"no answer at {response_url}: {self.responses_to(response_url)}")
+            return (payloads,) if check(payloads) else None
+
+        try:  # re-checked whenever the stand-in receives a request
+            return self.slack.wait_for(satisfied, timeout=timeout)[0]
+        except TimeoutError:
+            answers = self.responses_to(response_url)
+            raise AssertionError(f"no answer at {response_url}: {answers}") from None
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every answer the app started after an ack has finished."""
+        assert self.after_ack.wait_idle(timeout), "the app's answers did not finish"
 
     def action(self, payload: dict) -> requests.Response:
         return post_signed(
@@ -101,8 +113,8 @@ def make_settings(tencent_url: str, slack_api_url: str, db_path: str, **extra: s
     return load_settings(env)
 
 
-@pytest.fixture
-def slack_env(tmp_path) -> Iterator[SlackEnv]:
+def start_slack_env(tmp_path: Path, after_ack: AfterAck | None = None) -> SlackEnv:
+    """The real Bolt app over HTTP against fresh stand-ins (stop it with `stop_slack_env`)."""
     now = time.time()
     tencent = TencentEmulator(
         app_id=DEMO_APP_ID,
@@ -119,14 +131,31 @@ def slack_env(tmp_path) -> Iterator[SlackEnv]:
     slack.add_user(GUEST, name="gus", tz="Europe/Berlin", is_restricted=True)
     settings = make_settings(tencent.url, slack.api_url, str(tmp_path / "bot.db"))
     services = build_services(settings)
-    app = build_app(services)
+    after_ack = after_ack or AfterAck()
+    app = build_app(
+        settings,
+        services.store,
+        services.tencent,
+        executors=services.executors,
+        after_ack=after_ack,
+    )
     server = start_http_server(make_wsgi_app(services, app))
-    env = SlackEnv(settings, services, tencent, slack, server)
+    deps = Deps.build(settings, services.store, services.tencent, services.slack)
+    return SlackEnv(settings, services, deps, after_ack, tencent, slack, server)
+
+
+def stop_slack_env(env: SlackEnv) -> None:
+    env.session.close()  # an open keep-alive connection keeps waitress' loop running
+    env.server.stop()
+    env.services.close()
+    env.slack.stop()
+    env.tencent.stop()
+
+
+@pytest.fixture
+def slack_env(tmp_path) -> Iterator[SlackEnv]:
+    env = start_slack_env(tmp_path)
     try:
         yield env
     finally:
-        env.session.close()  # an open keep-alive connection keeps waitress' loop running
-        server.stop()
-        services.close()
-        slack.stop()
-        tencent.stop()
+        stop_slack_env(env)

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
+from bot.emulator.tencent.dataset import Dataset
 from bot.wiring import build_services
 from tests.conftest import REC_CHANNEL, make_bot_settings
 

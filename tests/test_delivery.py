@@ -198,7 +198,7 @@ def test_backfill_with_notify_posts_to_the_routes(bot_env: BotEnv) -> None:
 def test_an_edit_of_a_deleted_message_is_given_up_not_retried_forever(bot_env: BotEnv) -> None:
     from slack_sdk import WebClient
 
-    from bot.emulator.dataset import EmulatedFile
+    from bot.emulator.tencent.dataset import EmulatedFile
 
     mid = _completed(bot_env, "Deleted later")
     bot_env.cycle()

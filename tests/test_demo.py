@@ -16,7 +16,7 @@ from bot.config import DEMO_SECRET_KEY
 from bot.demo import Timeline, world
 from bot.demo.console import serve_lines
 from bot.demo.render import mrkdwn_to_text, render_blocks
-from bot.emulator.dataset import Dataset
+from bot.emulator.tencent.dataset import Dataset
 from bot.slack.blocks import recording_message
 from bot.tencent.records import parse_meeting
 

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.server", "bot.serve", "bot.demo", "bot.list_recent"),
     ("bot.wiring",),
     ("bot.slack.app", "bot.slack.listeners", "bot.poller", "bot.backfill", "bot.fastpath"),
-    ("bot.slack.answers", "bot.slack.query"),
+    ("bot.slack.answers",),
     (
         "bot.sync",
         "bot.delivery",
@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.parse",
         "bot.slack.status",
         "bot.slack.home",
+        "bot.slack.texts",
     ),
     ("bot.store", "bot.tencent"),
     ("bot.models", "bot.config", "bot.stopping"),

@@ -6,7 +6,7 @@ import threading
 import time
 
 from bot.admin import add_route
-from bot.emulator.dataset import EmulatedFile
+from bot.emulator.tencent.dataset import EmulatedFile
 from bot.sync import sync_range
 from tests.conftest import ADMIN_CHANNEL_ID, PRODUCT_CHANNEL, REC_CHANNEL, BotEnv
 
@@ -270,3 +270,21 @@ def test_an_hourly_sweep_finds_a_recording_that_appeared_late(bot_env: BotEnv) -
     assert len(bot_env.posts(REC_CHANNEL)) == 1
     bot_env.tencent.reset_calls()
     assert bot_env.cycle().calls == 1  # back to the cheap cycle
+
+
+def test_a_cycle_leaves_its_report_in_the_health_record(bot_env: BotEnv) -> None:
+    from bot.health import read_poller_record
+
+    bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, transcode_seconds=60, subject="Recorded"
+    )
+    report = bot_env.cycle()
+    record = read_poller_record(bot_env.services.store)
+    cycle = record.last_cycle
+    assert cycle is not None
+    assert (cycle["ok"], cycle["calls"], cycle["fetched"]) == (True, report.calls, report.fetched)
+    assert (cycle["completed"], cycle["sent"], cycle["failed"]) == (1, report.sent, 0)
+    assert record.last_started_at == cycle["started_at"] <= cycle["finished_at"]
+    assert record.last_success_at == cycle["finished_at"]
+    assert record.next_run_at == cycle["finished_at"] + bot_env.settings.poll_interval_seconds
+    assert record.consecutive_failures == 0 and record.malformed is None

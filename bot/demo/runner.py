@@ -187,7 +187,9 @@ class Demo:
         if not self.o.verbose:
             bolt_log.setLevel(logging.ERROR)
         try:
-            return build_app(services)
+            return build_app(
+                services.settings, services.store, services.tencent, executors=services.executors
+            )
         finally:
             bolt_log.setLevel(level)
 

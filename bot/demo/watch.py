@@ -12,9 +12,9 @@ from bot.demo import world
 from bot.demo.console import Console, cycle_line, message_lines
 from bot.demo.render import render_blocks
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
 from bot.poller import CycleReport
-from bot.slack.signed import post_signed, slash_body
 
 WAITING = "Fetching from Tencent Meeting"  # the interim answer while the API budget refills
 ANSWER_TIMEOUT = 20.0

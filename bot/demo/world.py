@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.tencent.dataset import Dataset
 from bot.models import STATE_DONE, STATE_RECORDING
 
 # Local stand-in values, not secrets: they open nothing outside this machine.

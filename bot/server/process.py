@@ -180,7 +180,10 @@ def run(
         bot = start_bot(settings, poller=False)
         handler = server = None
         try:
-            app = build_app(bot.services)  # checks SLACK_BOT_TOKEN with auth.test first
+            services = bot.services  # build_app checks SLACK_BOT_TOKEN with auth.test first
+            app = build_app(
+                services.settings, services.store, services.tencent, executors=services.executors
+            )
             bot.start_poller()
             handler, server = _listen(bot, app, mode, host)
             if on_ready is not None:
@@ -217,7 +220,10 @@ def wsgi_app(settings: Settings | None = None) -> WsgiApp:
             _started = start_bot(settings)
             atexit.register(_shutdown_started)
         bot = _started
-    return bot.wsgi(build_app(bot.services))
+    services = bot.services
+    return bot.wsgi(
+        build_app(services.settings, services.store, services.tencent, executors=services.executors)
+    )
 
 
 def _shutdown_started() -> None:

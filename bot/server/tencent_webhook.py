@@ -1,4 +1,4 @@
-"""Tencent Meeting's `recording.completed` webhook: the fast path beside the poller.
+"""Tencent Meeting's `recording.completed` webhook: the HTTP endpoint (verify, record, answer).
 
 GET  ?check_str=...   the URL check: verify, decode, answer the plaintext.
 POST {"data": ...}    an event: verify, record, answer 200 at once; the work is done afterwards
@@ -14,32 +14,24 @@ store.webhooks and logged on one line, never with the payload):
 A valid event is `accepted`, or a `duplicate` when its trace_id was seen in the last 5 minutes
 (a duplicate does no work: the first copy's work, or the poller, covers it).
 
-The work for a `recording.completed` payload: find the meeting's recordings in a narrow window of
-the corp/records API (see `fetch_window`), save them and plan their deliveries exactly as the
-poller does, then post the completed ones of this meeting through the exactly-once ledger. When
-the store already holds them complete with every file the event names, nothing is fetched. When
-the API does not show them complete yet, or the API fails or the budget is spent, nothing is
-posted now: the next poll cycle posts them. Whatever the order of webhook, retries and polls,
-the ledger's atomic claims leave one message per channel.
+The work for an accepted `recording.completed` is the fast path (bot/fastpath.py): each payload
+goes to `FastPath.complete` on a worker thread (bot/server/workers.py). When the work queue is
+full, the event is left to the poller.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from bot.config import ConfigError
-from bot.models import STATE_DONE, RecordMeeting
-from bot.store.budget import INTERACTIVE
-from bot.sync import save_and_plan
-from bot.tencent.client import MAX_SPAN
-from bot.tencent.errors import TencentError
+from bot.fastpath import FETCH_MAX_WAIT, FastPath, FastPathCounters
+from bot.server.workers import WorkQueue
+from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
     EventPayload,
@@ -57,10 +49,7 @@ log = logging.getLogger(__name__)
 
 REPLAY_WINDOW = 300.0  # seconds a timestamp may be off, and how long nonces / trace ids are kept
 REJECTIONS_RECORDED_PER_MINUTE = 100  # a flood of forgeries is counted, not stored
-WINDOW_MARGIN = 60  # seconds either side of a meeting's start in the corp/records window
 MAX_BODY = 1 << 20  # events are small; anything larger is refused unread
-FETCH_MAX_WAIT = 10.0  # seconds a worker waits for an API slot before leaving it to the poller
-EARLY_POLL_GAP = 30.0  # at most one early poll cycle this often (events without a start time)
 ANSWER = b"successfully received"
 
 StartResponse = Callable[..., object]
@@ -83,116 +72,59 @@ def _bad_request(reason: str) -> Rejected:
     return Rejected("400 Bad Request", reason)
 
 
-# -- pure decisions ------------------------------------------------------------------------------
-def fetch_window(payload: EventPayload, known_starts: Iterable[int] = ()) -> tuple[int, int] | None:
-    """The corp/records window [start, end] (Unix s) that holds this meeting's recordings.
-
-    corp/records filters on media_start_time, the meeting's start: the event's
-    meeting_info.start_time +- WINDOW_MARGIN finds it in one call (one page) however busy the
-    account. Starts of this meeting's recordings the store already knows (seen unfinished by the
-    poller) are included, so a recording started late in a long meeting is found too. With
-    neither, None: a window guessed from operate_time (e.g. the last 24 h) could take many pages
-    of the 10-a-minute budget, so the caller runs one early poll cycle instead, which covers the
-    poller's lookback at its usual cost.
-    """
-    points = sorted({*known_starts, *([payload.start_time] if payload.start_time else [])})
-    if not points:
-        return None
-    start, end = points[0] - WINDOW_MARGIN, points[-1] + WINDOW_MARGIN
-    if end - start > MAX_SPAN and payload.start_time:
-        start, end = payload.start_time - WINDOW_MARGIN, payload.start_time + WINDOW_MARGIN
-    elif end - start > MAX_SPAN:
-        start = end - MAX_SPAN
-    return max(0, start), end
-
-
-def complete_in_store(meetings: Sequence[RecordMeeting], record_file_ids: Iterable[str]) -> bool:
-    """True when these stored recordings of the meeting are all complete and hold every file
-    the event names: the store (and the ledger) already know all there is to know. An event
-    naming no file proves nothing (a new recording of the meeting may be unknown yet)."""
-    wanted = set(record_file_ids)
-    if not meetings or not wanted or any(m.state != STATE_DONE for m in meetings):
-        return False
-    return wanted <= {f.record_file_id for m in meetings for f in m.record_files}
-
-
 @dataclass
-class WebhookCounters:
-    """What this process's webhook did (for tests, the bench and logs)."""
+class WebhookCounters(FastPathCounters):
+    """What this process's webhook did (for tests, the bench and logs): the endpoint's counts,
+    and the fast path's (which counts into the same object)."""
 
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
-    fetched: int = 0  # payloads that needed a corp/records fetch
-    from_store: int = 0  # payloads the store already held complete
-    delivered: int = 0  # recordings handed to the deliverer
-    not_ready: int = 0  # not complete in the API yet: left to the poller
-    failed: int = 0  # API errors or no budget: left to the poller
-    early_polls: int = 0
     dropped: int = 0  # the work queue was full: left to the poller
 
 
 # -- the WSGI app --------------------------------------------------------------------------------
 class WebhookApp:
-    """The WSGI app for /tencent/webhook, with its worker threads."""
+    """The WSGI app for /tencent/webhook: verifies and records each request, answers at once,
+    and queues an accepted `recording.completed` for `complete` (one call per payload)."""
 
     def __init__(
         self,
-        services: Services,
+        webhooks: WebhookRepo,
+        complete: Callable[[EventPayload], None],
         *,
+        token: str,
+        aes_key: str | None = None,
+        counters: WebhookCounters | None = None,
         workers: int = 2,
         queue_size: int = 256,
         clock: Callable[[], float] = time.time,
-        fetch_max_wait: float = FETCH_MAX_WAIT,
     ):
-        settings = services.settings
-        if not settings.tencent_webhook_token:
+        if not token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
-        self.services = services
-        self.token = settings.tencent_webhook_token.get_secret_value()
-        self.aes_key = settings.tencent_webhook_aes_key.get_secret_value() or None
+        self.webhooks = webhooks
+        self.complete = complete
+        self.token = token
+        self.aes_key = aes_key or None
         if self.aes_key:
             try:
                 encode_data(b"", self.aes_key)
             except WebhookDecodeError as exc:
                 raise ConfigError([f"TENCENT_MEETING_WEBHOOK_AES_KEY: {exc}"]) from None
         self.clock = clock
-        self.fetch_max_wait = fetch_max_wait
-        self.counters = WebhookCounters()
-        self._counters_lock = threading.Lock()
-        self._queue: queue.Queue[WebhookEvent | None] = queue.Queue(maxsize=queue_size)
-        self._last_early_poll = -1e9
-        self._early_lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"webhook-{i}", daemon=True)
-            for i in range(max(1, workers))
-        ]
-        for thread in self._threads:
-            thread.start()
+        self.counters = counters if counters is not None else WebhookCounters()
+        self._work: WorkQueue[WebhookEvent] = WorkQueue(
+            self._do_work, workers=workers, size=queue_size, name="webhook"
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every accepted event's work is done; False on timeout."""
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.005)
-        return True
+        return self._work.wait_idle(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Finish the queued work, then stop the workers."""
-        for _ in self._threads:
-            try:
-                self._queue.put(None, timeout=timeout)
-            except queue.Full:
-                break
-        for thread in self._threads:
-            thread.join(timeout=timeout)
-
-    def _count(self, name: str, n: int = 1) -> None:
-        with self._counters_lock:
-            setattr(self.counters, name, getattr(self.counters, name) + n)
+        self._work.close(timeout)
 
     # -- HTTP --------------------------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: StartResponse) -> list[bytes]:
@@ -229,7 +161,7 @@ class WebhookApp:
         # A timestamp up to REPLAY_WINDOW ahead of our clock stays acceptable for twice that
         # long after it arrives: its nonce must be remembered as long, or a replay gets through.
         nonce_key = f"nonce:{timestamp}:{nonce}"
-        if self.services.store.webhooks.seen_nonce(nonce_key, 2 * REPLAY_WINDOW):
+        if self.webhooks.seen_nonce(nonce_key, 2 * REPLAY_WINDOW):
             raise _unauthorized("replayed nonce")
         try:
             plaintext = decode_data(data, self.aes_key)
@@ -253,10 +185,10 @@ class WebhookApp:
         return timestamp, nonce
 
     def _reject(self, event_name: str | None, rej: Rejected) -> None:
-        self._count("rejected")
+        self.counters.count("rejected")
         log.warning("tencent webhook rejected (%s): %s", rej.status.split()[0], rej.reason)
         try:
-            self.services.store.webhooks.record_event(
+            self.webhooks.record_event(
                 event=event_name,
                 trace_id=None,
                 meeting_id=None,
@@ -267,18 +199,17 @@ class WebhookApp:
             log.warning("could not record a rejected webhook: %s", type(exc).__name__)
 
     def _accept(self, event: WebhookEvent) -> None:
-        store = self.services.store
-        duplicate = bool(event.trace_id) and store.webhooks.seen_nonce(
+        duplicate = bool(event.trace_id) and self.webhooks.seen_nonce(
             f"trace:{event.event}:{event.trace_id}", REPLAY_WINDOW
         )
         meeting_ids = ",".join(dict.fromkeys(p.meeting_id for p in event.payloads)) or None
-        store.webhooks.record_event(
+        self.webhooks.record_event(
             event=event.event,
             trace_id=event.trace_id or None,
             meeting_id=meeting_ids,
             outcome="duplicate" if duplicate else "accepted",
         )
-        self._count("duplicates" if duplicate else "accepted")
+        self.counters.count("duplicates" if duplicate else "accepted")
         log.info(
             "tencent webhook: %s %s for meeting %s",
             "duplicate" if duplicate else "accepted",
@@ -287,93 +218,52 @@ class WebhookApp:
         )
         if duplicate or event.event != EVENT_RECORDING_COMPLETED:
             return
-        try:
-            self._queue.put_nowait(event)
-        except queue.Full:
-            self._count("dropped")
+        if not self._work.submit(event):
+            self.counters.count("dropped")
             log.warning("webhook work queue full: meeting %s is left to the poller", meeting_ids)
 
-    # -- the work ----------------------------------------------------------------------------------
-    def _work(self) -> None:
-        while True:
-            event = self._queue.get()
-            try:
-                if event is None:
-                    return
-                for payload in event.payloads:
-                    self._complete(payload)
-            except Exception:
-                log.exception("webhook work failed; the poller will catch up")
-            finally:
-                self._queue.task_done()
-
-    def _complete(self, payload: EventPayload) -> None:
-        services = self.services
-        store = services.store
-        mid = payload.meeting_id
-        known = [
-            m.start_seconds
-            for m in store.recordings.pending(store.now(), services.settings.pending_max_hours)
-            if m.meeting_id == mid
-        ]
-        window = fetch_window(payload, known)
-        if window is None:
-            self._early_poll(mid)
-            return
-        stored = [m for m in store.recordings.in_range(*window, limit=500) if m.meeting_id == mid]
-        if complete_in_store(stored, payload.record_file_ids):
-            self._count("from_store")
-            mine = stored
-        else:
-            try:
-                fetched = list(
-                    services.tencent.list_corp_records(
-                        window[0], window[1], priority=INTERACTIVE, max_wait=self.fetch_max_wait
-                    )
-                )
-            except TencentError as exc:
-                self._count("failed")
-                log.warning("webhook: meeting %s left to the poller: %s", mid, exc)
-                return
-            # Saved and planned as the poller does; the window is not marked synced, so the
-            # poller's catch-up after downtime (from the last synced time) skips nothing.
-            save_and_plan(store, fetched, services.settings.default_channel, notify=True)
-            self._count("fetched")
-            mine = [m for m in fetched if m.meeting_id == mid]
-        done = [m for m in mine if m.state == STATE_DONE]
-        if not done:
-            self._count("not_ready")
-            log.info("webhook: meeting %s is not complete in the API yet; left to the poller", mid)
-            return
-        if services.deliverer is None:
-            return
-        for meeting in done:
-            report = services.deliverer.deliver_recording(meeting.meeting_record_id)
-            self._count("delivered")
-            if report.error:
-                log.warning(
-                    "webhook: posting %s failed (%s); the poller retries",
-                    meeting.meeting_record_id,
-                    report.error,
-                )
-
-    def _early_poll(self, meeting_id: str) -> None:
-        with self._early_lock:
-            now = time.monotonic()
-            if now - self._last_early_poll < EARLY_POLL_GAP:
-                log.info("webhook: meeting %s left to the next poll cycle", meeting_id)
-                return
-            self._last_early_poll = now
-        self._count("early_polls")
-        log.info("webhook: meeting %s has no start time: running a poll cycle now", meeting_id)
-        self.services.poller.run_cycle()
+    def _do_work(self, event: WebhookEvent) -> None:
+        """On a worker thread: the fast path for each payload of an accepted event."""
+        try:
+            for payload in event.payloads:
+                self.complete(payload)
+        except Exception:
+            log.exception("webhook work failed; the poller will catch up")
 
 
-def make_webhook_app(services: Services, **kwargs: object) -> WebhookApp | None:
+def make_webhook_app(
+    services: Services,
+    *,
+    workers: int = 2,
+    queue_size: int = 256,
+    clock: Callable[[], float] = time.time,
+    fetch_max_wait: float = FETCH_MAX_WAIT,
+) -> WebhookApp | None:
     """The /tencent/webhook WSGI app, or None when TENCENT_MEETING_WEBHOOK_TOKEN is not set."""
-    if not services.settings.tencent_webhook_token:
+    settings = services.settings
+    if not settings.tencent_webhook_token:
         return None
-    return WebhookApp(services, **kwargs)  # type: ignore[arg-type]
+    counters = WebhookCounters()
+    fastpath = FastPath(
+        services.store,
+        services.tencent,
+        services.deliverer,
+        services.poller.run_cycle,
+        default_channel=settings.default_channel,
+        pending_max_hours=settings.pending_max_hours,
+        fetch_max_wait=fetch_max_wait,
+        counters=counters,
+    )
+    return WebhookApp(
+        services.store.webhooks,
+        fastpath.complete,
+        token=settings.tencent_webhook_token.get_secret_value(),
+        aes_key=settings.tencent_webhook_aes_key.get_secret_value() or None,
+        counters=counters,
+        workers=workers,
+        queue_size=queue_size,
+        clock=clock,
+    )
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -3,27 +3,50 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.config import Settings
+from bot.slack.answers.deps import Deps
 from bot.slack.listeners import register_listeners
+from bot.slack.listeners.after_ack import AfterAck
 from bot.slack.webclient import make_web_client
-from bot.wiring import Services
+from bot.store import Store
+from bot.tencent.client import TencentMeetingClient
 
 log = logging.getLogger(__name__)
 
 
-def build_app(services: Services, *, token_verification_enabled: bool = True) -> App:
-    """The Bolt app for these services. Every request's Slack signature is verified."""
-    settings = services.settings
+def build_app(
+    settings: Settings,
+    store: Store,
+    tencent: TencentMeetingClient,
+    *,
+    executors: list[Executor],
+    after_ack: AfterAck | None = None,
+    token_verification_enabled: bool = True,
+) -> App:
+    """The Bolt app answering from `store` and `tencent`. Every request's Slack signature is
+    verified.
+
+    Listeners ack on the request's thread and answer after the ack on `after_ack` (a default
+    AfterAck when None), which is added to `executors`: the caller shuts those down when it
+    stops (Services.stop), draining the answers under way.
+    """
     client: WebClient = make_web_client(settings)  # carries SLACK_BOT_TOKEN
+    after_ack = after_ack or AfterAck()
+    executors.append(after_ack)
     app = App(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=client,
-        process_before_response=False,  # ack at once; the answer follows via response_url
+        # The listener itself runs before the HTTP response: each one only acks (no I/O) and
+        # hands its answer to a lazy listener on `after_ack`, via the response_url.
+        process_before_response=True,
+        listener_executor=after_ack,
         token_verification_enabled=token_verification_enabled,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    register_listeners(app, services)
+    register_listeners(app, Deps.build(settings, store, tencent, client))
     return app

@@ -1,22 +1,23 @@
 """The App Home tab: the viewer's recent recordings, and for admins the routes and the bot's health.
 
-`home_view` is pure rendering over the store (no Slack calls): the events listener decides who
-is an admin and publishes the view. Everything from outside (subjects, userids, route options,
-error messages) is escaped; the view stays within Slack's 100 blocks.
+`home_view` is pure rendering of `HomeData` (no store, no Slack calls): bot.slack.answers.home_tab
+gathers the data and decides who is an admin, the events listener publishes the view.
+Everything from outside (subjects, userids, route options, error messages) is escaped; the view
+stays within Slack's 100 blocks.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.health import Health, collect_health
+from bot.health import Health
 from bot.models import RecordMeeting, Route
 from bot.slack import mrkdwn
 from bot.slack.blocks import COMMAND, context, header, md, section, subject_text
-from bot.slack.listeners.commands import GUEST_REFUSAL, route_line
 from bot.slack.mrkdwn import escape
 from bot.slack.status import status_blocks
-from bot.wiring import Services
+from bot.slack.texts import GUEST_REFUSAL, route_line
 
 MAX_HOME_BLOCKS = 100
 RECENT_DAYS = 30
@@ -28,67 +29,57 @@ MAX_ROUTE_LINES = 40
 View = dict[str, Any]
 
 
-def viewer_userid(services: Services, user_id: str) -> str | None:
-    """The viewer's Tencent userid: their link, else their e-mail's local part (if cached)."""
-    linked = services.store.users.linked_userid(user_id)
-    if linked:
-        return linked
-    cached = services.store.users.cached_user(user_id, max_age=30 * 86400)
-    return cached.email_local if cached and cached.email_local else None
+@dataclass(frozen=True)
+class AdminPart:
+    """What only admins see: the bot's health and the routes."""
+
+    health: Health
+    routes: list[Route]
 
 
-def home_view(
-    services: Services,
-    user_id: str,
-    *,
-    is_admin: bool,
-    is_guest: bool = False,
-    tencent_userid: str | None = None,
-) -> View:
-    """The Home tab view for one Slack user (`{"type": "home", "blocks": [...]}`).
+@dataclass(frozen=True)
+class HomeData:
+    """What one viewer's Home tab shows."""
 
-    Guests see no recordings (as with the command). `tencent_userid` overrides the lookup of
-    the viewer's Tencent user (see `viewer_userid`).
-    """
-    tz_name = services.settings.bot_timezone
+    tz_name: str  # the zone for dates Slack cannot localise
+    is_guest: bool = False  # a guest (or someone Slack could not identify): no recordings
+    userid: str | None = None  # the viewer's Tencent userid, when known
+    mine: list[RecordMeeting] = field(default_factory=list)  # theirs, last RECENT_DAYS
+    latest: list[RecordMeeting] = field(default_factory=list)  # the company's, when not mine
+    admin: AdminPart | None = None  # for admins only
+
+
+def home_view(data: HomeData) -> View:
+    """The Home tab view (`{"type": "home", "blocks": [...]}`)."""
     blocks: list[dict[str, Any]] = [header("Tencent Meeting recordings")]
-    if is_guest:
+    if data.is_guest:
         blocks.append(section(escape(GUEST_REFUSAL)))
         return {"type": "home", "blocks": blocks}
-    blocks += _recent_blocks(services, user_id, tencent_userid, tz_name)
+    blocks += _recent_blocks(data)
     blocks.append(
         context(
             f"Find more with `{COMMAND} today`, `{COMMAND} week`, `{COMMAND} search WORDS` "
             f"or `{COMMAND} help`. Times are shown in your own time zone."
         )
     )
-    if is_admin:
-        health = collect_health(services.store, services.settings)
+    if data.admin is not None:
         blocks.append({"type": "divider"})
-        blocks += _health_blocks(health, tz_name)
+        blocks += _health_blocks(data.admin.health, data.tz_name)
         blocks.append({"type": "divider"})
-        blocks += _route_blocks(services.store.routes.list())
+        blocks += _route_blocks(data.admin.routes)
     if len(blocks) > MAX_HOME_BLOCKS:
         blocks = blocks[: MAX_HOME_BLOCKS - 1] + [context("… more than fits here.")]
     return {"type": "home", "blocks": blocks}
 
 
 # -- the viewer's recordings ------------------------------------------------------------------
-def _recent_blocks(
-    services: Services, user_id: str, tencent_userid: str | None, tz_name: str
-) -> list[dict[str, Any]]:
-    store = services.store
-    now = int(store.now())
-    userid = tencent_userid or viewer_userid(services, user_id)
-    if userid:
-        mine = store.recordings.in_range(
-            now - RECENT_DAYS * 86400, now, userid=userid, limit=RECENT_LIMIT
-        )
-        if mine:
-            title = f"*Your recent recordings* (as host `{escape(userid)}`)"
-            return [section(title), *(_recording_block(m, tz_name) for m in mine)]
+def _recent_blocks(data: HomeData) -> list[dict[str, Any]]:
+    if data.userid and data.mine:
+        title = f"*Your recent recordings* (as host `{escape(data.userid)}`)"
+        return [section(title), *(_recording_block(m, data.tz_name) for m in data.mine)]
+    if data.userid:
         hint = (
-            f"No recordings hosted by `{escape(userid)}` in the last {RECENT_DAYS} days. "
+            f"No recordings hosted by `{escape(data.userid)}` in the last {RECENT_DAYS} days. "
             "The company's latest:"
         )
     else:
@@ -96,11 +87,10 @@ def _recent_blocks(
             "I don't know your Tencent Meeting user yet, so here are the company's latest "
             f"recordings. An admin can link you with `{COMMAND} link @you USERID`."
         )
-    latest = store.recordings.in_range(now - RECENT_DAYS * 86400, now, limit=COMPANY_LIMIT)
     blocks: list[dict[str, Any]] = [section(hint)]
-    if not latest:
+    if not data.latest:
         blocks.append(section(f"No recordings in the last {RECENT_DAYS} days."))
-    blocks += [_recording_block(m, tz_name) for m in latest]
+    blocks += [_recording_block(m, data.tz_name) for m in data.latest]
     return blocks
 
 

@@ -85,16 +85,6 @@ class UserDirectory:
         self.fallback_tz = _valid_zone(fallback_tz) or "UTC"
         self.max_age = max_age
 
-    @classmethod
-    def for_services(cls, services: Any, client: WebClient | None) -> UserDirectory:
-        settings = services.settings
-        return cls(
-            services.store,
-            client,
-            admin_user_ids=settings.admin_user_ids,
-            fallback_tz=settings.bot_timezone,
-        )
-
     def get(self, user_id: str) -> UserFacts:
         facts = self._cached(user_id, self.max_age) or self._fetch(user_id)
         if facts is None:

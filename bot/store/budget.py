@@ -10,17 +10,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.models import INTERACTIVE
+
 if TYPE_CHECKING:
     from bot.store import Store
 
-INTERACTIVE = "interactive"
-BACKGROUND = "background"
 _KEEP_SECONDS = 2 * 86400  # history kept for "calls today" in the status
 
 
 class BudgetRepo:
+    """The ledger a `bot.tencent.throttle.Throttle` is handed (it satisfies its `Ledger`)."""
+
     def __init__(self, store: Store):
         self.store = store
+
+    def now(self) -> float:
+        """The store's clock, which the ledger's times are written in."""
+        return self.store.now()
 
     def try_acquire(
         self,

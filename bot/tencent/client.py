@@ -2,9 +2,12 @@
 
 Every attempt takes a slot from a `Throttle` first, so the client never sends more calls than
 the API allows, even when several processes share the budget. Network failures, 5xx answers and
-replays are retried with capped exponential backoff and full jitter; a throttling answer pauses
-the whole bucket; configuration mistakes (signature, clock, permission) fail at once with a
-message that says what to fix.
+replays are retried (by tenacity) with capped exponential backoff and full jitter, each retry
+taking a new slot; a throttling answer pauses the whole bucket; configuration mistakes
+(signature, clock, permission) fail at once with a message that says what to fix.
+
+The client is given its credentials and throttle: which credentials to use (and the demo
+policy) is decided at the edge, in `bot.wiring`.
 
 Nothing secret is logged: not the signature, the secret key, recording passwords or addresses.
 """
@@ -12,19 +15,23 @@ Nothing secret is logged: not the signature, the secret key, recording passwords
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
-from bot.models import Addresses, RecordMeeting, RecordsPage
-from bot.store.budget import BACKGROUND, INTERACTIVE
+from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, RecordsPage
 from bot.tencent.errors import (
     MalformedRecordError,
     MalformedResponseError,
@@ -36,10 +43,7 @@ from bot.tencent.errors import (
 )
 from bot.tencent.records import parse_page
 from bot.tencent.signing import Credentials, signed_headers
-from bot.tencent.throttle import Throttle
-
-if TYPE_CHECKING:
-    from bot.store import Store
+from bot.tencent.throttle import ADDRESSES_BUCKET, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +112,32 @@ def _parse_addresses(record_file_id: str, data: Mapping[str, Any]) -> Addresses:
     return Addresses(record_file_id=record_file_id, extra=extra, **values)
 
 
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, TencentError) and exc.retryable
+
+
+def _backoff(base: float, cap: float) -> Callable[[RetryCallState], float]:
+    """Full jitter: uniform in [0, min(cap, base * 2 ** (retry - 1))]; none after a throttling
+    answer, whose pause is waited out in the throttle."""
+    jitter = wait_random_exponential(multiplier=base, max=cap)
+
+    def wait(state: RetryCallState) -> float:
+        if state.outcome is not None and isinstance(state.outcome.exception(), ThrottledError):
+            return 0.0
+        return jitter(state)
+
+    return wait
+
+
+def _give_up(state: RetryCallState, label: str) -> Any:
+    """The retries are spent: say so, and raise the last error."""
+    assert state.outcome is not None
+    log.warning(
+        "%s failed after %d attempts: %s", label, state.attempt_number, state.outcome.exception()
+    )
+    return state.outcome.result()  # raises it
+
+
 class TencentMeetingClient:
     """Calls the Tencent Meeting REST API for one company (one set of credentials)."""
 
@@ -131,7 +161,7 @@ class TencentMeetingClient:
         self.creds = creds
         self.throttle = throttle
         self.addresses_throttle = addresses_throttle or Throttle(
-            throttle.store, limit=ADDRESSES_LIMIT, bucket="addresses", sleep=sleep
+            throttle.ledger, limit=ADDRESSES_LIMIT, bucket=ADDRESSES_BUCKET, sleep=sleep
         )
         self.operator_id = operator_id
         self.timeout = timeout
@@ -142,47 +172,6 @@ class TencentMeetingClient:
         self.session = session or requests.Session()  # keep-alive between calls
         self._sleep = sleep
         self.calls_made = 0  # attempts sent (every retry counts)
-
-    @classmethod
-    def from_settings(cls, settings: Settings, store: Store, **kwargs: Any) -> TencentMeetingClient:
-        """A client configured from the environment.
-
-        Without credentials the client can only talk to a local emulator (which accepts the demo
-        credentials): pointed at production, it refuses instead of failing on the first call.
-        """
-        if settings.has_tencent_credentials:
-            creds = Credentials(
-                app_id=settings.tencent_app_id,
-                secret_id=settings.tencent_secret_id,
-                secret_key=settings.tencent_secret_key.get_secret_value(),
-                sdk_id=settings.tencent_sdk_id,
-            )
-        else:
-            given = {
-                "TENCENT_MEETING_APP_ID": settings.tencent_app_id,
-                "TENCENT_MEETING_SECRET_ID": settings.tencent_secret_id,
-                "TENCENT_MEETING_SECRET_KEY": settings.tencent_secret_key.get_secret_value(),
-            }
-            if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given.values()):
-                missing = [name for name, value in given.items() if not value]
-                raise ConfigError(
-                    [f"{name} is required to call {settings.tencent_api_url}" for name in missing]
-                )
-            creds = Credentials(
-                app_id=DEMO_APP_ID,
-                secret_id=DEMO_SECRET_ID,
-                secret_key=DEMO_SECRET_KEY,
-                sdk_id=settings.tencent_sdk_id,
-            )
-        sleep = kwargs.get("sleep", time.sleep)
-        throttle = Throttle(store, limit=settings.tencent_rate_limit, sleep=sleep)
-        return cls(
-            settings.tencent_api_url,
-            creds,
-            throttle,
-            operator_id=settings.tencent_operator_id,
-            **kwargs,
-        )
 
     # -- the API ----------------------------------------------------------------------------
     def fetch_page(
@@ -306,41 +295,50 @@ class TencentMeetingClient:
     ) -> dict[str, Any]:
         query = urlencode(params, quote_via=quote, safe="")
         uri = f"{path}?{query}" if query else path
-        attempt = 0
-        while True:
-            throttle.acquire(priority, max_wait)
-            try:
-                return self._send(uri, label)
-            except TencentError as exc:
-                if not exc.retryable or attempt >= self.max_retries:
-                    if exc.retryable:
-                        log.warning("%s failed after %d attempts: %s", label, attempt + 1, exc)
-                    raise
-                attempt += 1
-                if isinstance(exc, ThrottledError):
-                    # The server counted more calls than we did (another client on the same
-                    # account?): pause the bucket everywhere; acquire() then waits it out.
-                    throttle.penalize(self.throttle_penalty)
-                    log.warning(
-                        "%s throttled (%s); retry %d/%d after the pause",
-                        label,
-                        exc.error_code,
-                        attempt,
-                        self.max_retries,
-                    )
-                    continue
-                delay = random.uniform(
-                    0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-                )
-                log.warning(
-                    "%s failed (%s); retry %d/%d in %.2f s",
-                    label,
-                    exc,
-                    attempt,
-                    self.max_retries,
-                    delay,
-                )
-                self._sleep(delay)
+
+        def attempt() -> dict[str, Any]:
+            throttle.acquire(priority, max_wait)  # every attempt takes a slot of its own
+            return self._send(uri, label)
+
+        retrying = Retrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=_backoff(self.backoff_base, self.backoff_cap),
+            sleep=self._pause,
+            before_sleep=lambda state: self._before_retry(state, throttle, label),
+            retry_error_callback=lambda state: _give_up(state, label),
+        )
+        return retrying(attempt)
+
+    def _before_retry(self, state: RetryCallState, throttle: Throttle, label: str) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        retry = state.attempt_number  # the attempts made so far: this is retry number `retry`
+        if isinstance(exc, ThrottledError):
+            # The server counted more calls than we did (another client on the same
+            # account?): pause the bucket everywhere; acquire() then waits it out.
+            throttle.penalize(self.throttle_penalty)
+            log.warning(
+                "%s throttled (%s); retry %d/%d after the pause",
+                label,
+                exc.error_code,
+                retry,
+                self.max_retries,
+            )
+            return
+        log.warning(
+            "%s failed (%s); retry %d/%d in %.2f s",
+            label,
+            exc,
+            retry,
+            self.max_retries,
+            state.next_action.sleep if state.next_action else 0.0,
+        )
+
+    def _pause(self, seconds: float) -> None:
+        """Tenacity's sleep: the injected one (which stopping interrupts). A throttled attempt
+        waits for its pause in the throttle instead, so it has nothing to sleep here."""
+        if seconds > 0:
+            self._sleep(seconds)
 
     def _send(self, uri: str, label: str) -> dict[str, Any]:
         """One signed GET of exactly `uri`; the parsed JSON object, or a typed error."""

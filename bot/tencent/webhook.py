@@ -4,7 +4,9 @@ Pure functions, no I/O. Tencent sends `timestamp`, `nonce` and `signature` heade
 `signature = sha1(''.join(sorted([token, timestamp, nonce, data])))` in lowercase hex, where
 `data` is the `check_str` query parameter (URL check, GET) or the `data` field of the JSON body
 (events, POST). `data` is base64 of the event's JSON; with an EncodingAESKey it is first
-encrypted with AES-256-CBC: key = base64decode(EncodingAESKey + "="), IV = key[:16], PKCS#7.
+encrypted with AES-256-CBC: key = base64decode(EncodingAESKey + "="), IV = key[:16], PKCS#7
+padding to the 16-byte AES block (cryptography's `PKCS7(128)`; a full block of padding when the
+plaintext fills whole blocks).
 
 `build_request` and `build_url_check` produce what Tencent would send, for the emulator and tests.
 No message of an error here carries the token, the key, a signature or the data itself.
@@ -24,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.padding import PKCS7
 
 from bot.tencent.errors import TencentError
 
 EVENT_RECORDING_COMPLETED = "recording.completed"
 
-_BLOCK = 16
+_BLOCK = 16  # bytes: the AES block, which the padding fills up to
 _MS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds (10**11 s is year 5138)
 
 
@@ -89,13 +92,21 @@ def _cipher(key: bytes) -> Cipher:
     return Cipher(algorithms.AES(key), modes.CBC(key[:_BLOCK]))
 
 
+def _pad(plaintext: bytes) -> bytes:
+    padder = PKCS7(_BLOCK * 8).padder()
+    return padder.update(plaintext) + padder.finalize()
+
+
 def _unpad(padded: bytes) -> bytes:
     if not padded or len(padded) % _BLOCK:
         raise WebhookDecodeError("the decrypted data has a wrong length")
-    n = padded[-1]
-    if not 1 <= n <= _BLOCK or padded[-n:] != bytes([n]) * n:
-        raise WebhookDecodeError("the decrypted data has bad padding (wrong EncodingAESKey?)")
-    return padded[:-n]
+    unpadder = PKCS7(_BLOCK * 8).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        raise WebhookDecodeError(
+            "the decrypted data has bad padding (wrong EncodingAESKey?)"
+        ) from None
 
 
 def decode_data(data: str, aes_key: str | None) -> bytes:
@@ -122,9 +133,8 @@ def encode_data(plaintext: bytes, aes_key: str | None) -> str:
     if not aes_key:
         return base64.b64encode(plaintext).decode("ascii")
     key = _aes_key_bytes(aes_key)
-    n = _BLOCK - len(plaintext) % _BLOCK
     encryptor = _cipher(key).encryptor()
-    encrypted = encryptor.update(plaintext + bytes([n]) * n) + encryptor.finalize()
+    encrypted = encryptor.update(_pad(plaintext)) + encryptor.finalize()
     return base64.b64encode(encrypted).decode("ascii")
 
 

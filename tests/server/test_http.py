@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from bot.slack.signed import action_body, post_signed, signed_headers, slash_body
+from bot.emulator.slack.signed_requests import action_body, post_signed, signed_headers, slash_body
 
 MEMBER = "UMEMBER01"  # as in conftest.py
 SIGNING_SECRET = "test-signing-secret"

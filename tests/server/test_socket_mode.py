@@ -20,7 +20,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from bot.emulator.slack import SlackStandIn
-from bot.emulator.slack_socket import SocketModeServer
+from bot.emulator.slack.socket_mode import SocketModeServer
 from bot.emulator.tencent import TencentEmulator
 from bot.poller import LEASE_NAME
 from bot.store import open_store

@@ -1,5 +1,9 @@
 """The /tencent/webhook endpoint over real HTTP: a bot (store, Tencent client, deliverer,
-poller) against the Tencent emulator and the Slack stand-in, served by waitress."""
+poller) against the Tencent emulator and the Slack stand-in, served by waitress.
+
+What the fast path decides for a payload is tested without HTTP in tests/test_fastpath.py; the
+work queue in tests/server/test_workers.py. Here: verification, records, answers, and the
+whole way from a request to a Slack message."""
 
 from __future__ import annotations
 
@@ -16,17 +20,19 @@ import requests
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
-from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
-from bot.emulator.webhook_sender import FORGERIES, WebhookSender, completed_event
+from bot.emulator.tencent.dataset import Dataset
+from bot.emulator.tencent.webhook_sender import FORGERIES, WebhookSender, completed_event
 from bot.health import collect_health
 from bot.models import STATE_TRANSCODING, RouteSpec
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
-from bot.server.tencent_webhook import WebhookApp, complete_in_store, fetch_window, make_webhook_app
+from bot.server.tencent_webhook import WebhookApp, make_webhook_app
 from bot.slack.status import status_blocks
-from bot.store.budget import INTERACTIVE
+from bot.store import open_store
+from bot.tencent.webhook import EventPayload
 from bot.wiring import Services, build_services
+from tests.server.run_helpers import wait_until
 
 TOKEN = "webhook-test-token"
 AES_KEY = (
@@ -237,6 +243,8 @@ def test_a_valid_event_posts_the_recording_once_per_channel(aes_env: Env) -> Non
     assert [row[3] for row in aes_env.events()] == ["accepted"]
     # The narrow window is not marked synced: the poller's catch-up must not skip anything.
     assert aes_env.services.store.recordings.synced_until() is None
+    counters = aes_env.webhook.counters  # the endpoint's counts and the fast path's, in one
+    assert (counters.accepted, counters.fetched, counters.delivered) == (1, 1, 1)
 
 
 def test_the_same_event_repeated_posts_once(env: Env) -> None:
@@ -282,54 +290,8 @@ def test_an_event_racing_a_poll_cycle_posts_once(env: Env) -> None:
     assert len(env.slack.messages()) == 6
 
 
-def test_an_event_for_a_recording_the_poller_posted_costs_no_call(env: Env) -> None:
-    mid = env.meeting()
-    report = env.services.poller.run_cycle()
-    assert report.sent == 2
-    calls = env.api_calls()
-    answer = env.sender().send_event(env.event(mid))
-    assert answer is not None and answer.status_code == 200
-    assert env.webhook.wait_idle(5)
-    assert env.api_calls() == calls
-    assert env.webhook.counters.from_store == 1
-    assert len(env.slack.messages()) == 2
-
-
-def test_an_event_before_the_api_shows_state_3_is_left_to_the_poller(env: Env) -> None:
-    mid = env.meeting(done=False)
-    env.sender().send_event(env.event(mid))
-    assert env.webhook.wait_idle(5)
-    assert env.slack.messages() == []
-    assert env.webhook.counters.not_ready == 1
-    env.tencent.dataset.complete_now(mid)
-    env.services.poller.run_cycle()
-    assert len(env.posted(mid, CHANNEL)) == 1
-
-
-def test_an_exhausted_budget_leaves_the_event_to_the_poller(env: Env) -> None:
-    mid = env.meeting()
-    for _ in range(env.settings.tencent_rate_limit):
-        env.services.tencent.throttle.acquire(INTERACTIVE, max_wait=0)
-    env.webhook.fetch_max_wait = 0
-    env.sender().send_event(env.event(mid))
-    assert env.webhook.wait_idle(5)
-    assert env.webhook.counters.failed == 1
-    assert env.api_calls() == 0
-    assert env.slack.messages() == []
-
-
-def test_an_api_error_leaves_the_event_to_the_poller(env: Env) -> None:
-    mid = env.meeting()
-    env.tencent.faults.add("error", code=190311, message="daily limit")
-    env.sender().send_event(env.event(mid))
-    assert env.webhook.wait_idle(5)
-    assert env.webhook.counters.failed == 1
-    assert env.slack.messages() == []
-    env.services.poller.run_cycle()
-    assert len(env.posted(mid, CHANNEL)) == 1
-
-
 def test_an_event_without_a_start_time_runs_an_early_poll(env: Env) -> None:
+    """The fast path's early poll is the bot's own poller (see tests/test_fastpath.py)."""
     mid = env.meeting()
     event = env.event(mid)
     for key in ("start_time", "end_time"):
@@ -417,62 +379,12 @@ def test_a_lost_webhook_is_posted_by_the_next_poll(env: Env) -> None:
     mid = env.meeting(done=False)
     sender = env.tencent.enable_webhooks(env.url, TOKEN, drop=True)
     env.tencent.dataset.complete_now(mid)
-    deadline = time.monotonic() + 3
-    while mid not in sender.dropped and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: mid in sender.dropped, timeout=3, what="the emulator to drop the event")
     assert sender.dropped == [mid]
     assert env.slack.messages() == [] and env.events() == []
     env.services.poller.run_cycle()
     assert len(env.posted(mid, CHANNEL)) == 1
     assert len(env.posted(mid, ALICE_CHANNEL)) == 1
-
-
-# -- pure parts ----------------------------------------------------------------------------------
-def test_fetch_window_choices() -> None:
-    from bot.tencent.webhook import EventPayload
-
-    with_start = EventPayload(None, (), "m1", start_time=1_700_000_000)
-    assert fetch_window(with_start) == (1_699_999_940, 1_700_000_060)
-    # A recording the poller saw start later in the meeting widens the window to include it.
-    assert fetch_window(with_start, [1_700_001_000]) == (1_699_999_940, 1_700_001_060)
-    assert fetch_window(EventPayload(1_700_000_000_000, (), "m2")) is None
-    assert fetch_window(EventPayload(None, (), "m3"), [1_700_000_000]) == (
-        1_699_999_940,
-        1_700_000_060,
-    )
-
-
-def test_complete_in_store() -> None:
-    from bot.models import RecordMeeting
-    from bot.tencent.records import parse_meeting
-
-    def meeting(state: int, *files: str) -> RecordMeeting:
-        record = {
-            "meeting_record_id": "r1",
-            "meeting_id": "m1",
-            "meeting_code": "1",
-            "userid": "u",
-            "media_start_time": 1_700_000_000_000,
-            "subject": "s",
-            "state": state,
-            "record_files": [
-                {
-                    "record_file_id": f,
-                    "record_start_time": 1,
-                    "record_end_time": 2,
-                    "record_size": 3,
-                    "sharing_state": 0,
-                }
-                for f in files
-            ],
-        }
-        return parse_meeting(record)
-
-    assert complete_in_store([meeting(3, "f1", "f2")], ["f1"])
-    assert not complete_in_store([meeting(3, "f1")], ["f1", "f9"])  # a file we do not know
-    assert not complete_in_store([meeting(2)], ["f1"])
-    assert not complete_in_store([meeting(3, "f1")], [])  # proves nothing
-    assert not complete_in_store([], ["f1"])
 
 
 def test_no_token_no_webhook(env: Env) -> None:
@@ -482,3 +394,82 @@ def test_no_token_no_webhook(env: Env) -> None:
         env.services, settings=env.settings.replace(tencent_webhook_token="")
     )
     assert make_webhook_app(services) is None
+
+
+# -- the endpoint alone: its work queue ----------------------------------------------------------
+def _event(meeting_id: str) -> dict:
+    """A recording.completed for `meeting_id` (what the endpoint checks, nothing more)."""
+    return {
+        "event": "recording.completed",
+        "trace_id": f"trace-{meeting_id}",
+        "payload": [
+            {
+                "operate_time": int(time.time() * 1000),
+                "recording_files": [{"record_file_id": f"9{meeting_id}"}],
+                "meeting_info": {
+                    "meeting_id": meeting_id,
+                    "meeting_code": "900000003",
+                    "subject": "queued",
+                    "creator": {"userid": "sam", "user_name": "sam"},
+                    "start_time": int(time.time()) - 3600,
+                    "end_time": int(time.time()) - 1800,
+                },
+            }
+        ],
+    }
+
+
+def test_a_full_work_queue_answers_at_once_and_leaves_the_event_to_the_poller(tmp_path) -> None:
+    store = open_store(str(tmp_path / "bot.db"))
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+
+    def complete(payload: EventPayload) -> None:
+        started.set()
+        assert release.wait(10)
+        done.append(payload.meeting_id)
+
+    webhook = WebhookApp(store.webhooks, complete, token=TOKEN, workers=1, queue_size=1)
+    server = start_http_server(webhook)
+    try:
+        sender = WebhookSender(server.url, TOKEN)
+        assert sender.send_event(_event("m1")).status_code == 200
+        assert started.wait(5)  # the only worker holds m1
+        statuses = [sender.send_event(_event(mid)).status_code for mid in ("m2", "m3")]
+        assert statuses == [200, 200]  # m2 waits in the queue; m3 finds it full
+        counters = webhook.counters
+        assert (counters.accepted, counters.dropped) == (3, 1)
+        assert not webhook.wait_idle(0.05)  # m1 cannot finish before it is released
+        release.set()
+        assert webhook.wait_idle(5)
+        assert done == ["m1", "m2"]
+        events = store.conn.execute("SELECT meeting_id, outcome FROM webhook_events").fetchall()
+        assert events == [("m1", "accepted"), ("m2", "accepted"), ("m3", "accepted")]
+    finally:
+        release.set()
+        server.stop()
+        webhook.close()
+        store.close()
+
+
+def test_work_that_fails_is_logged_and_the_next_event_is_done(tmp_path, caplog) -> None:
+    store = open_store(str(tmp_path / "bot.db"))
+    done: list[str] = []
+
+    def complete(payload: EventPayload) -> None:
+        if payload.meeting_id == "boom":
+            raise RuntimeError("boom")
+        done.append(payload.meeting_id)
+
+    webhook = WebhookApp(store.webhooks, complete, token=TOKEN, workers=1)
+    server = start_http_server(webhook)
+    try:
+        sender = WebhookSender(server.url, TOKEN)
+        assert [sender.send_event(_event(m)).status_code for m in ("boom", "ok")] == [200, 200]
+        assert webhook.wait_idle(5)
+        assert done == ["ok"]
+        assert "webhook work failed; the poller will catch up" in caplog.text
+    finally:
+        server.stop()
+        webhook.close()
+        store.close()

@@ -1,144 +1,92 @@
-"""App Home over the real stack: a signed app_home_opened event in, views.publish at the Slack
-stand-in out; and the view's limits checked on the pure renderer."""
+"""bot.slack.home: the Home tab drawn from HomeData alone (no store, no Slack)."""
 
 from __future__ import annotations
 
 import json
 import time
 
-from bot.models import RouteSpec
-from bot.slack.home import COMPANY_LIMIT, MAX_HOME_BLOCKS, home_view
-from bot.slack.listeners.events import publish_home
-from bot.sync import sync_range
+from bot.health import Health
+from bot.models import RecordFile, RecordMeeting, Route
+from bot.slack.home import (
+    COMPANY_LIMIT,
+    MAX_HOME_BLOCKS,
+    AdminPart,
+    HomeData,
+    home_view,
+)
 
-ADMIN, MEMBER = "UADMIN001", "UMEMBER01"  # as in conftest.py
-CHANNEL, ADMIN_CHANNEL = "CGENERAL1", "CADMINS01"
-
-
-def open_home(env, user: str, tab: str = "home") -> dict | None:
-    event = {
-        "type": "app_home_opened",
-        "user": user,
-        "channel": f"D{user}",
-        "tab": tab,
-        "event_ts": f"{time.time():.6f}",
-    }
-    assert env.event(event).status_code == 200
-    if tab != "home":
-        return None
-    return env.slack.wait_for(lambda: env.slack.views.get(user))
+TZ = "Asia/Shanghai"
 
 
-def seed(env) -> None:
-    now = time.time()
-    env.tencent.dataset.add_meeting(
-        start=now - 5 * 3600, subject="Mo's <!channel> standup", userid="mo"
+def meeting(i: int, subject: str = "Weekly <!channel> sync", userid: str = "mo") -> RecordMeeting:
+    begin = int((time.time() - 3600 - i * 60) * 1000)
+    file = RecordFile(
+        record_file_id=f"f{i}",
+        record_start_time=begin,
+        record_end_time=begin + 600_000,
+        record_size=1000,
+        sharing_state=1,
+        sharing_url=f"https://meeting.tencent.com/crm/{i}",
     )
-    env.tencent.dataset.add_meeting(
-        start=now - 4 * 3600, subject="Company all hands", userid="zhangwei"
+    return RecordMeeting(
+        meeting_record_id=f"r{i}",
+        meeting_id=f"m{i}",
+        meeting_code="123",
+        userid=userid,
+        media_start_time=begin,
+        subject=subject,
+        state=3,
+        record_files=(file,),
     )
-    sync_range(env.services.store, env.services.tencent, int(now - 86400), int(now), notify=False)
-    env.services.store.routes.add(
-        CHANNEL, RouteSpec(match_subject="<b>standup"), channel_name="general"
-    )
-    state = env.services.store.state
-    state.set("poller.last_started_at", now - 30)
-    state.set("poller.consecutive_failures", 3)
-    state.set("poller.last_error", {"at": now - 30, "message": "Tencent Meeting: <boom>"})
-
-
-def recordings_shown(view: dict) -> int:
-    return sum(1 for b in view["blocks"] if "\nhost " in (b.get("text") or {}).get("text", ""))
 
 
 def text_of(view: dict) -> str:
     return json.dumps(view["blocks"], ensure_ascii=False)
 
 
-def test_member_sees_own_recordings_but_no_admin_parts(slack_env) -> None:
-    seed(slack_env)
-
-    view = open_home(slack_env, MEMBER)
-
+def test_own_recordings_are_listed_escaped_with_a_watch_link() -> None:
+    view = home_view(HomeData(TZ, userid="mo", mine=[meeting(1)]))
     shown = text_of(view)
     assert view["type"] == "home"
-    assert "Your recent recordings" in shown and "`mo`" in shown  # found by e-mail local part
-    assert "&lt;!channel&gt; standup" in shown and "<!channel>" not in shown
-    assert "Company all hands" not in shown  # only their own
+    assert "Your recent recordings" in shown and "`mo`" in shown
+    assert "Weekly &lt;!channel&gt; sync" in shown and "<!channel>" not in shown
+    assert "|Watch>" in shown
     assert "Routes" not in shown and "Health" not in shown
-    assert len(view["blocks"]) <= MAX_HOME_BLOCKS
 
 
-def test_admin_sees_routes_and_health(slack_env) -> None:
-    seed(slack_env)
+def test_without_own_recordings_the_company_latest_are_shown_with_a_hint() -> None:
+    latest = [meeting(i, userid="zhangwei") for i in range(COMPANY_LIMIT)]
+    unknown = text_of(home_view(HomeData(TZ, latest=latest)))
+    assert "don't know your Tencent Meeting user" in unknown and "/recordings link" in unknown
+    none_lately = text_of(home_view(HomeData(TZ, userid="ada", latest=latest)))
+    assert "No recordings hosted by `ada`" in none_lately and "The company's latest" in none_lately
+    empty = text_of(home_view(HomeData(TZ, userid="ada")))
+    assert "No recordings in the last 30 days." in empty
 
-    view = open_home(slack_env, ADMIN)  # an admin through ADMIN_USER_IDS
 
+def test_guests_see_the_refusal_only() -> None:
+    view = home_view(HomeData(TZ, is_guest=True, mine=[meeting(1)]))
+    assert "guests can" in text_of(view) and "Weekly" not in text_of(view)
+
+
+def test_admins_see_health_and_routes_within_the_limits() -> None:
+    health = Health(
+        healthy=False,
+        summary="failing: the last 3 poll cycles failed",
+        last_success_at=None,
+        last_cycle=None,
+        next_run_at=None,
+        consecutive_failures=3,
+        last_error={"at": time.time() - 30, "message": "Tencent Meeting: <boom>"},
+        poller_holder=None,
+    )
+    routes = [Route(id=i, channel="CGENERAL1", match_host=f"host{i:03d}") for i in range(150)]
+    view = home_view(HomeData(TZ, userid="ada", admin=AdminPart(health, routes)))
     shown = text_of(view)
-    assert "*Routes*" in shown and f"<#{CHANNEL}>" in shown
-    assert "subject contains &lt;b&gt;standup" in shown
     assert "*Health*" in shown and "failing" in shown
     assert "&lt;boom&gt;" in shown and "<boom>" not in shown
-    # ada has no recordings: the company's latest are shown with a hint
-    assert "No recordings hosted by `ada`" in shown and "The company's latest" in shown
-    assert recordings_shown(view) == COMPANY_LIMIT
-
-
-def test_unknown_user_gets_company_latest_with_a_hint(slack_env) -> None:
-    seed(slack_env)
-    slack_env.slack.add_user("UNOMAIL01", name="nm")  # no e-mail, not linked
-
-    view = open_home(slack_env, "UNOMAIL01")
-
-    shown = text_of(view)
-    assert "don't know your Tencent Meeting user" in shown
-    assert "/recordings link" in shown
-    assert recordings_shown(view) == COMPANY_LIMIT
-
-
-def test_linked_user_sees_linked_host(slack_env) -> None:
-    seed(slack_env)
-    slack_env.services.store.users.link(MEMBER, "zhangwei", set_by=ADMIN)
-
-    shown = text_of(open_home(slack_env, MEMBER))
-
-    assert "`zhangwei`" in shown and "Company all hands" in shown
-    assert "standup" not in shown
-
-
-def test_guest_sees_no_recordings(slack_env) -> None:
-    seed(slack_env)
-
-    view = open_home(slack_env, "UGUEST001")
-
-    shown = text_of(view)
-    assert "guests can" in shown
-    assert "standup" not in shown and "host " not in shown
-
-
-def test_messages_tab_publishes_nothing(slack_env) -> None:
-    open_home(slack_env, MEMBER, tab="messages")
-    time.sleep(0.2)
-    assert slack_env.slack.calls_to("views.publish") == []
-
-
-def test_home_stays_within_limits_with_many_routes(slack_env) -> None:
-    store = slack_env.services.store
-    for i in range(150):
-        store.routes.add(CHANNEL, RouteSpec(match_host=f"host{i:03d}"))
-
-    view = publish_home(slack_env.services, slack_env.services.slack, ADMIN)
-
+    assert "*Routes*" in shown and "<#CGENERAL1>" in shown
+    assert "… and 110 more" in shown
     assert len(view["blocks"]) <= MAX_HOME_BLOCKS
     for block in view["blocks"]:
         assert len((block.get("text") or {}).get("text", "")) <= 3000
-    assert "… and 110 more" in text_of(view)
-    assert slack_env.slack.views[ADMIN]["blocks"] == view["blocks"]
-
-
-def test_home_view_is_pure_and_marks_non_admins(slack_env) -> None:
-    view = home_view(slack_env.services, MEMBER, is_admin=False, tencent_userid="nobody")
-    shown = text_of(view)
-    assert "No recordings hosted by `nobody`" in shown
-    assert "No recordings in the last 30 days." in shown
-    assert "Routes" not in shown

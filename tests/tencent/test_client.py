@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, load_settings
-from bot.emulator.dataset import Dataset
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.tencent import TencentEmulator
-from bot.list_recent import list_recent_recordings
+from bot.emulator.tencent.dataset import Dataset
+from bot.stopping import ShuttingDown
 from bot.store import Store, open_store
 from bot.tencent.client import TencentMeetingClient, split_windows
 from bot.tencent.errors import (
@@ -29,38 +29,9 @@ from bot.tencent.errors import (
 )
 from bot.tencent.signing import Credentials
 from bot.tencent.throttle import Throttle
+from tests.tencent.meetings import DAY, END, record, records
 
-DAY = 86400
-END = 1_750_000_000  # a fixed "now" for static records: their states never change
 RECORDS = "/v1/corp/records"
-
-
-def record(i: int, start: int) -> dict:
-    """An API-shaped finished meeting starting at `start` (Unix s)."""
-    return {
-        "meeting_record_id": f"{1_000_000 + i}",
-        "meeting_id": f"{2_000_000 + i}",
-        "meeting_code": f"{300_000 + i}",
-        "userid": "alice",
-        "media_start_time": start * 1000,
-        "subject": f"Meeting {i}",
-        "state": 3,
-        "record_files": [
-            {
-                "record_file_id": f"{4_000_000 + i}",
-                "record_start_time": start * 1000 + 5000,
-                "record_end_time": start * 1000 + 600_000,
-                "record_size": 1000 + i,
-                "sharing_state": 1,
-                "password": f"pw{i}secret",
-                "view_address": f"https://example.invalid/view/{i}?token=t{i}",
-            }
-        ],
-    }
-
-
-def records(count: int, start: int = END - 10 * DAY, step: int = 3600) -> list[dict]:
-    return [record(i, start + i * step) for i in range(count)]
 
 
 @pytest.fixture
@@ -92,7 +63,9 @@ def demo_creds(**changes) -> Credentials:
 @pytest.fixture
 def make_client(store):
     def make(emulator: TencentEmulator, *, limit: int = 600, window: float = 60.0, **kwargs):
-        throttle = Throttle(store, limit=limit, window=window, margin=kwargs.pop("margin", 0.5))
+        throttle = Throttle(
+            store.budget, limit=limit, window=window, margin=kwargs.pop("margin", 0.5)
+        )
         kwargs.setdefault("backoff_base", 0.01)
         kwargs.setdefault("timeout", (1.0, 2.0))
         creds = kwargs.pop("creds", demo_creds())
@@ -242,6 +215,45 @@ def test_retries_stop_at_max_retries(make_emulator, make_client):
     assert len(records_calls(emulator)) == 3 == client.calls_made
 
 
+def test_backoff_sleeps_through_the_injected_sleep_with_capped_full_jitter(
+    make_emulator, make_client, caplog
+):
+    emulator = make_emulator(Dataset.from_records(records(5)))
+    emulator.faults.add("500", count=None)
+    slept: list[float] = []
+    client = make_client(
+        emulator, max_retries=4, backoff_base=0.5, backoff_cap=1.5, sleep=slept.append
+    )
+    with caplog.at_level(logging.WARNING), pytest.raises(ServerError):
+        client.fetch_page(END - DAY, END, 1)
+    assert client.calls_made == 5 and len(slept) == 4  # one wait before each retry
+    for delay, high in zip(slept, [0.5, 1.0, 1.5, 1.5], strict=True):
+        assert 0 <= delay <= high  # uniform in [0, min(cap, base * 2 ** (retry - 1))]
+    assert "retry 4/4 in" in caplog.text and "failed after 5 attempts" in caplog.text
+
+
+def test_a_stop_during_the_backoff_ends_the_retries(make_emulator, make_client):
+    emulator = make_emulator(Dataset.from_records(records(5)))
+    emulator.faults.add("500", count=None)
+
+    def stopping(seconds: float) -> None:
+        raise ShuttingDown("stopping")
+
+    client = make_client(emulator, max_retries=4, sleep=stopping)
+    with pytest.raises(ShuttingDown):
+        client.fetch_page(END - DAY, END, 1)
+    assert client.calls_made == 1
+
+
+def test_a_throttling_answer_waits_in_the_throttle_not_in_the_backoff(make_emulator, make_client):
+    emulator = make_emulator(Dataset.from_records(records(5)))
+    emulator.faults.add("throttle")
+    slept: list[float] = []
+    client = make_client(emulator, throttle_penalty=0.2, sleep=slept.append)
+    assert len(client.fetch_page(END - 11 * DAY, END, 1).record_meetings) == 5
+    assert slept == [] and client.calls_made == 2
+
+
 def test_network_failure_after_retries_is_a_transport_error(make_emulator, make_client):
     emulator = make_emulator()
     emulator.faults.add("drop", count=None)
@@ -255,7 +267,7 @@ def test_connection_refused_is_a_transport_error(store):
     emulator = TencentEmulator().start()
     url = emulator.url
     emulator.stop()
-    throttle = Throttle(store, limit=600)
+    throttle = Throttle(store.budget, limit=600)
     client = TencentMeetingClient(
         url, demo_creds(), throttle, max_retries=1, backoff_base=0.01, timeout=(0.5, 0.5)
     )
@@ -378,7 +390,7 @@ def test_permission_and_daily_limit_are_not_retried(make_emulator, make_client, 
 # -- the throttle across the client ----------------------------------------------------------
 def test_client_never_provokes_the_servers_limit(make_emulator, store):
     emulator = make_emulator(Dataset.from_records(records(5)), rate_limit=5, rate_window=1.0)
-    throttle = Throttle(store, limit=5, window=1.0, margin=0.2, reserve=0)
+    throttle = Throttle(store.budget, limit=5, window=1.0, margin=0.2, reserve=0)
     client = TencentMeetingClient(emulator.url, demo_creds(), throttle, backoff_base=0.01)
     since = store.now()
     for _ in range(9):
@@ -395,7 +407,7 @@ def test_get_addresses_uses_its_own_bucket(make_emulator, store):
     dataset = Dataset.from_records([])
     dataset.add_meeting(start=time.time() - 7200, duration=1800, transcode_seconds=60)
     emulator = make_emulator(dataset)
-    throttle = Throttle(store, limit=600)
+    throttle = Throttle(store.budget, limit=600)
     client = TencentMeetingClient(emulator.url, demo_creds(), throttle, operator_id="admin")
     (meeting,) = client.list_corp_records(int(time.time()) - DAY, int(time.time()))
     file_id = meeting.record_files[0].record_file_id
@@ -408,75 +420,3 @@ def test_get_addresses_uses_its_own_bucket(make_emulator, store):
     assert call.query == {"operator_id": "admin", "operator_id_type": "1"}
     assert store.budget.calls_since("addresses", 0) == 1
     assert store.budget.calls_since("corp_records", 0) == 1
-
-
-# -- settings --------------------------------------------------------------------------------
-def test_from_settings_refuses_production_without_credentials(store):
-    settings = load_settings({}, dotenv=False)
-    with pytest.raises(ConfigError) as info:
-        TencentMeetingClient.from_settings(settings, store)
-    text = str(info.value)
-    for name in (
-        "TENCENT_MEETING_APP_ID",
-        "TENCENT_MEETING_SECRET_ID",
-        "TENCENT_MEETING_SECRET_KEY",
-    ):
-        assert name in text
-
-
-def test_from_settings_uses_demo_credentials_only_for_a_local_emulator(make_emulator, store):
-    emulator = make_emulator(Dataset.from_records(records(3)))
-    settings = load_settings(
-        {"TENCENT_MEETING_API_URL": emulator.url, "TENCENT_MEETING_RATE_LIMIT": "50"},
-        dotenv=False,
-    )
-    client = TencentMeetingClient.from_settings(settings, store)
-    assert client.throttle.limit == 50
-    assert client.addresses_throttle.bucket == "addresses"
-    assert len(list(client.list_corp_records(END - 11 * DAY, END))) == 3
-
-
-def test_from_settings_with_partial_credentials_names_the_missing_one(store):
-    settings = load_settings(
-        {
-            "TENCENT_MEETING_API_URL": "http://127.0.0.1:9",
-            "TENCENT_MEETING_APP_ID": "1",
-            "TENCENT_MEETING_SECRET_ID": "x",
-        },
-        dotenv=False,
-    )
-    with pytest.raises(ConfigError, match="TENCENT_MEETING_SECRET_KEY"):
-        TencentMeetingClient.from_settings(settings, store)
-
-
-# -- the quick sync command ------------------------------------------------------------------
-def test_quick_sync_against_the_embedded_emulator(tmp_path, capsys):
-    settings = load_settings(
-        {"RECORDINGS_DB": str(tmp_path / "sync.db"), "TENCENT_MEETING_RATE_LIMIT": "100"},
-        dotenv=False,
-    )
-    assert list_recent_recordings(settings, days=3) == 0
-    out = capsys.readouterr().out
-    assert "local emulator" in out
-    assert "recordings found in the last 3 days" in out
-    assert "limit 100 corp/records calls per minute" in out
-    lines = [line for line in out.splitlines() if line[:2] == "20"]
-    assert len(lines) >= 20  # 8 meetings a day, plus the ones still recording
-    assert "ready" in out and "recording" in out
-    assert "Hx7k2Q" not in out and "token=" not in out  # a generated password, addresses
-
-
-def test_quick_sync_error_is_one_line(tmp_path, capsys, make_emulator):
-    emulator = make_emulator()
-    env = {
-        "RECORDINGS_DB": str(tmp_path / "sync.db"),
-        "TENCENT_MEETING_API_URL": emulator.url,
-        "TENCENT_MEETING_APP_ID": DEMO_APP_ID,
-        "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
-        "TENCENT_MEETING_SECRET_KEY": "wrong-key",
-    }
-    assert list_recent_recordings(load_settings(env, dotenv=False), days=1) == 1
-    captured = capsys.readouterr()
-    assert captured.err.startswith("Sync failed: Tencent Meeting error 200003")
-    assert "TENCENT_MEETING_SECRET_KEY" in captured.err and "wrong-key" not in captured.err
-    assert len(captured.err.strip().splitlines()) == 1

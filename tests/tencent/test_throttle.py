@@ -12,7 +12,7 @@ import pytest
 
 from bot.store import open_store
 from bot.tencent.errors import BudgetExhaustedError
-from bot.tencent.throttle import Throttle
+from bot.tencent.throttle import Ledger, Throttle
 
 
 class FakeTime:
@@ -42,9 +42,14 @@ def fake_store(tmp_path, fake_time):
     store.close()
 
 
+def test_the_stores_budget_is_a_ledger(fake_store):
+    assert isinstance(fake_store.budget, Ledger)
+    assert fake_store.budget.now() == fake_store.now()
+
+
 def test_limit_holds_within_one_process(fake_store, fake_time):
     throttle = Throttle(
-        fake_store, limit=5, window=10.0, margin=0.5, reserve=0, sleep=fake_time.sleep
+        fake_store.budget, limit=5, window=10.0, margin=0.5, reserve=0, sleep=fake_time.sleep
     )
     start = fake_time.now
     for _ in range(5):
@@ -62,7 +67,7 @@ def test_limit_holds_within_one_process(fake_store, fake_time):
 
 
 def test_background_leaves_the_reserve_to_interactive(fake_store, fake_time):
-    throttle = Throttle(fake_store, limit=5, window=10.0, reserve=1, sleep=fake_time.sleep)
+    throttle = Throttle(fake_store.budget, limit=5, window=10.0, reserve=1, sleep=fake_time.sleep)
     for _ in range(4):
         throttle.acquire("background", max_wait=0)
     with pytest.raises(BudgetExhaustedError):
@@ -72,7 +77,7 @@ def test_background_leaves_the_reserve_to_interactive(fake_store, fake_time):
 
 
 def test_max_wait_zero_raises_with_retry_after(fake_store, fake_time):
-    throttle = Throttle(fake_store, limit=2, window=10.0, margin=0.5, sleep=fake_time.sleep)
+    throttle = Throttle(fake_store.budget, limit=2, window=10.0, margin=0.5, sleep=fake_time.sleep)
     throttle.acquire("interactive")
     fake_time.now += 3
     throttle.acquire("interactive")
@@ -87,7 +92,7 @@ def test_max_wait_zero_raises_with_retry_after(fake_store, fake_time):
 
 
 def test_penalize_blocks_every_caller(fake_store, fake_time):
-    throttle = Throttle(fake_store, limit=100, window=10.0, sleep=fake_time.sleep)
+    throttle = Throttle(fake_store.budget, limit=100, window=10.0, sleep=fake_time.sleep)
     throttle.penalize(30)
     with pytest.raises(BudgetExhaustedError) as info:
         throttle.acquire("interactive", max_wait=0)
@@ -98,13 +103,24 @@ def test_penalize_blocks_every_caller(fake_store, fake_time):
 
 def test_interactive_is_served_ahead_of_background(tmp_path):
     store = open_store(tmp_path / "budget.db")
-    throttle = Throttle(store, limit=3, window=0.6, margin=0.0, reserve=0)
+    throttle = Throttle(store.budget, limit=3, window=0.6, margin=0.0, reserve=0)
+    waiting = threading.Event()
+
+    def background_sleep(seconds: float) -> None:
+        waiting.set()
+        time.sleep(seconds)
+
+    background_throttle = Throttle(
+        store.budget, limit=3, window=0.6, margin=0.0, reserve=0, sleep=background_sleep
+    )
     for _ in range(3):
         throttle.acquire("interactive")
     since = store.now()
-    background = threading.Thread(target=lambda: [throttle.acquire("background") for _ in range(3)])
+    background = threading.Thread(
+        target=lambda: [background_throttle.acquire("background") for _ in range(3)]
+    )
     background.start()
-    time.sleep(0.05)  # the background caller is already waiting when the person arrives
+    assert waiting.wait(5)  # the background caller is already waiting when the person arrives
     throttle.acquire("interactive")
     background.join(5)
     assert not background.is_alive()
@@ -122,7 +138,7 @@ CHILD = textwrap.dedent(
     from bot.tencent.throttle import Throttle
     db, start_at, count = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     store = open_store(db)
-    throttle = Throttle(store, limit=5, window=2.0, margin=0.1, reserve=0)
+    throttle = Throttle(store.budget, limit=5, window=2.0, margin=0.1, reserve=0)
     while time.time() < start_at:
         time.sleep(0.005)
     for _ in range(count):

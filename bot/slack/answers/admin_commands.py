@@ -1,0 +1,78 @@
+"""The admins' forms of `/recordings`: status, route list/add/remove/default, link.
+
+Who may run them is decided before (bot.slack.answers.slash); here they change the store
+through bot.admin and say what was done. A bad option changes nothing and says why.
+"""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.admin import add_route, link_user, list_routes, remove_route, set_default_route
+from bot.health import collect_health
+from bot.routing import RouteOptionError
+from bot.slack.answers.deps import Deps
+from bot.slack.blocks import BlockDict, notice
+from bot.slack.mrkdwn import escape
+from bot.slack.parse import (
+    Command,
+    Link,
+    RouteAdd,
+    RouteDefault,
+    RouteList,
+    RouteRemove,
+    Status,
+    unescape,
+)
+from bot.slack.status import status_blocks
+from bot.slack.texts import route_line
+from bot.slack.users import UserFacts
+
+Answer = tuple[str, list[BlockDict]]
+
+
+def _say(text: str) -> Answer:
+    return text, notice(text)
+
+
+def admin_word(command: Command) -> str:
+    """The word an admin command starts with, for "`route` is for admins only"."""
+    if isinstance(command, Status):
+        return "status"
+    if isinstance(command, Link):
+        return "link"
+    return "route"
+
+
+def admin_answer(deps: Deps, client: WebClient, facts: UserFacts, command: Command) -> Answer:
+    """Run an admin command for an admin and say what was done."""
+    store, user = deps.store, facts.user_id
+    try:
+        if isinstance(command, Status):
+            health = collect_health(store, deps.settings)
+            return status_blocks(health, facts.tz)
+        if isinstance(command, RouteList):
+            routes = list_routes(store)
+            if not routes:
+                return _say("No routes yet. Add one: `/recordings route add #channel`.")
+            return _say("*Routes*\n" + "\n".join(f"• {route_line(r)}" for r in routes))
+        if isinstance(command, RouteAdd):
+            options = [unescape(token) for token in command.option_tokens]  # Slack's &lt; ...
+            route = add_route(store, client, command.channel_token, options, created_by=user)
+            return _say(f"Route added: {route_line(route)}")
+        if isinstance(command, RouteRemove):
+            route = remove_route(store, command.route_id)
+            return _say(f"Route removed: {route_line(route)}")
+        if isinstance(command, RouteDefault):
+            route = set_default_route(store, client, command.channel_token, created_by=user)
+            return _say(f"Default route set: {route_line(route)}")
+        if isinstance(command, Link):
+            link_user(store, command.slack_user_id, command.tencent_userid, set_by=user)
+            return _say(
+                f"Linked <@{command.slack_user_id}> to Tencent Meeting user "
+                f"`{escape(command.tencent_userid)}`: `/recordings mine` now shows their "
+                "recordings."
+            )
+    except RouteOptionError as exc:
+        return _say(f"Nothing changed: {escape(exc.message)}")
+    raise TypeError(f"not an admin command: {type(command).__name__}")

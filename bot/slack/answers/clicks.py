@@ -1,0 +1,208 @@
+"""Button clicks: what Show password, Download and More mean, answered after the ack.
+
+The answer goes through the click's response_url, visible only to the person who clicked
+(`More` replaces the list it belongs to); without a response_url, chat.postEphemeral. Guests
+and people Slack cannot identify are refused, as with the command. Neither a password nor a
+download address is ever logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Respond
+
+from bot.models import INTERACTIVE, RecordFile, RecordMeeting
+from bot.slack.answers.deps import Deps
+from bot.slack.answers.failures import redacted_trace
+from bot.slack.answers.more_button import parse_more_value
+from bot.slack.answers.query import tencent_error_message
+from bot.slack.answers.slash import password_policy, refusal, render_query_page
+from bot.slack.blocks import COMMAND, parse_action_value, subject_text
+from bot.slack.mrkdwn import escape
+from bot.slack.texts import BUSY, waiting_text
+from bot.tencent.errors import BudgetExhaustedError, TencentError
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_RECORDING = (
+    "This recording is no longer known to the bot (it may have been deleted in Tencent Meeting, "
+    f"or the bot's records were reset). Try `{COMMAND} search WORDS` to find it again."
+)
+MALFORMED = "I could not read this button. Run the command again for a fresh answer."
+LINK_LIFETIME_NOTE = (
+    "This link is short-lived (it expires within hours): click *Download* again for a fresh one."
+)
+CLICK_SORRY = "Something went wrong on my side, sorry; please try again in a minute."
+
+
+@dataclass(frozen=True)
+class Click:
+    """What the handlers need from a block_actions payload."""
+
+    user_id: str
+    channel_id: str | None
+    value: str
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Click:
+        action = (body.get("actions") or [{}])[0]
+        return cls(
+            user_id=(body.get("user") or {}).get("id", ""),
+            channel_id=(body.get("channel") or {}).get("id"),
+            value=str(action.get("value") or ""),
+        )
+
+
+Answer = Callable[[str], None]
+
+
+def _ephemeral(deps: Deps, respond: Respond | None, click: Click) -> Answer:
+    """Answer only the clicker: through the response_url, else chat.postEphemeral."""
+
+    def answer(text: str) -> None:
+        if respond is not None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif click.channel_id and deps.slack is not None:
+            deps.slack.chat_postEphemeral(channel=click.channel_id, user=click.user_id, text=text)
+        else:
+            log.warning("no way to answer %s's click: no response_url, no channel", click.user_id)
+
+    return answer
+
+
+def _find(deps: Deps, value: str) -> tuple[RecordMeeting, RecordFile] | str:
+    """The recording and file a button names, or the message to answer instead."""
+    try:
+        meeting_record_id, record_file_id = parse_action_value(value)
+    except ValueError:
+        return MALFORMED
+    meeting = deps.store.recordings.get(meeting_record_id)
+    if meeting is None:
+        return UNKNOWN_RECORDING
+    file = next((f for f in meeting.record_files if f.record_file_id == record_file_id), None)
+    if file is None:
+        return UNKNOWN_RECORDING
+    return meeting, file
+
+
+# -- what each button means -----------------------------------------------------------------------
+def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
+    """Tell the clicker the file's password, and record that they asked."""
+    found = _find(deps, click.value)
+    if isinstance(found, str):
+        answer(found)
+        return
+    meeting, file = found
+    if not file.password:
+        answer(f"*{subject_text(meeting)}* has no password: its link opens without one.")
+        return
+    if password_policy(deps)(meeting):
+        answer(
+            f"The admins chose not to hand out the password of *{subject_text(meeting)}* in Slack. "
+            "Ask its host."
+        )
+        return
+    deps.store.users.audit_password(
+        click.user_id, meeting.meeting_record_id, file.record_file_id, click.channel_id
+    )
+    log.info(
+        "password of %s shown to %s (channel %s)",
+        meeting.meeting_record_id,
+        click.user_id,
+        click.channel_id,
+    )
+    answer(
+        f"Password for *{subject_text(meeting)}*: `{escape(file.password)}`\n"
+        "Only you can see this. Your request was recorded."
+    )
+
+
+def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
+    """Fetch a fresh download address from Tencent Meeting and hand it to the clicker."""
+    found = _find(deps, click.value)
+    if isinstance(found, str):
+        answer(found)
+        return
+    meeting, file = found
+    subject = subject_text(meeting)
+    if not file.shared:
+        answer(f"Sharing is off for *{subject}*, so it cannot be downloaded. Ask the host.")
+        return
+    if file.allow_download is False:
+        answer(f"The host does not allow downloading *{subject}*.")
+        return
+    try:
+        addresses = deps.tencent.get_addresses(file.record_file_id, priority=INTERACTIVE)
+    except BudgetExhaustedError as exc:
+        answer(
+            "Tencent Meeting's call limit is used up for the moment: try again in "
+            f"{max(1, round(exc.retry_after))} s."
+        )
+        return
+    except TencentError as exc:
+        log.warning("download address for %s failed: %s", file.record_file_id, type(exc).__name__)
+        answer(f"No download link this time. {escape(tencent_error_message(exc))}")
+        return
+    url = addresses.download_address
+    if not url or not url.lower().startswith(("https://", "http://")):
+        answer(f"Tencent Meeting offers no download for *{subject}*.")
+        return
+    log.info("download address of %s given to %s", file.record_file_id, click.user_id)
+    answer(f"<{escape(url).replace('|', '%7C')}|Download *{subject}*>\n{LINK_LIFETIME_NOTE}")
+
+
+def more(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
+    """Replace a /recordings answer with its next page."""
+    try:
+        text, page = parse_more_value(click.value)
+    except ValueError:
+        answer(MALFORMED)
+        return
+    if respond is None:  # a More button lives in a /recordings answer, which has a response_url
+        answer(MALFORMED)
+        return
+
+    def on_wait(seconds: float) -> None:
+        message = waiting_text(seconds, deps.settings.tencent_rate_limit)
+        respond(text=message, response_type="ephemeral", replace_original=True)
+
+    answer_text, blocks = render_query_page(deps, click.user_id, text, page, on_wait=on_wait)
+    respond(text=answer_text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+
+# -- answering one click --------------------------------------------------------------------------
+Handler = Callable[[Deps, Click, Answer, Respond | None], None]
+
+
+def answer_click(
+    deps: Deps, name: str, handler: Handler, body: dict[str, Any], respond: Respond | None
+) -> None:
+    """Answer one click (after it was acknowledged): refuse whom the command refuses, run the
+    button's handler, and answer any unexpected failure politely."""
+    click = Click.from_body(body)
+    answer = _ephemeral(deps, respond, click)
+    try:
+        refused = refusal(deps.users.get(click.user_id))
+        if refused:
+            answer(refused)
+            return
+        handler(deps, click, answer, respond)
+    except Exception as exc:
+        log.error("button %s failed for %s:\n%s", name, click.user_id, redacted_trace(exc))
+        try:
+            answer(CLICK_SORRY)
+        except Exception as again:  # nothing above this thread would log it
+            log.warning("could not answer %s's click: %s", click.user_id, type(again).__name__)
+
+
+def answer_click_busy(deps: Deps, body: dict[str, Any], respond: Respond | None) -> None:
+    """Tell the clicker the bot has too much to do to answer this click now."""
+    click = Click.from_body(body)
+    try:
+        _ephemeral(deps, respond, click)(BUSY)
+    except Exception as exc:
+        log.warning("could not answer %s's click: %s", click.user_id, type(exc).__name__)

@@ -1,0 +1,56 @@
+"""bot.slack.status: the admins' `/recordings status`, drawn from Health alone."""
+
+from __future__ import annotations
+
+import json
+
+from bot.health import Health
+from bot.models import RecordMeeting
+from bot.slack.status import status_blocks
+
+
+def _health(**kw) -> Health:
+    base = dict(
+        healthy=False,
+        summary="failing: the last 2 poll cycles failed",
+        last_success_at=None,
+        last_cycle={"fetched": 4, "sent": 2, "calls": 3},
+        next_run_at=1_795_000_120.0,
+        consecutive_failures=2,
+        last_error={"at": 1_795_000_000.0, "message": "Tencent Meeting error 9042 <b>"},
+        poller_holder="host:1:abc",
+    )
+    base.update(kw)
+    return Health(**base)  # type: ignore[arg-type]
+
+
+def test_status_blocks_describe_a_failing_bot():
+    stuck = RecordMeeting(
+        meeting_record_id="r",
+        meeting_id="m",
+        meeting_code="1",
+        userid="alice",
+        media_start_time=1_794_000_000_000,
+        subject="Board <!everyone>",
+        state=2,
+    )
+    text, blocks = status_blocks(
+        _health(stuck=[stuck], calls_last_minute=7, calls_today=120, webhook=None), "Asia/Shanghai"
+    )
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert text.startswith("Recordings bot status: unhealthy")
+    assert "Last successful poll: never" in shown
+    assert "<!date^1795000120^" in shown
+    assert "Board &lt;!everyone&gt;" in shown and "<!everyone>" not in shown
+    assert "7 in the last minute (limit 10 a minute) · 120 today" in shown
+    assert "error 9042 &lt;b&gt;" in shown
+    assert "Webhook" not in shown
+    assert len(blocks) <= 50
+
+
+def test_status_blocks_show_webhook_stats_when_present():
+    webhook = {"last_event_at": 1_795_000_000.0, "accepted": 5, "duplicates": 1, "rejected": 2}
+    _, blocks = status_blocks(_health(webhook=webhook, last_error=None), "UTC")
+    shown = json.dumps(blocks)
+    assert "5 accepted, 1 duplicates, 2 rejected" in shown
+    assert "Last error" not in shown
