@@ -339,7 +339,7 @@ def slash(
         click.echo("Note: no --response-url: the bot's answer will not be shown here.", err=True)
     body = slash_body(" ".join(text), user_id=user, response_url=response_url, channel_id=channel)
     try:
-        answer = post_signed(url, settings.slack_signing_secret, body)
+        answer = post_signed(url, settings.slack_signing_secret.get_secret_value(), body)
     except requests.RequestException as exc:
         click.echo(f"Could not reach {url}: {type(exc).__name__}", err=True)
         sys.exit(1)

@@ -1,20 +1,48 @@
 """Settings from the environment (and a `.env` file if present), validated once at start.
 
 Every problem is reported at once, naming the variable; secret values are never echoed.
+
+`Settings` is a frozen pydantic-settings model: each field names its environment variable
+(its alias), secrets are `SecretStr` (shown as `**********`; read with `.get_secret_value()`),
+and the validators below give the messages the README promises, e.g.
+"TENCENT_MEETING_RATE_LIMIT must be a whole number, got 'ten'". Values are stripped and a blank
+value counts as unset. `load_settings` reads a given mapping, or os.environ after loading the
+`.env` of the working folder (python-dotenv, never overriding the real environment), and turns
+pydantic's errors into one ConfigError.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from contextvars import ContextVar
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 # Credentials the embedded emulator accepts by default, so a bot and an emulator started
 # from one (empty) environment agree. They open nothing outside this machine.
 DEMO_APP_ID = "200000001"
 DEMO_SECRET_ID = "demo-secret-id"  # noqa: S105 (a local demo value)
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production"  # noqa: S105
+
+_PROBLEM = "config_problem"  # the error type of the validators below
 
 
 class ConfigError(ValueError):
@@ -25,40 +53,142 @@ class ConfigError(ValueError):
         super().__init__("Configuration problems:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-def _secret(default: str = "") -> str:
-    return field(default=default, repr=False)
+def _problem(text: str) -> PydanticCustomError:
+    # The text goes in as context, so braces in a quoted value are not read as a template.
+    return PydanticCustomError(_PROBLEM, "{problem}", {"problem": text})
 
 
-@dataclass(frozen=True)
-class Settings:
+def _name(info: ValidationInfo) -> str:
+    return env_name(info.field_name) if info.field_name else "a setting"
+
+
+def _whole(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise _problem(f"{_name(info)} must be a whole number, got {value!r}") from None
+    return value
+
+
+def _number(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise _problem(f"{_name(info)} must be a number, got {value!r}") from None
+    return value
+
+
+def _positive(value: float, info: ValidationInfo) -> float:
+    if value <= 0:
+        raise _problem(f"{_name(info)} must be greater than 0")
+    return value
+
+
+def _url(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str) and value:
+        if not value.startswith(("http://", "https://")):
+            raise _problem(f"{_name(info)} must start with http:// or https://")
+        return value.rstrip("/")
+    return value
+
+
+def _time_zone(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _problem(
+                f"{_name(info)} must be an IANA time zone such as Asia/Shanghai"
+            ) from None
+    return value
+
+
+def _csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+PositiveWhole = Annotated[int, BeforeValidator(_whole), AfterValidator(_positive)]
+Number = Annotated[float, BeforeValidator(_number)]
+PositiveNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_positive)]
+BaseUrl = Annotated[str, BeforeValidator(_url)]  # http(s)://..., without a trailing slash
+TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]
+CommaSeparated = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_csv)]
+_UNSET = SecretStr("")
+
+
+def _env(variable: str, default: Any = "") -> Any:
+    return Field(default, validation_alias=variable)
+
+
+# The mapping load_settings reads instead of os.environ, for the Settings built in its context.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("settings_environ", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """The environment variables (os.environ, or the mapping given to load_settings), each
+    value stripped, blank ones left out."""
+
+    def __init__(self, settings_cls: type[BaseSettings]):
+        super().__init__(settings_cls, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            environ = os.environ
+        return {name: value.strip() for name, value in environ.items() if value and value.strip()}
+
+
+class Settings(BaseSettings):
+    """The bot's settings; `Settings()` reads os.environ, `load_settings` any mapping."""
+
+    model_config = SettingsConfigDict(frozen=True, validate_by_name=True, extra="ignore")
+
     # Tencent Meeting
-    tencent_api_url: str = "https://api.meeting.qq.com"
-    tencent_app_id: str = ""
-    tencent_sdk_id: str = ""
-    tencent_secret_id: str = ""
-    tencent_secret_key: str = _secret()
-    tencent_operator_id: str = ""
-    tencent_rate_limit: int = 10
-    tencent_webhook_token: str = _secret()
-    tencent_webhook_aes_key: str = _secret()
+    tencent_api_url: BaseUrl = _env("TENCENT_MEETING_API_URL", "https://api.meeting.qq.com")
+    tencent_app_id: str = _env("TENCENT_MEETING_APP_ID")
+    tencent_sdk_id: str = _env("TENCENT_MEETING_SDK_ID")
+    tencent_secret_id: str = _env("TENCENT_MEETING_SECRET_ID")
+    tencent_secret_key: SecretStr = _env("TENCENT_MEETING_SECRET_KEY", _UNSET)
+    tencent_operator_id: str = _env("TENCENT_MEETING_OPERATOR_ID")
+    tencent_rate_limit: PositiveWhole = _env("TENCENT_MEETING_RATE_LIMIT", 10)
+    tencent_webhook_token: SecretStr = _env("TENCENT_MEETING_WEBHOOK_TOKEN", _UNSET)
+    tencent_webhook_aes_key: SecretStr = _env("TENCENT_MEETING_WEBHOOK_AES_KEY", _UNSET)
     # Store and time
-    recordings_db: str = "recordings.db"
-    bot_timezone: str = "Asia/Shanghai"
+    recordings_db: str = _env("RECORDINGS_DB", "recordings.db")
+    bot_timezone: TimeZoneName = _env("BOT_TIMEZONE", "Asia/Shanghai")
     # Poller
-    poll_interval_seconds: int = 120
-    poll_lookback_hours: float = 12.0
-    pending_max_hours: float = 72.0
-    poll_lease_seconds: float = 0.0  # 0: automatic (3 poll intervals, at least 120 s)
+    poll_interval_seconds: PositiveWhole = _env("POLL_INTERVAL_SECONDS", 120)
+    poll_lookback_hours: PositiveNumber = _env("POLL_LOOKBACK_HOURS", 12.0)
+    pending_max_hours: PositiveNumber = _env("PENDING_MAX_HOURS", 72.0)
+    # 0: automatic (3 poll intervals, at least 120 s)
+    poll_lease_seconds: Number = _env("POLL_LEASE_SECONDS", 0.0)
     # Slack
-    slack_bot_token: str = _secret()
-    slack_signing_secret: str = _secret()
-    slack_app_token: str = _secret()
-    slack_api_url: str = ""
-    admin_user_ids: tuple[str, ...] = ()
-    admin_channel: str = ""
-    default_channel: str = ""
-    port: int = 3000
-    webhook_port: int = 3001
+    slack_bot_token: SecretStr = _env("SLACK_BOT_TOKEN", _UNSET)
+    slack_signing_secret: SecretStr = _env("SLACK_SIGNING_SECRET", _UNSET)
+    slack_app_token: SecretStr = _env("SLACK_APP_TOKEN", _UNSET)
+    slack_api_url: BaseUrl = _env("SLACK_API_URL")
+    admin_user_ids: CommaSeparated = _env("ADMIN_USER_IDS", ())
+    admin_channel: str = _env("ADMIN_CHANNEL")
+    default_channel: str = _env("DEFAULT_CHANNEL")
+    port: PositiveWhole = _env("PORT", 3000)
+    webhook_port: PositiveWhole = _env("WEBHOOK_PORT", 3001)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments, then the environment; `.env` is loaded by load_settings (python-dotenv).
+        return init_settings, _Environment(settings_cls)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -70,83 +200,35 @@ class Settings:
 
     def redacted(self) -> dict[str, object]:
         """The settings as a dict safe to print: secrets shown only as set / unset."""
-        out: dict[str, object] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = ("(set)" if value else "(unset)") if not f.repr else value
-        return out
+        return {
+            name: ("(set)" if value else "(unset)") if isinstance(value, SecretStr) else value
+            for name, value in self
+        }
 
-
-# env name -> (field name, kind). Kinds: str, int, float, url, tz, csv
-_VARIABLES: dict[str, tuple[str, str]] = {
-    "TENCENT_MEETING_API_URL": ("tencent_api_url", "url"),
-    "TENCENT_MEETING_APP_ID": ("tencent_app_id", "str"),
-    "TENCENT_MEETING_SDK_ID": ("tencent_sdk_id", "str"),
-    "TENCENT_MEETING_SECRET_ID": ("tencent_secret_id", "str"),
-    "TENCENT_MEETING_SECRET_KEY": ("tencent_secret_key", "str"),
-    "TENCENT_MEETING_OPERATOR_ID": ("tencent_operator_id", "str"),
-    "TENCENT_MEETING_RATE_LIMIT": ("tencent_rate_limit", "int"),
-    "TENCENT_MEETING_WEBHOOK_TOKEN": ("tencent_webhook_token", "str"),
-    "TENCENT_MEETING_WEBHOOK_AES_KEY": ("tencent_webhook_aes_key", "str"),
-    "RECORDINGS_DB": ("recordings_db", "str"),
-    "BOT_TIMEZONE": ("bot_timezone", "tz"),
-    "POLL_INTERVAL_SECONDS": ("poll_interval_seconds", "int"),
-    "POLL_LOOKBACK_HOURS": ("poll_lookback_hours", "float"),
-    "PENDING_MAX_HOURS": ("pending_max_hours", "float"),
-    "POLL_LEASE_SECONDS": ("poll_lease_seconds", "float"),
-    "SLACK_BOT_TOKEN": ("slack_bot_token", "str"),
-    "SLACK_SIGNING_SECRET": ("slack_signing_secret", "str"),
-    "SLACK_APP_TOKEN": ("slack_app_token", "str"),
-    "SLACK_API_URL": ("slack_api_url", "url"),
-    "ADMIN_USER_IDS": ("admin_user_ids", "csv"),
-    "ADMIN_CHANNEL": ("admin_channel", "str"),
-    "DEFAULT_CHANNEL": ("default_channel", "str"),
-    "PORT": ("port", "int"),
-    "WEBHOOK_PORT": ("webhook_port", "int"),
-}
-
-_POSITIVE = {
-    "tencent_rate_limit",
-    "poll_interval_seconds",
-    "poll_lookback_hours",
-    "pending_max_hours",
-    "port",
-    "webhook_port",
-}
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed, validated like the original (a str given for a
+        secret becomes a SecretStr). The settings themselves never change."""
+        return _read({}, {**dict(self), **changes})
 
 
 def env_name(field_name: str) -> str:
     """The environment variable that sets a Settings field."""
-    for name, (fname, _) in _VARIABLES.items():
-        if fname == field_name:
-            return name
-    raise KeyError(field_name)
+    return str(Settings.model_fields[field_name].validation_alias)
 
 
-def _convert(name: str, kind: str, raw: str) -> object:
-    if kind == "int":
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if kind == "float":
-        try:
-            return float(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    if kind == "url":
-        if not raw.startswith(("http://", "https://")):
-            raise ValueError(f"{name} must start with http:// or https://")
-        return raw.rstrip("/")
-    if kind == "tz":
-        try:
-            ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{name} must be an IANA time zone such as Asia/Shanghai") from None
-        return raw
-    if kind == "csv":
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
-    return raw
+def _read(environ: Mapping[str, str], overrides: dict[str, object]) -> Settings:
+    token = _ENVIRON.set(environ)
+    try:
+        return Settings(**overrides)
+    finally:
+        _ENVIRON.reset(token)
+
+
+def _describe(error: Any) -> str:
+    if error["type"] == _PROBLEM:
+        return str(error["ctx"]["problem"])
+    where = str(error["loc"][0]) if error["loc"] else "settings"
+    return f"{env_name(where) if where in Settings.model_fields else where}: {error['msg']}"
 
 
 def load_settings(
@@ -169,25 +251,23 @@ def load_settings(
             # The .env of the working folder (or a parent), not of the installed package.
             load_dotenv(find_dotenv(usecwd=True), override=False)
         environ = os.environ
-    values: dict[str, object] = {}
+    given = {k: v for k, v in overrides.items() if v is not None}
     problems: list[str] = []
-    for name, (fname, kind) in _VARIABLES.items():
-        raw = environ.get(name)
-        if raw is None or raw.strip() == "":
-            continue
-        try:
-            value = _convert(name, kind, raw.strip())
-        except ValueError as exc:
-            problems.append(str(exc))
-            continue
-        if fname in _POSITIVE and isinstance(value, int | float) and value <= 0:
-            problems.append(f"{name} must be greater than 0")
-            continue
-        values[fname] = value
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = _read(environ, given)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        problems += [_describe(error) for error in errors]
+        # Read again without the bad values, to judge `require` as if they were unset.
+        bad = {str(error["loc"][0]) for error in errors if error["loc"]}
+        bad |= {env_name(name) for name in bad if name in Settings.model_fields}
+        settings = _read(
+            {k: v for k, v in environ.items() if k not in bad},
+            {k: v for k, v in given.items() if k not in bad},
+        )
     for fname in require:
-        if not values.get(fname):
+        if fname not in settings.model_fields_set or not getattr(settings, fname):
             problems.append(f"{env_name(fname)} is required but not set")
     if problems:
         raise ConfigError(problems)
-    return Settings(**values)  # type: ignore[arg-type]
+    return settings

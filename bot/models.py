@@ -2,18 +2,23 @@
 
 Records:
 
-Parsing keeps every field the API sends that the model does not name (in `extra`), and rejects
-a record that misses a required field with an error naming the field's path.
-Secrets (passwords, download addresses) are kept out of `repr`.
+Frozen pydantic models, validated when built. A value of the documented type passes natively
+(fast, as when the store rebuilds its rows); anything else goes through the coercions the API
+needs: an id sent as a number becomes a string, a time sent as a numeric string a number, 0 / 1
+a flag. What cannot be coerced fails with the error type `wrong_type`. `extra` holds the fields
+the API sends that a model does not name, and takes no part in equality or hashing. Reading an
+answer (gathering the unknown fields, naming a bad field's path) is the Tencent side's job:
+bot/tencent/records.py. Secrets (passwords, download addresses) are kept out of `repr`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from bot.tencent.errors import MalformedRecordError
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 STATE_RECORDING = 1
 STATE_TRANSCODING = 2
@@ -26,73 +31,93 @@ INTERACTIVE = "interactive"
 BACKGROUND = "background"
 
 
-def _require(data: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
-    if key not in data or data[key] is None:
-        raise MalformedRecordError(f"{path}.{key}", "is missing")
-    return _coerce(data[key], kind, f"{path}.{key}")
+def _text(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError("not a str")
 
 
-def _optional(data: Mapping[str, Any], key: str, kind: type, path: str) -> Any:
-    if key not in data or data[key] is None:
-        return None
-    return _coerce(data[key], kind, f"{path}.{key}")
+def _whole(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ValueError("not an int")
 
 
-def _coerce(value: Any, kind: type, path: str) -> Any:
-    if kind is str:
-        if isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-    elif kind is int:
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-    elif kind is bool:
-        if isinstance(value, bool):
-            return value
-        if value in (0, 1):
-            return bool(value)
-    raise MalformedRecordError(path, f"should be {kind.__name__}, got {type(value).__name__}")
+def _flag(value: Any) -> bool:
+    if value in (0, 1):
+        return bool(value)
+    raise ValueError("not a bool")
+
+
+_EXACT = {
+    "str": core_schema.str_schema(strict=True),
+    "int": core_schema.int_schema(strict=True),
+    "bool": core_schema.bool_schema(strict=True),
+}
 
 
 @dataclass(frozen=True)
-class RecordFile:
-    record_file_id: str
-    record_start_time: int  # ms
-    record_end_time: int  # ms
-    record_size: int  # bytes
-    sharing_state: int  # 0 off, 1 on
-    sharing_url: str | None = None
-    required_same_corp: bool | None = None
-    required_participant: bool | None = None
-    password: str | None = field(default=None, repr=False)
-    sharing_expire: int | None = None  # ms; 0 = never
-    view_address: str | None = field(default=None, repr=False)
-    allow_download: bool | None = None
-    download_address: str | None = field(default=None, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+class _Lenient:
+    """The exact type natively; anything else through `coerce`, or one `wrong_type` error."""
 
-    _KNOWN = (
-        ("record_file_id", str, True),
-        ("record_start_time", int, True),
-        ("record_end_time", int, True),
-        ("record_size", int, True),
-        ("sharing_state", int, True),
-        ("sharing_url", str, False),
-        ("required_same_corp", bool, False),
-        ("required_participant", bool, False),
-        ("password", str, False),
-        ("sharing_expire", int, False),
-        ("view_address", str, False),
-        ("allow_download", bool, False),
-        ("download_address", str, False),
-    )
+    kind: str  # "str", "int" or "bool"
+    coerce: Callable[[Any], Any]
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.union_schema(
+            [_EXACT[self.kind], core_schema.no_info_plain_validator_function(self.coerce)],
+            mode="left_to_right",
+            custom_error_type="wrong_type",
+            custom_error_message=f"should be {self.kind}",
+            custom_error_context={"kind": self.kind},
+        )
+
+
+# A str, or an int sent for one; an int, or a bool, an integral float or a numeric str; a bool,
+# or 0 / 1.
+Text = Annotated[str, _Lenient("str", _text)]
+Whole = Annotated[int, _Lenient("int", _whole)]
+Flag = Annotated[bool, _Lenient("bool", _flag)]
+
+
+class ApiRecord(BaseModel):
+    """Base of the record types: frozen, built by keyword; `extra` is ignored by == and hash."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def _compared(self) -> tuple[Any, ...]:
+        return tuple(value for name, value in self.__dict__.items() if name != "extra")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._compared() == other._compared()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+
+class RecordFile(ApiRecord):
+    record_file_id: Text
+    record_start_time: Whole  # ms
+    record_end_time: Whole  # ms
+    record_size: Whole  # bytes
+    sharing_state: Whole  # 0 off, 1 on
+    sharing_url: Text | None = None
+    required_same_corp: Flag | None = None
+    required_participant: Flag | None = None
+    password: Text | None = Field(default=None, repr=False)
+    sharing_expire: Whole | None = None  # ms; 0 = never
+    view_address: Text | None = Field(default=None, repr=False)
+    allow_download: Flag | None = None
+    download_address: Text | None = Field(default=None, repr=False)
+    extra: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @property
     def duration_seconds(self) -> int:
@@ -102,40 +127,17 @@ class RecordFile:
     def shared(self) -> bool:
         return self.sharing_state == 1
 
-    @classmethod
-    def parse(cls, data: Any, path: str = "record_file") -> RecordFile:
-        if not isinstance(data, Mapping):
-            raise MalformedRecordError(path, "is not an object")
-        values = {
-            key: (_require if required else _optional)(data, key, kind, path)
-            for key, kind, required in cls._KNOWN  # type: ignore[attr-defined]
-        }
-        known = {key for key, _, _ in cls._KNOWN}  # type: ignore[attr-defined]
-        values["extra"] = {k: v for k, v in data.items() if k not in known}
-        return cls(**values)
 
-
-@dataclass(frozen=True)
-class RecordMeeting:
-    meeting_record_id: str
-    meeting_id: str
-    meeting_code: str
-    userid: str
-    media_start_time: int  # ms
-    subject: str
-    state: int  # 1 recording, 2 transcoding, 3 done
+class RecordMeeting(ApiRecord):
+    meeting_record_id: Text
+    meeting_id: Text
+    meeting_code: Text
+    userid: Text
+    media_start_time: Whole  # ms
+    subject: Text
+    state: Whole  # 1 recording, 2 transcoding, 3 done
     record_files: tuple[RecordFile, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    _KNOWN = (
-        ("meeting_record_id", str),
-        ("meeting_id", str),
-        ("meeting_code", str),
-        ("userid", str),
-        ("media_start_time", int),
-        ("subject", str),
-        ("state", int),
-    )
+    extra: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @property
     def done(self) -> bool:
@@ -157,93 +159,30 @@ class RecordMeeting:
     def total_size(self) -> int:
         return sum(f.record_size for f in self.record_files)
 
-    @classmethod
-    def parse(cls, data: Any, path: str = "record_meetings[0]") -> RecordMeeting:
-        if not isinstance(data, Mapping):
-            raise MalformedRecordError(path, "is not an object")
-        values: dict[str, Any] = {
-            key: _require(data, key, kind, path)
-            for key, kind in cls._KNOWN  # type: ignore[attr-defined]
-        }
-        raw_files = data.get("record_files") or []
-        if not isinstance(raw_files, list):
-            raise MalformedRecordError(f"{path}.record_files", "is not a list")
-        values["record_files"] = tuple(
-            RecordFile.parse(item, f"{path}.record_files[{i}]") for i, item in enumerate(raw_files)
-        )
-        known = {key for key, _ in cls._KNOWN} | {"record_files"}  # type: ignore[attr-defined]
-        values["extra"] = {k: v for k, v in data.items() if k not in known}
-        return cls(**values)
 
-    def to_api_dict(self) -> dict[str, Any]:
-        """The record as the API would send it (the inverse of `parse`)."""
-        out: dict[str, Any] = dict(self.extra)
-        for key, _ in self._KNOWN:  # type: ignore[attr-defined]
-            out[key] = getattr(self, key)
-        files = []
-        for f in self.record_files:
-            item: dict[str, Any] = dict(f.extra)
-            for key, _, _ in f._KNOWN:  # type: ignore[attr-defined]
-                value = getattr(f, key)
-                if value is not None:
-                    item[key] = value
-            files.append(item)
-        if files:
-            out["record_files"] = files
-        return out
-
-
-@dataclass(frozen=True)
-class RecordsPage:
+class RecordsPage(ApiRecord):
     """One page of `GET /v1/corp/records`."""
 
-    total_count: int
-    current_size: int
-    current_page: int
-    total_page: int
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # `rejected` holds exceptions
+
+    total_count: Whole
+    current_size: Whole
+    current_page: Whole
+    total_page: Whole
     record_meetings: tuple[RecordMeeting, ...]
-    # Records left out because they were malformed (only with strict=False): each error names
-    # the record (its id when it has one) and the field.
-    rejected: tuple[MalformedRecordError, ...] = ()
-
-    @classmethod
-    def parse(cls, data: Any, *, strict: bool = True) -> RecordsPage:
-        """Parse a page. strict: a malformed record fails the page; otherwise it is left out
-        and listed in `rejected`, so one bad record cannot block every record beside it."""
-        if not isinstance(data, Mapping):
-            raise MalformedRecordError("response", "is not a JSON object")
-        values = {
-            key: _require(data, key, int, "response")
-            for key in ("total_count", "current_size", "current_page", "total_page")
-        }
-        raw = data.get("record_meetings") or []
-        if not isinstance(raw, list):
-            raise MalformedRecordError("response.record_meetings", "is not a list")
-        meetings: list[RecordMeeting] = []
-        rejected: list[MalformedRecordError] = []
-        for i, item in enumerate(raw):
-            path = f"record_meetings[{i}]"
-            try:
-                meetings.append(RecordMeeting.parse(item, path))
-            except MalformedRecordError as exc:
-                if strict:
-                    raise
-                record_id = item.get("meeting_record_id") if isinstance(item, Mapping) else None
-                if isinstance(record_id, str | int) and not isinstance(record_id, bool):
-                    exc.args = (f"{exc.args[0]} (meeting_record_id {record_id})",)
-                rejected.append(exc)
-        return cls(record_meetings=tuple(meetings), rejected=tuple(rejected), **values)
+    # Records left out because they were malformed (only with strict=False): each error (the
+    # Tencent side's MalformedRecordError) names the record (its id when it has one) and the field.
+    rejected: tuple[Exception, ...] = ()
 
 
-@dataclass(frozen=True)
-class Addresses:
+class Addresses(ApiRecord):
     """Fresh, short-lived addresses of one record file (`GET /v1/addresses/{id}`)."""
 
-    record_file_id: str
-    view_address: str | None = field(default=None, repr=False)
-    download_address: str | None = field(default=None, repr=False)
-    audio_address: str | None = field(default=None, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    record_file_id: Text
+    view_address: Text | None = Field(default=None, repr=False)
+    download_address: Text | None = Field(default=None, repr=False)
+    audio_address: Text | None = Field(default=None, repr=False)
+    extra: dict[str, Any] = Field(default_factory=dict, repr=False)
 
 
 # -- routes: which recordings go to which channel (the rules are in bot/routing.py) ----

@@ -89,13 +89,13 @@ def tencent_credentials(settings: Settings) -> Credentials:
         return Credentials(
             app_id=settings.tencent_app_id,
             secret_id=settings.tencent_secret_id,
-            secret_key=settings.tencent_secret_key,
+            secret_key=settings.tencent_secret_key.get_secret_value(),
             sdk_id=settings.tencent_sdk_id,
         )
     given = {
         "TENCENT_MEETING_APP_ID": settings.tencent_app_id,
         "TENCENT_MEETING_SECRET_ID": settings.tencent_secret_id,
-        "TENCENT_MEETING_SECRET_KEY": settings.tencent_secret_key,
+        "TENCENT_MEETING_SECRET_KEY": settings.tencent_secret_key.get_secret_value(),
     }
     if settings.tencent_api_url.rstrip("/") == PRODUCTION_URL or any(given.values()):
         missing = [name for name, value in given.items() if not value]

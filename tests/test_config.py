@@ -6,8 +6,16 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
-from bot.config import ConfigError, load_settings
+from bot.config import (
+    DEMO_APP_ID,
+    DEMO_SECRET_ID,
+    ConfigError,
+    Settings,
+    env_name,
+    load_settings,
+)
 
 
 def test_defaults_need_nothing() -> None:
@@ -71,3 +79,49 @@ def test_a_dotenv_file_is_read_and_a_bad_value_fails_the_cli_clearly(tmp_path) -
     assert done.returncode == 2
     assert "TENCENT_MEETING_RATE_LIMIT must be a whole number" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_given_mapping_replaces_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("PORT", "8080")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    settings = load_settings({"WEBHOOK_PORT": " 4001 ", "ADMIN_CHANNEL": "   "})
+    assert (settings.port, settings.webhook_port, settings.admin_channel) == (3000, 4001, "")
+    assert not settings.slack_bot_token
+    assert Settings().port == 8080  # Settings() itself reads the environment
+    assert load_settings(dotenv=False).slack_bot_token.get_secret_value().startswith("xoxb-from")
+
+
+def test_a_dotenv_file_never_overrides_the_environment(tmp_path, monkeypatch) -> None:
+    (tmp_path / ".env").write_text("RECORDINGS_DB=from-dotenv.db\nADMIN_CHANNEL=C-dotenv\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # found in a parent folder of the working one
+    monkeypatch.setenv("RECORDINGS_DB", "from-env.db")
+    # Restored after the test, which also undoes what load_dotenv writes into os.environ.
+    monkeypatch.delenv("ADMIN_CHANNEL", raising=False)
+    settings = load_settings()
+    assert (settings.recordings_db, settings.admin_channel) == ("from-env.db", "C-dotenv")
+
+
+def test_urls_lose_their_trailing_slash_and_required_values_are_judged_as_given() -> None:
+    settings = load_settings({"SLACK_API_URL": "http://localhost:9/api/", "PORT": "3"})
+    assert settings.slack_api_url == "http://localhost:9/api"
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"PORT": "x"}, require=("port", "tencent_api_url"))
+    assert caught.value.problems == [
+        "PORT must be a whole number, got 'x'",
+        "PORT is required but not set",
+        "TENCENT_MEETING_API_URL is required but not set",
+    ]
+    assert env_name("slack_app_token") == "SLACK_APP_TOKEN"
+
+
+def test_a_changed_copy_is_validated_and_keeps_secrets_secret() -> None:
+    settings = load_settings({})
+    demo = settings.replace(
+        tencent_app_id=DEMO_APP_ID, tencent_secret_id=DEMO_SECRET_ID, tencent_secret_key="k-123"
+    )
+    assert demo.has_tencent_credentials and not settings.has_tencent_credentials
+    assert demo.tencent_secret_key.get_secret_value() == "k-123" and "k-123" not in repr(demo)
+    assert demo.redacted()["tencent_secret_key"] == "(set)"
+    with pytest.raises(ValidationError):
+        settings.port = 1  # type: ignore[misc]

@@ -17,8 +17,8 @@ from bot.demo import Timeline, world
 from bot.demo.console import serve_lines
 from bot.demo.render import mrkdwn_to_text, render_blocks
 from bot.emulator.tencent.dataset import Dataset
-from bot.models import RecordMeeting
 from bot.slack.blocks import recording_message
+from bot.tencent.records import parse_meeting
 
 TZ = "Asia/Shanghai"
 NOON_CST = 1_795_579_200  # 2026-11-25 12:00 in Shanghai (04:00 UTC)
@@ -81,7 +81,7 @@ def test_render_a_real_recording_post_shows_buttons_but_no_address_or_password()
         start=now - 3600, duration=1800, transcode_seconds=60, subject="产品周会 <!channel>",
         userid="zhangwei", files=2, password="Pw9x",
     )  # fmt: skip
-    meeting = RecordMeeting.parse(ds.to_api(ds.get(mid), now))
+    meeting = parse_meeting(ds.to_api(ds.get(mid), now))
     _, blocks = recording_message(meeting, password_policy="button", download=True, tz_name=TZ)
     lines = render_blocks(blocks, tz_name=TZ)
     text = "\n".join(lines)

@@ -15,6 +15,7 @@ from bot.emulator.tencent.webhook_sender import completed_event
 from bot.fastpath import EARLY_POLL_GAP, FastPath, complete_in_store, fetch_window
 from bot.models import INTERACTIVE, STATE_TRANSCODING, RecordMeeting, RouteSpec
 from bot.poller import CycleReport
+from bot.tencent.records import parse_meeting
 from bot.tencent.webhook import EventPayload, parse_event
 from tests.conftest import PRODUCT_CHANNEL, REC_CHANNEL, BotEnv
 
@@ -207,7 +208,7 @@ def test_complete_in_store() -> None:
                 for f in files
             ],
         }
-        return RecordMeeting.parse(record)
+        return parse_meeting(record)
 
     assert complete_in_store([meeting(3, "f1", "f2")], ["f1"])
     assert not complete_in_store([meeting(3, "f1")], ["f1", "f9"])  # a file we do not know

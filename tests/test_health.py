@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.config import Settings
+from bot.config import load_settings
 from bot.health import (
     CycleRecord,
     PollerRecord,
@@ -19,7 +19,7 @@ from bot.health import (
 from bot.store import Store, open_store
 
 T0 = 1_795_000_000.0
-SETTINGS = Settings()  # a cycle every 120 s: stale after 3 * 120 + 60 s
+SETTINGS = load_settings({})  # defaults: a cycle every 120 s: stale after 3 * 120 + 60 s
 
 
 class Clock:

@@ -1,118 +1,83 @@
-"""Parsing `GET /v1/corp/records` answers into typed records."""
+"""The shared record types: frozen, validated, secrets out of `repr`, `extra` out of `==`."""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
+from pydantic import ValidationError
 
-from bot.models import RecordFile, RecordMeeting, RecordsPage
-from bot.tencent.errors import MalformedRecordError
+from bot.models import Addresses, RecordFile, RecordMeeting
 
-MEETING = {
-    "meeting_record_id": "1362742106631111111",
-    "meeting_id": "6249027861881211111",
-    "meeting_code": "29858611111",
-    "media_start_time": 1613738006000,
-    "subject": "test的快速会议",
-    "userid": "test",
-    "state": 3,
-    "future_field": {"nested": [1, 2]},
-    "record_files": [
-        {
-            "record_file_id": "1362742106635911111",
-            "record_start_time": 1613738011389,
-            "record_end_time": 1613743058603,
-            "record_size": 480236476,
-            "sharing_state": 1,
-            "sharing_url": "https://example.invalid/shared?id=abc",
-            "required_same_corp": False,
-            "required_participant": True,
-            "password": "HHz4yo6d",
-            "sharing_expire": 0,
-            "view_address": "https://example.invalid/view?token=VIEWSECRET",
-            "allow_download": True,
-            "download_address": "https://example.invalid/dl.mp4?token=DLSECRET",
-            "file_extra": "kept",
-        }
-    ],
-}
-
-
-def test_parse_keeps_unknown_fields_and_round_trips():
-    meeting = RecordMeeting.parse(MEETING)
-    assert meeting.extra == {"future_field": {"nested": [1, 2]}}
-    assert meeting.record_files[0].extra == {"file_extra": "kept"}
-    assert meeting.to_api_dict() == MEETING
-    assert meeting.done and meeting.state_name == "ready"
-    assert meeting.start_seconds == 1613738006
-    assert meeting.duration_seconds == (1613743058603 - 1613738011389) // 1000
-
-
-@pytest.mark.parametrize("key", ["meeting_record_id", "userid", "media_start_time", "state"])
-def test_missing_meeting_field_is_named(key):
-    data = copy.deepcopy(MEETING)
-    del data[key]
-    with pytest.raises(MalformedRecordError) as info:
-        RecordMeeting.parse(data, "record_meetings[4]")
-    assert info.value.path == f"record_meetings[4].{key}"
-    assert f"record_meetings[4].{key}" in str(info.value)
-
-
-def test_missing_file_field_names_its_path():
-    data = copy.deepcopy(MEETING)
-    del data["record_files"][0]["record_size"]
-    page = {"total_count": 1, "current_size": 1, "current_page": 1, "total_page": 1}
-    with pytest.raises(MalformedRecordError) as info:
-        RecordsPage.parse({**page, "record_meetings": [MEETING, data]})
-    assert info.value.path == "record_meetings[1].record_files[0].record_size"
-
-
-def test_types_are_coerced():
-    data = copy.deepcopy(MEETING)
-    data["meeting_id"] = 6249027861881211111  # a number where a string is documented
-    data["media_start_time"] = "1613738006000"
-    data["state"] = 3.0
-    data["record_files"][0]["required_same_corp"] = 0
-    meeting = RecordMeeting.parse(data)
-    assert meeting.meeting_id == "6249027861881211111"
-    assert meeting.media_start_time == 1613738006000
-    assert meeting.state == 3 and isinstance(meeting.state, int)
-    assert meeting.record_files[0].required_same_corp is False
-
-
-def test_wrong_type_is_rejected_with_path():
-    data = copy.deepcopy(MEETING)
-    data["state"] = "done"
-    with pytest.raises(MalformedRecordError, match=r"record_meetings\[0\]\.state should be int"):
-        RecordMeeting.parse(data)
+FILE = RecordFile(
+    record_file_id="1362742106635911111",
+    record_start_time=1613738011389,
+    record_end_time=1613743058603,
+    record_size=480236476,
+    sharing_state=1,
+    sharing_url="https://example.invalid/shared?id=abc",
+    password="HHz4yo6d",
+    view_address="https://example.invalid/view?token=VIEWSECRET",
+    download_address="https://example.invalid/dl.mp4?token=DLSECRET",
+    extra={"file_extra": "kept"},
+)
+MEETING = RecordMeeting(
+    meeting_record_id="1362742106631111111",
+    meeting_id="6249027861881211111",
+    meeting_code="29858611111",
+    userid="test",
+    media_start_time=1613738006000,
+    subject="test的快速会议",
+    state=3,
+    record_files=(FILE,),
+    extra={"future_field": {"nested": [1, 2]}},
+)
 
 
 def test_repr_hides_password_and_addresses():
-    meeting = RecordMeeting.parse(MEETING)
-    text = repr(meeting) + str(meeting) + repr(meeting.record_files[0])
+    text = repr(MEETING) + str(MEETING) + repr(MEETING.record_files[0])
     for secret in ("HHz4yo6d", "VIEWSECRET", "DLSECRET", "view_address", "download_address"):
         assert secret not in text
     assert "1362742106635911111" in text  # the useful parts are still shown
+    addresses = Addresses(record_file_id="f", view_address="https://v?SECRET", audio_address="a")
+    assert "SECRET" not in repr(addresses) and "address" not in repr(addresses)
 
 
-def test_page_parse_counts_and_empty_list():
-    page = RecordsPage.parse(
-        {"total_count": 0, "current_size": 0, "current_page": 1, "total_page": 0}
-    )
-    assert page.record_meetings == ()
-    with pytest.raises(MalformedRecordError, match="response.total_page"):
-        RecordsPage.parse({"total_count": 0, "current_size": 0, "current_page": 1})
+def test_properties():
+    assert MEETING.done and MEETING.state_name == "ready"
+    assert MEETING.start_seconds == 1613738006
+    assert MEETING.duration_seconds == (1613743058603 - 1613738011389) // 1000
+    assert MEETING.total_size == 480236476 and FILE.shared
+    assert MEETING.model_copy(update={"state": 2}).state_name == "transcoding"
+    assert MEETING.model_copy(update={"state": 7}).state_name == "state 7"
 
 
-def test_file_without_sharing_has_no_secrets():
-    f = RecordFile.parse(
-        {
-            "record_file_id": "1",
-            "record_start_time": 0,
-            "record_end_time": 5000,
-            "record_size": 10,
-            "sharing_state": 0,
-        }
-    )
+def test_extra_takes_no_part_in_equality_or_hashing():
+    other = MEETING.model_copy(update={"extra": {"something": "else"}})
+    assert other == MEETING and hash(other) == hash(MEETING)
+    assert len({MEETING, other}) == 1
+    assert MEETING.model_copy(update={"subject": "x"}) != MEETING
+    assert FILE != MEETING
+
+
+def test_trusted_rows_build_the_same_records():
+    built = RecordMeeting.model_construct(**dict(MEETING))
+    assert built == MEETING and hash(built) == hash(MEETING)
+    assert built.extra == {"future_field": {"nested": [1, 2]}}
+
+
+def test_records_are_frozen_and_refuse_unknown_names():
+    with pytest.raises(ValidationError):
+        MEETING.subject = "changed"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="host_name"):
+        RecordMeeting(**dict(MEETING), host_name="Bob")  # unknown fields belong in `extra`
+
+
+def test_values_of_the_documented_type_pass_and_api_quirks_are_coerced():
+    quirks = {"record_file_id": 17, "record_start_time": "0", "record_end_time": 5000.0}
+    f = RecordFile(**quirks, record_size=True, sharing_state=0, allow_download=1)
+    assert (f.record_file_id, f.record_start_time, f.record_end_time) == ("17", 0, 5000)
+    assert f.record_size == 1 and f.allow_download is True
     assert not f.shared and f.password is None and f.duration_seconds == 5
+    for wrong in ({"record_file_id": 1.5}, {"record_size": "1e3"}, {"allow_download": "true"}):
+        with pytest.raises(ValidationError) as info:
+            RecordFile(**{**dict(f), **wrong})
+        assert info.value.errors()[0]["type"] == "wrong_type"

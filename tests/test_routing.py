@@ -13,7 +13,15 @@ from bot.routing import (
 
 
 def rec(subject: str = "产品周会 第12期", userid: str = "alice", code: str = "123456789"):
-    return RecordMeeting("r1", "m1", code, userid, 1_700_000_000_000, subject, 3)
+    return RecordMeeting(
+        meeting_record_id="r1",
+        meeting_id="m1",
+        meeting_code=code,
+        userid=userid,
+        media_start_time=1_700_000_000_000,
+        subject=subject,
+        state=3,
+    )
 
 
 def route(id: int | None, channel: str, **kw) -> Route:

@@ -132,7 +132,7 @@ def _listen(bot: Bot, app: App, mode: str, host: str) -> tuple[Any, RunningServe
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk.errors import SlackApiError
 
-        handler = SocketModeHandler(app, settings.slack_app_token)
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
         try:
             handler.connect()  # apps.connections.open with the app token, then the WebSocket
             server = start_http_server(bot.wsgi(None), host, settings.webhook_port)

@@ -257,8 +257,8 @@ def make_webhook_app(
     return WebhookApp(
         services.store.webhooks,
         fastpath.complete,
-        token=settings.tencent_webhook_token,
-        aes_key=settings.tencent_webhook_aes_key or None,
+        token=settings.tencent_webhook_token.get_secret_value(),
+        aes_key=settings.tencent_webhook_aes_key.get_secret_value() or None,
         counters=counters,
         workers=workers,
         queue_size=queue_size,

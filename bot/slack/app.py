@@ -39,7 +39,7 @@ def build_app(
     after_ack = after_ack or AfterAck()
     executors.append(after_ack)
     app = App(
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=client,
         # The listener itself runs before the HTTP response: each one only acks (no I/O) and
         # hands its answer to a lazy listener on `after_ack`, via the response_url.

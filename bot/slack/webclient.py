@@ -52,7 +52,10 @@ def make_web_client(
     It retries as this module says; the delivery client (`for_delivery`) leaves the 429s of
     chat.postMessage to the Deliverer.
     """
-    kwargs: dict[str, object] = {"token": settings.slack_bot_token or None, "timeout": 15}
+    kwargs: dict[str, object] = {
+        "token": settings.slack_bot_token.get_secret_value() or None,
+        "timeout": 15,
+    }
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     kwargs["retry_handlers"] = retry_handlers(

@@ -1,1 +1,1 @@
-"""The Tencent Meeting side: signing, the throttled client, typed models and errors."""
+"""The Tencent Meeting side: signing, the throttled client, reading its records, errors."""

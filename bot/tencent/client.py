@@ -41,6 +41,7 @@ from bot.tencent.errors import (
     TransportError,
     error_from_response,
 )
+from bot.tencent.records import parse_page
 from bot.tencent.signing import Credentials, signed_headers
 from bot.tencent.throttle import ADDRESSES_BUCKET, Throttle
 
@@ -203,7 +204,7 @@ class TencentMeetingClient:
             raise MalformedResponseError(
                 f"the answer to {label} has the wrong shape: record_meetings is not a list"
             )
-        result = RecordsPage.parse(data, strict=False)
+        result = parse_page(data, strict=False)
         for problem in result.rejected:
             log.warning("%s: left out a %s", label, problem)
         log.debug(

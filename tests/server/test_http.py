@@ -18,10 +18,26 @@ def show_password_body(env) -> tuple[str, str]:
     from bot.models import RecordFile, RecordMeeting
 
     begin = int((time.time() - 3600) * 1000)
-    f = RecordFile("file-1", begin, begin + 60_000, 1000, 1, "https://x.invalid/s", password="pw")
-    env.services.store.recordings.save_meetings(
-        [RecordMeeting("rec-1", "m1", "123456789", "mo", begin, "Sync", 3, (f,))]
+    f = RecordFile(
+        record_file_id="file-1",
+        record_start_time=begin,
+        record_end_time=begin + 60_000,
+        record_size=1000,
+        sharing_state=1,
+        sharing_url="https://x.invalid/s",
+        password="pw",
     )
+    meeting = RecordMeeting(
+        meeting_record_id="rec-1",
+        meeting_id="m1",
+        meeting_code="123456789",
+        userid="mo",
+        media_start_time=begin,
+        subject="Sync",
+        state=3,
+        record_files=(f,),
+    )
+    env.services.store.recordings.save_meetings([meeting])
     response_url = env.slack.new_response_url()
     payload = {
         "type": "block_actions",

@@ -60,7 +60,9 @@ class Env:
         return f"{self.server.url}/tencent/webhook"
 
     def sender(self, **options) -> WebhookSender:
-        return WebhookSender(self.url, TOKEN, self.settings.tencent_webhook_aes_key, **options)
+        return WebhookSender(
+            self.url, TOKEN, self.settings.tencent_webhook_aes_key.get_secret_value(), **options
+        )
 
     def meeting(self, *, done: bool = True, userid: str = "alice") -> str:
         """A recording of a meeting that started an hour ago: complete, or still transcoding."""
@@ -389,7 +391,7 @@ def test_no_token_no_webhook(env: Env) -> None:
     import dataclasses
 
     services = dataclasses.replace(
-        env.services, settings=dataclasses.replace(env.settings, tencent_webhook_token="")
+        env.services, settings=env.settings.replace(tencent_webhook_token="")
     )
     assert make_webhook_app(services) is None
 

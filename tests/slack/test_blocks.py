@@ -14,6 +14,7 @@ from bot.emulator.slack import SlackStandIn
 from bot.models import RecordMeeting
 from bot.slack import blocks as kit
 from bot.slack import mrkdwn
+from bot.tencent.records import parse_meeting, to_api_dict
 
 EVIL = "<!channel> test <@U123> & co"
 PASSWORD = "pw-<!here>&9"
@@ -52,7 +53,7 @@ def make_meeting(n_files: int = 1, *, subject: str = EVIL, state: int = 3, **kw)
         "state": state,
         "record_files": files,
     }
-    return RecordMeeting.parse(data)
+    return parse_meeting(data)
 
 
 # --------------------------------------------------------------------------- walking blocks
@@ -261,7 +262,7 @@ def test_many_files_stay_within_limits():
 
 def test_long_subject_and_no_files():
     meeting = make_meeting(subject="会" * 500 + EVIL, files=None, state=2)
-    meeting = RecordMeeting.parse({**meeting.to_api_dict(), "record_files": []})
+    meeting = parse_meeting({**to_api_dict(meeting), "record_files": []})
     text, blocks = kit.recording_message(meeting)
     assert_safe(text, blocks)
     assert len(blocks[0]["text"]["text"]) == 150

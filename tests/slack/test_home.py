@@ -28,7 +28,16 @@ def meeting(i: int, subject: str = "Weekly <!channel> sync", userid: str = "mo")
         sharing_state=1,
         sharing_url=f"https://meeting.tencent.com/crm/{i}",
     )
-    return RecordMeeting(f"r{i}", f"m{i}", "123", userid, begin, subject, 3, (file,))
+    return RecordMeeting(
+        meeting_record_id=f"r{i}",
+        meeting_id=f"m{i}",
+        meeting_code="123",
+        userid=userid,
+        media_start_time=begin,
+        subject=subject,
+        state=3,
+        record_files=(file,),
+    )
 
 
 def text_of(view: dict) -> str:

@@ -25,7 +25,15 @@ def _health(**kw) -> Health:
 
 
 def test_status_blocks_describe_a_failing_bot():
-    stuck = RecordMeeting("r", "m", "1", "alice", 1_794_000_000_000, "Board <!everyone>", 2)
+    stuck = RecordMeeting(
+        meeting_record_id="r",
+        meeting_id="m",
+        meeting_code="1",
+        userid="alice",
+        media_start_time=1_794_000_000_000,
+        subject="Board <!everyone>",
+        state=2,
+    )
     text, blocks = status_blocks(
         _health(stuck=[stuck], calls_last_minute=7, calls_today=120, webhook=None), "Asia/Shanghai"
     )

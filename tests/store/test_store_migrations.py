@@ -41,7 +41,16 @@ def test_empty_version_zero_file_is_migrated(tmp_path):
 def test_reopening_current_keeps_data(tmp_path):
     path = tmp_path / "current.db"
     store = open_store(path)
-    store.recordings.save_meetings([RecordMeeting("r1", "m1", "123", "alice", 1000, "产品周会", 3)])
+    meeting = RecordMeeting(
+        meeting_record_id="r1",
+        meeting_id="m1",
+        meeting_code="123",
+        userid="alice",
+        media_start_time=1000,
+        subject="产品周会",
+        state=3,
+    )
+    store.recordings.save_meetings([meeting])
     store.close()
     again = open_store(path)
     try:

@@ -89,7 +89,9 @@ class TencentEmulator:
         kwargs: dict[str, Any] = {
             "app_id": settings.tencent_app_id if own else DEMO_APP_ID,
             "secret_id": settings.tencent_secret_id if own else DEMO_SECRET_ID,
-            "secret_key": settings.tencent_secret_key if own else DEMO_SECRET_KEY,
+            "secret_key": (
+                settings.tencent_secret_key.get_secret_value() if own else DEMO_SECRET_KEY
+            ),
             "sdk_id": settings.tencent_sdk_id if own else "",
             "rate_limit": settings.tencent_rate_limit,
         }

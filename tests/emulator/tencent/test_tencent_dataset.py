@@ -9,7 +9,7 @@ import time
 import pytest
 
 from bot.emulator.tencent.dataset import Dataset
-from bot.models import RecordMeeting
+from bot.tencent.records import parse_meeting, to_api_dict
 
 NOW = 1_760_000_000.0
 DAY = 86400
@@ -73,8 +73,8 @@ def test_records_are_api_shaped_and_parse() -> None:
     starts = [r["media_start_time"] for r in records]
     assert starts == sorted(starts, reverse=True)
     for record in records:
-        parsed = RecordMeeting.parse(record)
-        assert parsed.to_api_dict() == record
+        parsed = parse_meeting(record)
+        assert to_api_dict(parsed) == record
         if record["state"] != 3:
             assert "record_files" not in record
             continue

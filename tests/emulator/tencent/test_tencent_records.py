@@ -7,7 +7,7 @@ import pytest
 
 from bot.emulator.tencent.dataset import Dataset
 from bot.emulator.tencent.server import TencentEmulator
-from bot.models import RecordsPage
+from bot.tencent.records import parse_page
 from tests.emulator.tencent.signed_calls import (
     DAY,
     NOW,
@@ -34,7 +34,7 @@ def test_good_request_gets_the_documented_shape(emu: TencentEmulator) -> None:
     }
     assert body["current_page"] == 1
     assert body["current_size"] == len(body["record_meetings"]) == min(20, body["total_count"])
-    page = RecordsPage.parse(body)
+    page = parse_page(body)
     starts = [m.media_start_time for m in page.record_meetings]
     assert starts == sorted(starts, reverse=True)
     for meeting in body["record_meetings"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings
+from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.tencent.dataset import Dataset
 from bot.emulator.tencent.server import TencentEmulator
 from bot.tencent.signing import Credentials
@@ -111,10 +111,11 @@ def test_unknown_paths_get_404(emu: TencentEmulator) -> None:
 
 # -- settings and the command line ------------------------------------------------------------
 def test_from_settings_uses_the_bot_credentials_or_the_demo_ones() -> None:
-    demo = TencentEmulator.from_settings(Settings(), dataset=Dataset())
+    demo = TencentEmulator.from_settings(load_settings({}), dataset=Dataset())
     assert demo.credentials == Credentials(DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY)
     assert demo.limiter.limit == 10
-    settings = Settings(
+    settings = load_settings(
+        {},
         tencent_app_id="2001",
         tencent_secret_id="sid",
         tencent_secret_key="skey",

@@ -114,7 +114,13 @@ def test_status_shows_poller_budget_stuck_and_errors(slack_env):
     store.state.set("poller.next_run_at", now + 100)
     store.state.set("poller.last_error", {"at": now - 500, "message": "Tencent <!here> down"})
     stuck = RecordMeeting(
-        "r-stuck", "m1", "1", "alice", int((now - 4 * 86400) * 1000), "Stuck <@U1> talk", 2
+        meeting_record_id="r-stuck",
+        meeting_id="m1",
+        meeting_code="1",
+        userid="alice",
+        media_start_time=int((now - 4 * 86400) * 1000),
+        subject="Stuck <@U1> talk",
+        state=2,
     )
     store.recordings.save_meetings([stuck])
     store.recordings.mark_stuck(["r-stuck"])

@@ -39,7 +39,16 @@ def meeting(
                 allow_download=True,
             ),
         )
-    return RecordMeeting(mid, "m" + mid, "123456789", userid, begin, subject, state, files)
+    return RecordMeeting(
+        meeting_record_id=mid,
+        meeting_id="m" + mid,
+        meeting_code="123456789",
+        userid=userid,
+        media_start_time=begin,
+        subject=subject,
+        state=state,
+        record_files=files,
+    )
 
 
 def synced_store(env, *meetings: RecordMeeting) -> None:

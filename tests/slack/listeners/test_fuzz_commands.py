@@ -93,10 +93,13 @@ def fuzz(tmp_path_factory) -> Iterator[Fuzz]:
     now = int(time.time())
     store.recordings.save_meetings(
         RecordMeeting(
-            f"fz{i}", f"m{i}", "123", "mem" if i % 2 else "alice", (now - i * 3000) * 1000,
-            ["周会 <!channel>", "Weekly sync & co", "设计评审"][i % 3], 3,
-            (RecordFile(f"fz{i}-f", (now - i * 3000) * 1000, (now - i * 3000 + 600) * 1000,
-                        1000, 1, f"https://meeting.tencent.com/r/{i}", password="p"),),
+            meeting_record_id=f"fz{i}", meeting_id=f"m{i}", meeting_code="123",
+            userid="mem" if i % 2 else "alice", media_start_time=(now - i * 3000) * 1000,
+            subject=["周会 <!channel>", "Weekly sync & co", "设计评审"][i % 3], state=3,
+            record_files=(RecordFile(
+                record_file_id=f"fz{i}-f", record_start_time=(now - i * 3000) * 1000,
+                record_end_time=(now - i * 3000 + 600) * 1000, record_size=1000, sharing_state=1,
+                sharing_url=f"https://meeting.tencent.com/r/{i}", password="p"),),
         )
         for i in range(30)
     )  # fmt: skip
