@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.dataset import Dataset
 from bot.emulator.slack import SlackStandIn
@@ -20,6 +22,7 @@ from bot.wiring import build_services
 from tests.conftest import REC_CHANNEL, make_bot_settings
 
 CYCLES = 20
+pytestmark = pytest.mark.slow
 
 
 def test_sigkill_at_random_points_never_loses_or_duplicates_a_message(tmp_path: Path) -> None:
