@@ -146,6 +146,7 @@ def _section(out: str, start: str, end: str) -> str:
     return out[out.index(start) : out.index(end)]
 
 
+@pytest.mark.slow
 def test_quick_demo_end_to_end():
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "BOT_TIMEZONE": TZ}
     env.pop("RECORDINGS_DB", None)

@@ -61,6 +61,7 @@ def socket_env(
     return env, port, webhook_port
 
 
+@pytest.mark.slow
 def test_run_in_socket_mode_acks_answers_and_stops_cleanly(backends, tmp_path) -> None:
     tencent, slack, sockets = backends
     db = str(tmp_path / "bot.db")
@@ -115,6 +116,7 @@ def test_run_in_socket_mode_acks_answers_and_stops_cleanly(backends, tmp_path) -
     store.close()
 
 
+@pytest.mark.slow
 def test_run_with_a_wrong_app_token_says_so_and_exits(backends, tmp_path) -> None:
     tencent, slack, sockets = backends
     db = str(tmp_path / "bot.db")
@@ -167,6 +169,7 @@ def test_apps_connections_open_wants_the_app_token() -> None:
         assert sockets.connects == 1
 
 
+@pytest.mark.slow  # slack_sdk lets go of the old connection when its 3 s read times out
 def test_socket_mode_server_delivers_envelopes_and_reconnects() -> None:
     with SlackStandIn(bot_token=BOT_TOKEN) as slack:
         sockets = slack.enable_socket_mode(APP_TOKEN)

@@ -147,6 +147,7 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # two real processes racing for the budget
 def test_limit_holds_across_two_processes(tmp_path):
     db = tmp_path / "shared.db"
     open_store(db).close()  # create and migrate once, before the race

@@ -29,6 +29,7 @@ SECRET = "fuzz-signing-secret"
 TOKEN = "xoxb-fuzz"
 USERS = ("UFADMIN01", "UFMEMBER1", "UFGUEST01")
 CHANNEL = "CFUZZ0001"
+pytestmark = pytest.mark.slow  # thousands of commands through Bolt, answered over loopback
 
 WORDS = [
     "today", "yesterday", "week", "this", "last", "month", "7d", "30d", "400d", "0d", "d",
