@@ -41,6 +41,31 @@ if TYPE_CHECKING:
 Clock = Callable[[], float]
 
 
+WAL_SWITCH_SECONDS = 30.0
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (it stays so: later connections find it already set).
+
+    Switching takes an exclusive lock, and SQLite answers "database is locked" at once, without
+    its busy handler, when another connection opens the new file at the same moment: so wait
+    and try again, as busy_timeout would.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(0.1, delay * 2)
+
+
 class Store:
     """A handle on one database file. Safe to share between threads (a connection per thread)."""
 
@@ -60,7 +85,7 @@ class Store:
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
         conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
