@@ -42,6 +42,7 @@ def make_wsgi_app(
     bolt_app: App | None,
     *,
     webhook_app: WsgiApp | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> WsgiApp:
     slack_handler = SlackRequestHandler(bolt_app) if bolt_app is not None else None
     cached: list[tuple[float, str, dict[str, Any]]] = []  # /healthz is public: at most 1 read/s
@@ -49,7 +50,7 @@ def make_wsgi_app(
 
     def health_answer() -> tuple[str, dict[str, Any]]:
         with cache_lock:
-            now = time.monotonic()
+            now = monotonic()
             if not cached or now - cached[0][0] >= HEALTH_CACHE_SECONDS:
                 health = collect_health(services.store, services.settings)
                 status = "200 OK" if health.healthy else "503 Service Unavailable"

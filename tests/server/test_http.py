@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from bot.emulator.slack.signed_requests import action_body, post_signed, signed_headers, slash_body
+from bot.server.http import make_wsgi_app, start_http_server
 
 MEMBER = "UMEMBER01"  # as in conftest.py
 SIGNING_SECRET = "test-signing-secret"
@@ -77,8 +78,11 @@ def test_bad_signatures_are_rejected_and_do_nothing(slack_env, kind) -> None:
         ]
 
     assert [a.status_code for a in answers] == [401, 401]
-    time.sleep(0.3)
-    assert slack_env.slack.responses == []
+    # A signed request sent after them is answered; once the app has settled, it is the only one.
+    _, later = slack_env.slash("help")
+    slack_env.wait_answer(later)
+    slack_env.settle()
+    assert [r["url"] for r in slack_env.slack.responses] == [later]
     assert slack_env.services.store.users.password_audit() == []
 
 
@@ -122,10 +126,17 @@ def test_unknown_paths_answer_404(slack_env) -> None:
 
 
 def test_healthz_reads_the_store_at_most_once_a_second(slack_env) -> None:
-    url = f"{slack_env.server.url}/healthz"
-    assert requests.get(url, timeout=5).status_code == 200
-    slack_env.services.store.state.set("poller.last_started_at", time.time() - 30)
-    slack_env.services.store.state.set("poller.consecutive_failures", 5)
-    assert requests.get(url, timeout=5).status_code == 200  # the cached answer
-    time.sleep(1.05)
-    assert requests.get(url, timeout=5).status_code == 503
+    clock = [1000.0]
+    app = make_wsgi_app(slack_env.services, None, monotonic=lambda: clock[0])
+    server = start_http_server(app)
+    try:
+        url = f"{server.url}/healthz"
+        assert requests.get(url, timeout=5).status_code == 200
+        slack_env.services.store.state.set("poller.last_started_at", time.time() - 30)
+        slack_env.services.store.state.set("poller.consecutive_failures", 5)
+        clock[0] += 0.99
+        assert requests.get(url, timeout=5).status_code == 200  # the cached answer
+        clock[0] += 0.01
+        assert requests.get(url, timeout=5).status_code == 503
+    finally:
+        server.stop()
