@@ -98,7 +98,7 @@ class SlackStandIn:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.05},
+                kwargs={"poll_interval": 0.01},  # how soon stop() is noticed
                 name="slack-standin",
                 daemon=True,
             )
