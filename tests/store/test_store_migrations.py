@@ -70,9 +70,9 @@ def test_newer_database_is_refused(tmp_path):
         open_store(path)
 
 
-def test_concurrent_first_open_migrates_once(tmp_path):
-    path = tmp_path / "race.db"
-    barrier = threading.Barrier(3)
+def open_at_once(path, threads: int) -> list[BaseException]:
+    """Open a new store file from `threads` threads released together; what they raised."""
+    barrier = threading.Barrier(threads)
     errors: list[BaseException] = []
     stores = []
 
@@ -83,14 +83,19 @@ def test_concurrent_first_open_migrates_once(tmp_path):
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join(timeout=30)
     for s in stores:
         s.close()
-    assert errors == []
+    return errors
+
+
+def test_concurrent_first_open_migrates_once(tmp_path):
+    path = tmp_path / "race.db"
+    assert open_at_once(path, 3) == []
     assert version(path) == SCHEMA_VERSION
 
 
@@ -99,23 +104,5 @@ def test_many_first_opens_at_once_never_find_the_database_locked(tmp_path):
     its busy handler, to a second connection opening the file at the same moment: the store
     must wait for it, never fail. 30 races, where about one in six used to fail."""
     for round_ in range(30):
-        path = tmp_path / f"race-{round_}.db"
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-        stores = []
-
-        def work(path=path, barrier=barrier, errors=errors, stores=stores) -> None:
-            barrier.wait()
-            try:
-                stores.append(open_store(path))
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
-        for s in stores:
-            s.close()
+        errors = open_at_once(tmp_path / f"race-{round_}.db", 4)
         assert errors == [], f"round {round_}: {errors[0]!r}"
