@@ -1,4 +1,9 @@
-"""Webhook events received, and the nonces that make a replayed event a duplicate."""
+"""Webhook events received, and the nonces that make a replayed request a duplicate.
+
+The nonce table remembers keys of several kinds, each with its own time to live, shared by every
+process on the database: Tencent's `nonce:` and `trace:` keys, and Slack's `slack-request:`
+(timestamp and signature) and `slack-event:` (event id) keys.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 _KEEP_EVENTS_SECONDS = 30 * 86400
+NONCE_MAX_TTL = 3600.0  # the longest any key is remembered; older rows are deleted
 
 
 class WebhookRepo:
@@ -47,15 +53,25 @@ class WebhookRepo:
             return True
 
     def seen_nonce(self, key: str, ttl: float) -> bool:
-        """True if `key` was seen within `ttl` seconds; else remember it and return False."""
+        """True if `key` was seen within `ttl` seconds; else remember it (now) and return False.
+
+        Each key keeps its own `ttl` (at most NONCE_MAX_TTL): a short-lived kind of key never
+        makes a longer-lived one expire early."""
+        if ttl > NONCE_MAX_TTL:
+            raise ValueError(f"a nonce is kept at most {NONCE_MAX_TTL:.0f} s")
         with self.store.transaction() as conn:
             now = self.store.now()
-            conn.execute("DELETE FROM webhook_nonces WHERE seen_at < ?", (now - ttl,))
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO webhook_nonces (nonce_key, seen_at) VALUES (?, ?)",
+            conn.execute("DELETE FROM webhook_nonces WHERE seen_at < ?", (now - NONCE_MAX_TTL,))
+            row = conn.execute(
+                "SELECT seen_at FROM webhook_nonces WHERE nonce_key = ?", (key,)
+            ).fetchone()
+            if row is not None and row[0] >= now - ttl:
+                return True
+            conn.execute(
+                "INSERT OR REPLACE INTO webhook_nonces (nonce_key, seen_at) VALUES (?, ?)",
                 (key, now),
             )
-            return cur.rowcount == 0
+            return False
 
     def stats(self, since: float) -> dict[str, Any]:
         """last_event_at (ever), and accepted / duplicates / rejected counts since `since`."""

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from bot.store.webhooks import NONCE_MAX_TTL
 from tests.store.conftest import T0
 
 
@@ -12,8 +15,23 @@ def test_nonce_seen_within_ttl(store, clock):
     assert hooks.seen_nonce("n2", ttl=300) is False
     clock.now = T0 + 301
     assert hooks.seen_nonce("n1", ttl=300) is False  # expired, recorded afresh
+    assert hooks.seen_nonce("n1", ttl=300) is True
+    clock.now = T0 + NONCE_MAX_TTL + 1
+    assert hooks.seen_nonce("n3", ttl=300) is False
     remaining = [r[0] for r in store.conn.execute("SELECT nonce_key FROM webhook_nonces")]
-    assert remaining == ["n1"]
+    assert sorted(remaining) == ["n1", "n3"]  # n2 was older than the longest time to live
+
+
+def test_each_kind_of_key_keeps_its_own_ttl(store, clock):
+    """A short-lived key checked later never makes a long-lived one expire early (a Tencent
+    trace id kept 5 minutes must not wipe a Slack event id kept an hour)."""
+    hooks = store.webhooks
+    assert hooks.seen_nonce("slack-event:Ev1", ttl=3600) is False
+    clock.now = T0 + 400
+    assert hooks.seen_nonce("trace:t1", ttl=300) is False
+    assert hooks.seen_nonce("slack-event:Ev1", ttl=3600) is True
+    with pytest.raises(ValueError):
+        hooks.seen_nonce("x", ttl=NONCE_MAX_TTL + 1)
 
 
 def test_nonce_is_atomic_across_threads(store):
