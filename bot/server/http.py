@@ -1,7 +1,9 @@
 """The HTTP side of `recordings-bot run`: one WSGI app, served by waitress.
 
-POST /slack/events      commands, interactions and events (Bolt verifies every signature)
-GET  /healthz           200 with the poller's last successful cycle, 503 when it is failing
+POST /slack/events      commands, interactions and events: size, signature and replay checked
+                        (slack_edge.py), then Bolt
+GET  /healthz           200 with the poller's last successful cycle, 503 when it is failing or
+                        the database is unusable (healthz.py)
 GET|POST /tencent/webhook   Tencent Meeting events, when a webhook handler is mounted
 """
 
@@ -18,12 +20,12 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.health import collect_health
+from bot.server.healthz import HealthAnswer
+from bot.server.slack_edge import MAX_SLACK_BODY, SlackEdge
+from bot.server.tencent_webhook import MAX_BODY as MAX_WEBHOOK_BODY
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
-
-HEALTH_CACHE_SECONDS = 1.0
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -44,18 +46,14 @@ def make_wsgi_app(
     webhook_app: WsgiApp | None = None,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> WsgiApp:
-    slack_handler = SlackRequestHandler(bolt_app) if bolt_app is not None else None
-    cached: list[tuple[float, str, dict[str, Any]]] = []  # /healthz is public: at most 1 read/s
-    cache_lock = threading.Lock()
-
-    def health_answer() -> tuple[str, dict[str, Any]]:
-        with cache_lock:
-            now = monotonic()
-            if not cached or now - cached[0][0] >= HEALTH_CACHE_SECONDS:
-                health = collect_health(services.store, services.settings)
-                status = "200 OK" if health.healthy else "503 Service Unavailable"
-                cached[:] = [(now, status, health.as_json())]
-            return cached[0][1], cached[0][2]
+    slack_handler = None
+    if bolt_app is not None:
+        slack_handler = SlackEdge(
+            SlackRequestHandler(bolt_app),
+            services.settings.slack_signing_secret.get_secret_value(),
+            services.store.webhooks.seen_nonce,
+        )
+    health_answer = HealthAnswer(services, monotonic)  # /healthz is public: at most 1 read/s
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -104,21 +102,24 @@ class RunningServer:
         self.thread.join(timeout=timeout)
 
 
-MAX_REQUEST_BODY = 4 << 20  # Slack's and Tencent's requests are small; waitress' default is 1 GB
+# The largest body any path takes (each path checks its own cap too); waitress' default is 1 GB.
+MAX_REQUEST_BODY = max(MAX_SLACK_BODY, MAX_WEBHOOK_BODY)
 
 
 def create_http_server(app: WsgiApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
     from waitress.server import create_server
 
-    # waitress buffers a whole body (to disk past 1 MB) before the app sees it: cap it, so an
-    # unauthenticated POST cannot fill the disk before any signature is checked.
+    # waitress buffers a whole body (to disk past 512 KB) before the app sees it: cap it, so an
+    # unauthenticated POST cannot fill the disk before any signature is checked. A request whose
+    # Content-Length is over the cap is answered 413 by waitress before its body is read
+    # (waitress refuses a length equal to its setting, hence the + 1).
     return create_server(
         app,
         host=host,
         port=port,
         threads=threads,
         ident="recordings-bot",
-        max_request_body_size=MAX_REQUEST_BODY,
+        max_request_body_size=MAX_REQUEST_BODY + 1,
     )
 
 

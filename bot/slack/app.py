@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.slack.answers.deps import Deps
-from bot.slack.listeners import register_listeners
+from bot.slack.listeners import event_retries, register_listeners
 from bot.slack.listeners.after_ack import AfterAck
 from bot.slack.webclient import make_web_client
 from bot.store import Store
@@ -29,7 +29,8 @@ def build_app(
     token_verification_enabled: bool = True,
 ) -> App:
     """The Bolt app answering from `store` and `tencent`. Every request's Slack signature is
-    verified.
+    verified (and in HTTP mode checked first by bot/server/slack_edge.py); an event Slack
+    retries is processed once (listeners/event_retries.py).
 
     Listeners ack on the request's thread and answer after the ack on `after_ack` (a default
     AfterAck when None), which is added to `executors`: the caller shuts those down when it
@@ -48,5 +49,10 @@ def build_app(
         token_verification_enabled=token_verification_enabled,
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    # Bolt logs the whole body of a request whose signature fails, at INFO. In HTTP mode nothing
+    # unsigned gets this far (bot/server/slack_edge.py refuses it on one line), and the body
+    # must never reach the log: keep that logger to warnings (set after App() copied its level).
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+    event_retries.register(app, store)
     register_listeners(app, Deps.build(settings, store, tencent, client))
     return app

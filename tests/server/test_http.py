@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -97,7 +98,7 @@ def test_a_properly_signed_click_is_accepted(slack_env) -> None:
 
 
 def test_healthz_follows_the_poller_state(slack_env, monkeypatch) -> None:
-    monkeypatch.setattr("bot.server.http.HEALTH_CACHE_SECONDS", 0.0)
+    monkeypatch.setattr("bot.server.healthz.CACHE_SECONDS", 0.0)
     url = f"{slack_env.server.url}/healthz"
     state = slack_env.services.store.state
     now = time.time()
@@ -140,3 +141,29 @@ def test_healthz_reads_the_store_at_most_once_a_second(slack_env) -> None:
         assert requests.get(url, timeout=5).status_code == 503
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("where", ["header", "whole file"])
+def test_healthz_on_a_corrupt_database_is_503_with_the_cause(slack_env, monkeypatch, where) -> None:
+    """Garbage written over the SQLite file: 503 naming the cause, never 500, never 200 "ok"
+    (a connection's page cache would go on answering from the old pages)."""
+    monkeypatch.setattr("bot.server.healthz.CACHE_SECONDS", 0.0)
+    url = f"{slack_env.server.url}/healthz"
+    state = slack_env.services.store.state
+    state.set("poller.last_started_at", time.time() - 30)
+    state.set("poller.last_success_at", time.time() - 10)
+    assert requests.get(url, timeout=5).json()["summary"] == "ok"
+    slack_env.services.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = slack_env.services.store.path
+    with open(path, "r+b") as f:
+        size = f.seek(0, 2)
+        f.seek(0)
+        f.write(os.urandom(100 if where == "header" else size))
+
+    answers = [requests.get(url, timeout=5) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [503, 503, 503]
+    payload = answers[0].json()
+    assert payload["healthy"] is False
+    assert payload["summary"].startswith("database error:") and "not SQLite" in payload["summary"]
+    assert path not in answers[0].text

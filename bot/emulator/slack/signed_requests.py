@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from urllib.parse import urlencode
 
 import requests
@@ -59,7 +60,9 @@ def action_body(payload: dict) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-def event_body(event: dict, *, team_id: str = "T0DEMO0001") -> str:
+def event_body(event: dict, *, team_id: str = "T0DEMO0001", event_id: str | None = None) -> str:
+    """An Events API callback; each gets its own event_id unless one is given (as Slack's
+    retries of one event all carry the same)."""
     return json.dumps(
         {
             "token": "unused-verification-token",
@@ -67,7 +70,7 @@ def event_body(event: dict, *, team_id: str = "T0DEMO0001") -> str:
             "api_app_id": "A0DEMO0001",
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{int(time.time() * 1000)}",
+            "event_id": event_id or f"Ev{uuid.uuid4().hex[:14].upper()}",
             "event_time": int(time.time()),
         }
     )
@@ -82,9 +85,11 @@ def post_signed(
     timestamp: int | None = None,
     timeout: float = 10.0,
     session: requests.Session | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> requests.Response:
     headers = signed_headers(signing_secret, body, timestamp=timestamp)
     headers["Content-Type"] = content_type
+    headers.update(extra_headers or {})
     return (session or requests).post(
         url, data=body.encode("utf-8"), headers=headers, timeout=timeout
     )
