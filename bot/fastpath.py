@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.delivery import Deliverer
-from bot.models import INTERACTIVE, STATE_DONE, RecordMeeting
+from bot.models import BACKGROUND, STATE_DONE, RecordMeeting
 from bot.store import Store
 from bot.sync import save_and_plan
 from bot.tencent.client import MAX_SPAN, TencentMeetingClient
@@ -136,7 +136,7 @@ class FastPath:
             try:
                 fetched = list(
                     self.tencent.list_corp_records(
-                        window[0], window[1], priority=INTERACTIVE, max_wait=self.fetch_max_wait
+                        window[0], window[1], priority=BACKGROUND, max_wait=self.fetch_max_wait
                     )
                 )
             except TencentError as exc:

@@ -5,7 +5,8 @@ POST {"data": ...}    an event: verify, record, answer 200 at once; the work is 
                       by a small pool of worker threads behind a bounded queue.
 
 What a request must pass, in order (each failure is recorded as `rejected: <reason>` in
-store.webhooks and logged on one line, never with the payload):
+store.webhooks, at most REJECTIONS_RECORDED_PER_MINUTE a minute, and logged on one line without
+the payload, at most bot.server.rejections.LINES_PER_MINUTE a minute):
   a JSON body with a `data` string (400), the three headers (401), the SHA-1 signature (401),
   a timestamp within 5 minutes (401), a (timestamp, nonce) pair not seen within 10 minutes (401:
   an honest retry from Tencent carries a new nonce, so a repeat is a replay), data that decodes
@@ -15,7 +16,10 @@ A valid event is `accepted`, or a `duplicate` when its trace_id was seen in the 
 (a duplicate does no work: the first copy's work, or the poller, covers it).
 
 The work for an accepted `recording.completed` is the fast path (bot/fastpath.py): each payload
-goes to `FastPath.complete` on a worker thread (bot/server/workers.py). When the work queue is
+goes to `FastPath.complete` on a worker thread (bot/server/workers.py), at background priority
+(a person in Slack goes first). Payloads naming the same meeting (and start) are merged into
+one, and at most MAX_PAYLOADS_PER_EVENT are worked on: a real event names one meeting, and what
+is left over is left to the poller, which finds every recording anyway. When the work queue is
 full, the event is left to the poller.
 """
 
@@ -24,12 +28,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from bot.config import ConfigError
 from bot.fastpath import FETCH_MAX_WAIT, FastPath, FastPathCounters
+from bot.server.rejections import RejectionLog
 from bot.server.workers import WorkQueue
 from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
@@ -49,7 +54,9 @@ log = logging.getLogger(__name__)
 
 REPLAY_WINDOW = 300.0  # seconds a timestamp may be off, and how long nonces / trace ids are kept
 REJECTIONS_RECORDED_PER_MINUTE = 100  # a flood of forgeries is counted, not stored
-MAX_BODY = 1 << 20  # events are small; anything larger is refused unread
+MAX_BODY = 512 << 10  # events are a few KB (50 payloads ~ 50 KB); anything larger is refused unread
+MAX_PAYLOADS_PER_EVENT = 50  # distinct meetings worked on per event; the poller does the rest
+MAX_IDS_SHOWN = 5  # meeting ids in a log line or an event's record
 ANSWER = b"successfully received"
 
 StartResponse = Callable[..., object]
@@ -58,18 +65,19 @@ StartResponse = Callable[..., object]
 class Rejected(Exception):
     """A request refused: `status` is the HTTP answer, `reason` a short payload-free text."""
 
-    def __init__(self, status: str, reason: str):
+    def __init__(self, status: str, reason: str, detail: str = ""):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.detail = detail  # for the log line only (payload-free: e.g. which field is bad)
 
 
 def _unauthorized(reason: str) -> Rejected:
     return Rejected("401 Unauthorized", reason)
 
 
-def _bad_request(reason: str) -> Rejected:
-    return Rejected("400 Bad Request", reason)
+def _bad_request(reason: str, detail: str = "") -> Rejected:
+    return Rejected("400 Bad Request", reason, detail)
 
 
 @dataclass
@@ -113,6 +121,7 @@ class WebhookApp:
                 raise ConfigError([f"TENCENT_MEETING_WEBHOOK_AES_KEY: {exc}"]) from None
         self.clock = clock
         self.counters = counters if counters is not None else WebhookCounters()
+        self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
             self._do_work, workers=workers, size=queue_size, name="webhook"
         )
@@ -137,7 +146,7 @@ class WebhookApp:
                 raise Rejected("405 Method Not Allowed", "method not allowed")
             event = self._verify_event(environ)
         except Rejected as rej:
-            self._reject(event_name, rej)
+            self._reject(event_name, rej, environ.get("REMOTE_ADDR"))
             return _text(start_response, rej.status, rej.reason.encode("utf-8"))
         self._accept(event)
         return _text(start_response, "200 OK", ANSWER)
@@ -169,8 +178,8 @@ class WebhookApp:
             raise _bad_request("undecryptable data") from None
         try:
             return parse_event(plaintext)
-        except WebhookDecodeError:
-            raise _bad_request("malformed event") from None
+        except WebhookDecodeError as exc:  # names the field, never its value
+            raise _bad_request("malformed event", str(exc)) from None
 
     def _verify_headers(self, environ: dict, data: str) -> tuple[str, str]:
         timestamp = environ.get("HTTP_TIMESTAMP", "")
@@ -184,9 +193,10 @@ class WebhookApp:
             raise _unauthorized("stale timestamp")
         return timestamp, nonce
 
-    def _reject(self, event_name: str | None, rej: Rejected) -> None:
+    def _reject(self, event_name: str | None, rej: Rejected, remote: str | None) -> None:
         self.counters.count("rejected")
-        log.warning("tencent webhook rejected (%s): %s", rej.status.split()[0], rej.reason)
+        reason = f"{rej.reason} ({rej.detail})" if rej.detail else rej.reason
+        self.rejections.refused(rej.status.split()[0], reason, remote)
         try:
             self.webhooks.record_event(
                 event=event_name,
@@ -202,7 +212,7 @@ class WebhookApp:
         duplicate = bool(event.trace_id) and self.webhooks.seen_nonce(
             f"trace:{event.event}:{event.trace_id}", REPLAY_WINDOW
         )
-        meeting_ids = ",".join(dict.fromkeys(p.meeting_id for p in event.payloads)) or None
+        meeting_ids = _ids_text(dict.fromkeys(p.meeting_id for p in event.payloads)) or None
         self.webhooks.record_event(
             event=event.event,
             trace_id=event.trace_id or None,
@@ -223,9 +233,18 @@ class WebhookApp:
             log.warning("webhook work queue full: meeting %s is left to the poller", meeting_ids)
 
     def _do_work(self, event: WebhookEvent) -> None:
-        """On a worker thread: the fast path for each payload of an accepted event."""
+        """On a worker thread: the fast path for each distinct payload of an accepted event."""
+        payloads, left = distinct_payloads(event.payloads, MAX_PAYLOADS_PER_EVENT)
+        if left:
+            log.warning(
+                "tencent webhook: an event named %d meetings; the first %d are done now, "
+                "the other %d are left to the poller",
+                len(payloads) + left,
+                len(payloads),
+                left,
+            )
         try:
-            for payload in event.payloads:
+            for payload in payloads:
                 self.complete(payload)
         except Exception:
             log.exception("webhook work failed; the poller will catch up")
@@ -267,6 +286,33 @@ def make_webhook_app(
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def distinct_payloads(
+    payloads: tuple[EventPayload, ...], cap: int
+) -> tuple[list[EventPayload], int]:
+    """(the first `cap` distinct payloads, how many distinct ones are left over).
+
+    Payloads of the same meeting and start are one: the first, with every record file the
+    others name."""
+    merged: dict[tuple[str, int | None], EventPayload] = {}
+    for payload in payloads:
+        key = (payload.meeting_id, payload.start_time)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = payload
+        elif not set(payload.record_file_ids) <= set(first.record_file_ids):
+            ids = tuple(dict.fromkeys(first.record_file_ids + payload.record_file_ids))
+            merged[key] = replace(first, record_file_ids=ids)
+    distinct = list(merged.values())
+    return distinct[:cap], max(0, len(distinct) - cap)
+
+
+def _ids_text(ids: Iterable[str]) -> str:
+    """Meeting ids for a log line or a record: the first MAX_IDS_SHOWN, then how many more."""
+    ids = list(ids)
+    shown = ",".join(ids[:MAX_IDS_SHOWN])
+    return shown + (f" (+{len(ids) - MAX_IDS_SHOWN} more)" if len(ids) > MAX_IDS_SHOWN else "")
+
+
 def _text(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
     start_response(
         status,

@@ -34,6 +34,7 @@ EVENT_RECORDING_COMPLETED = "recording.completed"
 
 _BLOCK = 16  # bytes: the AES block, which the padding fills up to
 _MS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds (10**11 s is year 5138)
+MAX_SECONDS = 2**32  # the latest time an event may name (year 2106): beyond it, a forgery
 
 
 class WebhookDecodeError(TencentError, ValueError):
@@ -201,9 +202,20 @@ def _integer(value: Any, path: str) -> int | None:
 
 
 def _seconds(value: Any, path: str) -> int | None:
+    """A Unix time in seconds (sent in seconds or milliseconds), within 0 .. MAX_SECONDS."""
     number = _integer(value, path)
     if number is not None and number > _MS_THRESHOLD:
-        return number // 1000
+        number //= 1000
+    if number is not None and not 0 <= number <= MAX_SECONDS:
+        raise WebhookDecodeError(f"{path} is out of range")
+    return number
+
+
+def _milliseconds(value: Any, path: str) -> int | None:
+    """A Unix time in milliseconds, within 0 .. MAX_SECONDS * 1000."""
+    number = _integer(value, path)
+    if number is not None and not 0 <= number <= MAX_SECONDS * 1000:
+        raise WebhookDecodeError(f"{path} is out of range")
     return number
 
 
@@ -238,7 +250,7 @@ def _parse_payload(item: Any, path: str) -> EventPayload:
     extra.update({k: v for k, v in info.items() if k not in _MEETING_KEYS})
     mi = f"{path}.meeting_info"
     return EventPayload(
-        operate_time_ms=_integer(item.get("operate_time"), f"{path}.operate_time"),
+        operate_time_ms=_milliseconds(item.get("operate_time"), f"{path}.operate_time"),
         record_file_ids=file_ids,
         meeting_id=_required_text(info.get("meeting_id"), f"{mi}.meeting_id"),
         meeting_code=_text(info.get("meeting_code"), f"{mi}.meeting_code"),

@@ -27,7 +27,7 @@ from bot.emulator.tencent.webhook_sender import FORGERIES, WebhookSender, comple
 from bot.health import collect_health
 from bot.models import STATE_TRANSCODING, RouteSpec
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
-from bot.server.tencent_webhook import WebhookApp, make_webhook_app
+from bot.server.tencent_webhook import MAX_PAYLOADS_PER_EVENT, WebhookApp, make_webhook_app
 from bot.slack.status import status_blocks
 from bot.store import open_store
 from bot.tencent.webhook import EventPayload
@@ -473,3 +473,66 @@ def test_work_that_fails_is_logged_and_the_next_event_is_done(tmp_path, caplog) 
         server.stop()
         webhook.close()
         store.close()
+
+
+# -- hostile but signed events ------------------------------------------------------------------
+@pytest.mark.parametrize("start_time", [10**30, -5, 1.5, "abc", 1e30, (2**32 + 1) * 1000], ids=repr)
+def test_a_number_out_of_range_is_refused_at_the_edge(env: Env, caplog, start_time) -> None:
+    """`start_time: 10**30` once reached the worker and raised OverflowError there."""
+    mid = env.meeting()
+    event = env.event(mid)
+    event["payload"][0]["meeting_info"]["start_time"] = start_time
+
+    answer = env.sender().send_event(event)
+
+    assert answer is not None and answer.status_code == 400
+    assert env.webhook.wait_idle(5)
+    assert env.api_calls() == 0
+    assert "webhook work failed" not in caplog.text and "Traceback" not in caplog.text
+    refused = [r for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 1 and "start_time" in refused[0].getMessage()
+    assert [row[3] for row in env.events()] == ["rejected: malformed event"]
+
+
+def test_an_event_with_a_thousand_payloads_does_at_most_fifty(tmp_path, caplog) -> None:
+    """Payloads of one meeting are merged; at most MAX_PAYLOADS_PER_EVENT distinct ones are
+    worked on, the rest left to the poller with one log line."""
+    store = open_store(str(tmp_path / "bot.db"))
+    done: list[EventPayload] = []
+    webhook = WebhookApp(store.webhooks, done.append, token=TOKEN, workers=1)
+    server = start_http_server(webhook)
+    try:
+        event = _event("m0")
+        first = event["payload"][0]
+        copies = []
+        for i in range(400):  # the same meeting, naming other files of it
+            copy = json.loads(json.dumps(first))
+            copy["recording_files"] = [{"record_file_id": f"9m0-{i % 3}"}]
+            copies.append(copy)
+        others = [_event(f"m{i}")["payload"][0] for i in range(1, 600)]
+        event["payload"] = [first, *copies, *others]
+
+        answer = WebhookSender(server.url, TOKEN).send_event(event)
+
+        assert answer is not None and answer.status_code == 200
+        assert webhook.wait_idle(10)
+        assert len(done) == MAX_PAYLOADS_PER_EVENT == 50
+        assert [p.meeting_id for p in done] == [f"m{i}" for i in range(50)]
+        assert done[0].record_file_ids == ("9m0", "9m0-0", "9m0-1", "9m0-2")
+        assert "the other 550 are left to the poller" in caplog.text
+        (recorded,) = store.conn.execute("SELECT meeting_id FROM webhook_events").fetchone()
+        assert recorded == "m0,m1,m2,m3,m4 (+595 more)"
+    finally:
+        server.stop()
+        webhook.close()
+        store.close()
+
+
+def test_the_fast_path_calls_the_api_at_background_priority(env: Env) -> None:
+    """A person in Slack goes ahead of webhook work (a flood of events is not a person)."""
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    assert len(env.posted(mid, CHANNEL)) == 1
+    priorities = env.services.store.conn.execute("SELECT priority FROM api_calls").fetchall()
+    assert priorities == [("background",)]
