@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import IO
 
 import requests
 
@@ -62,14 +63,15 @@ def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def start_run(env: dict, cwd) -> subprocess.Popen:
-    """The real `recordings-bot run` as a subprocess, its output captured."""
+def start_run(env: dict, cwd, log: IO[str] | None = None) -> subprocess.Popen:
+    """The real `recordings-bot run` as a subprocess, its output captured (written to `log`
+    when given, e.g. to measure how much a flood of requests adds to it)."""
     return subprocess.Popen(
         command("run", "--host", "127.0.0.1"),
         env=env,
         cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE if log is None else log,
+        stderr=subprocess.PIPE if log is None else subprocess.STDOUT,
         text=True,
     )
 
