@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from urllib.parse import urlencode
 
@@ -21,7 +22,7 @@ from bot.emulator.slack.signed_requests import (
     slash_body,
 )
 from bot.models import RecordFile, RecordMeeting
-from bot.server.http import RunningServer, make_wsgi_app
+from bot.server.http import RunningServer, make_wsgi_app, start_http_server
 from bot.server.slack_edge import MAX_SLACK_BODY
 from bot.slack.app import build_app
 from bot.slack.blocks import POLICY_BUTTON, POLICY_SHOW, recording_message
@@ -130,8 +131,6 @@ def test_two_apps_on_one_database_share_what_they_remember(slack_env) -> None:
     app = build_app(
         services.settings, services.store, services.tencent, executors=services.executors
     )
-    from bot.server.http import start_http_server
-
     other: RunningServer = start_http_server(make_wsgi_app(services, app))
     try:
         other_url = f"{other.url}/slack/events"
@@ -255,8 +254,6 @@ def test_a_signed_body_over_the_cap_is_413_unread(slack_env, caplog) -> None:
         port=0,
         max_request_body_size=8 << 20,
     )
-    import threading
-
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     running = RunningServer(server, thread)
