@@ -195,7 +195,7 @@ def truncated_note(deps: Deps, facts: UserFacts, query: Query, result: QueryResu
     missing = ""
     if result.missing_before is not None:
         cut = datetime.fromtimestamp(result.missing_before, zone)
-        if cut < last:
+        if cut.date() < last.date():  # a whole day or more is missing: name it
             last = cut
             missing = f" (before {cut:%Y-%m-%d})"
     first = max(query.start, last - timedelta(days=6))
