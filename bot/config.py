@@ -86,6 +86,12 @@ def _positive(value: float, info: ValidationInfo) -> float:
     return value
 
 
+def _not_negative(value: float, info: ValidationInfo) -> float:
+    if value < 0:
+        raise _problem(f"{_name(info)} must be 0 or more")
+    return value
+
+
 def _url(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, str) and value:
         if not value.startswith(("http://", "https://")):
@@ -113,6 +119,7 @@ def _csv(value: Any) -> Any:
 
 Whole = Annotated[int, BeforeValidator(_whole)]
 PositiveWhole = Annotated[int, BeforeValidator(_whole), AfterValidator(_positive)]
+NonNegativeWhole = Annotated[int, BeforeValidator(_whole), AfterValidator(_not_negative)]
 Number = Annotated[float, BeforeValidator(_number)]
 PositiveNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_positive)]
 BaseUrl = Annotated[str, BeforeValidator(_url)]  # http(s)://..., without a trailing slash
@@ -156,6 +163,8 @@ class Settings(BaseSettings):
     tencent_secret_key: SecretStr = _env("TENCENT_MEETING_SECRET_KEY", _UNSET)
     tencent_operator_id: str = _env("TENCENT_MEETING_OPERATOR_ID")
     tencent_rate_limit: PositiveWhole = _env("TENCENT_MEETING_RATE_LIMIT", 10)
+    # 0: automatic (70% of the rate limit); see interactive_call_limit
+    tencent_interactive_limit: NonNegativeWhole = _env("TENCENT_MEETING_INTERACTIVE_LIMIT", 0)
     tencent_webhook_token: SecretStr = _env("TENCENT_MEETING_WEBHOOK_TOKEN", _UNSET)
     tencent_webhook_aes_key: SecretStr = _env("TENCENT_MEETING_WEBHOOK_AES_KEY", _UNSET)
     # Store and time
@@ -193,6 +202,14 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    @property
+    def interactive_call_limit(self) -> int:
+        """corp/records calls a minute people's queries may use: TENCENT_MEETING_INTERACTIVE_LIMIT,
+        or 70% of the rate limit; never all of it, so the poller always gets a call a minute."""
+        limit = self.tencent_rate_limit
+        share = self.tencent_interactive_limit or limit * 7 // 10
+        return max(1, min(share, limit - 1))
 
     @property
     def has_tencent_credentials(self) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from bot.models import RecordMeeting, RecordsPage
 from bot.routing import targets_for
 from bot.store import Store
-from bot.tencent.client import PageLimit, TencentMeetingClient, split_windows
+from bot.tencent.client import CallCount, PageLimit, TencentMeetingClient, split_windows
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def sync_range(
     total = SyncOutcome()
     windows = split_windows(start, end)
     for index, (w_start, w_end) in enumerate(reversed(windows) if newest_first else windows):
-        calls_before = client.calls_made
+        calls = CallCount()  # this window's calls, not those of requests running beside it
         malformed: list[str] = []
 
         def page_hook(
@@ -173,6 +173,7 @@ def sync_range(
                 max_wait=max_wait,
                 on_page=page_hook,
                 page_limit=page_limit,
+                count=calls,
             )
         )
         cut_short = page_limit is not None and page_limit.reached
@@ -182,7 +183,7 @@ def sync_range(
             )
             if not cut_short:
                 store.recordings.mark_synced(w_start, w_end)
-        outcome.calls = client.calls_made - calls_before
+        outcome.calls = calls.calls
         outcome.malformed = malformed
         outcome.truncated = cut_short
         total += outcome

@@ -123,7 +123,12 @@ def make_tencent_client(
         raise ValueError("give api_url and credentials together, or neither")
     if credentials is None:
         credentials = tencent_credentials(settings)
-    throttle = Throttle(store.budget, limit=settings.tencent_rate_limit, sleep=sleep)
+    throttle = Throttle(
+        store.budget,
+        limit=settings.tencent_rate_limit,
+        interactive_limit=settings.interactive_call_limit,
+        sleep=sleep,
+    )
     return TencentMeetingClient(
         api_url or settings.tencent_api_url,
         credentials,

@@ -125,3 +125,23 @@ def test_a_changed_copy_is_validated_and_keeps_secrets_secret() -> None:
     assert demo.redacted()["tencent_secret_key"] == "(set)"
     with pytest.raises(ValidationError):
         settings.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, 7),  # 70% of 10
+        ({"TENCENT_MEETING_RATE_LIMIT": "100"}, 70),
+        ({"TENCENT_MEETING_INTERACTIVE_LIMIT": "5"}, 5),
+        ({"TENCENT_MEETING_INTERACTIVE_LIMIT": "10"}, 9),  # never the whole budget
+        ({"TENCENT_MEETING_RATE_LIMIT": "1"}, 1),
+        ({"TENCENT_MEETING_RATE_LIMIT": "2"}, 1),
+    ],
+)
+def test_peoples_share_of_the_budget_leaves_the_poller_some(env, expected) -> None:
+    assert load_settings(env).interactive_call_limit == expected
+
+
+def test_a_negative_interactive_limit_is_named() -> None:
+    with pytest.raises(ConfigError, match="TENCENT_MEETING_INTERACTIVE_LIMIT must be 0 or more"):
+        load_settings({"TENCENT_MEETING_INTERACTIVE_LIMIT": "-1"})

@@ -13,7 +13,7 @@ import pytest
 from bot.emulator.tencent import RECORDS_PATH
 from bot.emulator.tencent.webhook_sender import completed_event
 from bot.fastpath import EARLY_POLL_GAP, FastPath, complete_in_store, fetch_window
-from bot.models import INTERACTIVE, STATE_TRANSCODING, RecordMeeting, RouteSpec
+from bot.models import BACKGROUND, INTERACTIVE, STATE_TRANSCODING, RecordMeeting, RouteSpec
 from bot.poller import CycleReport
 from bot.tencent.records import parse_meeting
 from bot.tencent.webhook import EventPayload, parse_event
@@ -130,8 +130,11 @@ def test_an_event_before_the_api_shows_state_3_is_left_to_the_poller(env: Env) -
 
 def test_an_exhausted_budget_leaves_the_event_to_the_poller(env: Env) -> None:
     mid = env.meeting()
-    for _ in range(env.bot.settings.tencent_rate_limit):
-        env.bot.services.tencent.throttle.acquire(INTERACTIVE, max_wait=0)
+    settings, throttle = env.bot.settings, env.bot.services.tencent.throttle
+    for _ in range(settings.interactive_call_limit):  # people's share, then the rest
+        throttle.acquire(INTERACTIVE, max_wait=0)
+    for _ in range(settings.tencent_rate_limit - settings.interactive_call_limit):
+        throttle.acquire(BACKGROUND, max_wait=0)
     env.fastpath.fetch_max_wait = 0
     env.complete(mid)
     assert env.fastpath.counters.failed == 1

@@ -34,7 +34,8 @@ def build_app(
 
     Listeners ack on the request's thread and answer after the ack on `after_ack` (a default
     AfterAck when None), which is added to `executors`: the caller shuts those down when it
-    stops (Services.stop), draining the answers under way.
+    stops (Services.stop), draining the answers under way. Answers that must call Tencent
+    Meeting first move to the AfterAck's own lane for them, so they never hold up the others.
     """
     client: WebClient = make_web_client(settings)  # carries SLACK_BOT_TOKEN
     after_ack = after_ack or AfterAck()
@@ -54,5 +55,6 @@ def build_app(
     # must never reach the log: keep that logger to warnings (set after App() copied its level).
     logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
     event_retries.register(app, store)
-    register_listeners(app, Deps.build(settings, store, tencent, client))
+    deps = Deps.build(settings, store, tencent, client, api_lane=after_ack.submit_api_bound)
+    register_listeners(app, deps)
     return app

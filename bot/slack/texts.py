@@ -9,7 +9,7 @@ import math
 
 from bot.models import Route
 from bot.slack.blocks import COMMAND
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import escape, truncate
 
 RESTARTING = "The bot is restarting. Please ask again in a minute."
 BUSY = (
@@ -31,6 +31,20 @@ NOT_LINKED = (
     f"yours. Ask an admin to link you: `{COMMAND} link @you TENCENT_USERID`. Meanwhile, try "
     f"`{COMMAND} host TENCENT_USERID`."
 )
+
+
+def still_working_text(question: str | None) -> str:
+    """The answer to a second question that needs Tencent Meeting while the first one still
+    does (`question`: the first one's text, None when not known)."""
+    if question is None:
+        which = "your last question"
+    else:
+        shown = truncate(escape(" ".join(question.split()) or "today"), 80)
+        which = f"your last question (“{COMMAND} {shown}”)"
+    return (
+        f"I'm still working on {which}, which needs Tencent Meeting; I'll answer it first. "
+        "Please ask this one again once that answer is here."
+    )
 
 
 def waiting_text(seconds: float, rate_limit: int) -> str:

@@ -2,8 +2,14 @@
 
 Each granted call is a row; a call is granted inside one BEGIN IMMEDIATE transaction only if
 fewer than `limit` calls were granted in the last `window` seconds, so two processes can never
-both take the last slot. Background callers leave `reserve` slots to interactive ones and step
-aside while an interactive caller is waiting.
+both take the last slot.
+
+Between priorities: interactive callers (people) go first, but only up to `interactive_limit`
+calls a window. Below that share, background callers (the poller) leave `reserve` slots to
+them and step aside while one is waiting; once people have used their share, background callers
+take the rest of the window. So however many people ask, the poller gets
+`limit - interactive_limit` calls every window and a completed recording still reaches its
+channel.
 """
 
 from __future__ import annotations
@@ -37,30 +43,33 @@ class BudgetRepo:
         priority: str,
         reserve: int = 1,
         pid: int | None = None,
+        interactive_limit: int | None = None,
     ) -> float:
-        """Take one call slot if one is free: returns 0.0 when granted, else seconds to wait."""
+        """Take one call slot if one is free: returns 0.0 when granted, else seconds to wait.
+
+        `interactive_limit` (default: `limit`) caps the interactive calls of a window."""
         with self.store.transaction() as conn:
             now = self.store.now()
             blocked_until = self._blocked_until(conn, bucket)
             if now < blocked_until:
                 return blocked_until - now
-            times = [
-                row[0]
-                for row in conn.execute(
-                    "SELECT at FROM api_calls WHERE bucket = ? AND at > ? ORDER BY at",
-                    (bucket, now - window),
-                )
-            ]
-            allowed = limit
-            if priority != INTERACTIVE:
-                allowed = max(1, limit - reserve) if limit > reserve else limit
-                waiting = conn.execute(
-                    "SELECT COUNT(*) FROM api_waiters WHERE bucket = ? AND priority = ? "
-                    "AND expires_at > ?",
-                    (bucket, INTERACTIVE, now),
-                ).fetchone()[0]
-                if waiting:
-                    return 0.2  # a person is waiting: let them go first
+            rows = conn.execute(
+                "SELECT at, priority FROM api_calls WHERE bucket = ? AND at > ? ORDER BY at",
+                (bucket, now - window),
+            ).fetchall()
+            times = [row[0] for row in rows]
+            people = [row[0] for row in rows if row[1] == INTERACTIVE]
+            share = limit if interactive_limit is None else max(1, min(limit, interactive_limit))
+            room = share - len(people)  # interactive calls still allowed this window
+            if priority == INTERACTIVE:
+                if room <= 0:  # people used their share: the slot frees when their oldest leaves
+                    return max(0.01, people[len(people) - share] + window - now)
+                allowed = limit
+            else:
+                # Leave the reserve to people, as long as they may still use it.
+                allowed = max(1, limit - max(0, min(reserve, room)))
+                if room > 0 and self._interactive_waiting(conn, bucket, now):
+                    return 0.2  # a person is waiting and may still call: let them go first
             if len(times) < allowed:
                 conn.execute(
                     "INSERT INTO api_calls (bucket, at, priority, pid) VALUES (?, ?, ?, ?)",
@@ -74,6 +83,13 @@ class BudgetRepo:
             # The slot frees when the call that keeps us at `allowed` leaves the window.
             oldest_blocking = times[len(times) - allowed]
             return max(0.01, oldest_blocking + window - now)
+
+    def _interactive_waiting(self, conn, bucket: str, now: float) -> bool:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM api_waiters WHERE bucket = ? AND priority = ? AND expires_at > ?",
+            (bucket, INTERACTIVE, now),
+        ).fetchone()
+        return bool(row[0])
 
     def block_until(self, bucket: str, until: float) -> None:
         """The server said we are throttled: grant nothing in `bucket` before `until`."""

@@ -72,6 +72,23 @@ class PageLimit:
         return True
 
 
+@dataclass
+class CallCount:
+    """The calls made on behalf of one request (every attempt counts, retries too), counted by
+    that request itself: the client's `calls_made` is shared by every thread, so a difference
+    of it would count the calls of requests running at the same time. A count may add into
+    `parent` too (a window's calls into the whole sync's)."""
+
+    calls: int = 0
+    parent: CallCount | None = None
+
+    def add(self, n: int = 1) -> None:
+        count: CallCount | None = self
+        while count is not None:
+            count.calls += n
+            count = count.parent
+
+
 def split_windows(start: int, end: int, max_span: int = MAX_SPAN) -> list[tuple[int, int]]:
     """Consecutive windows of at most `max_span` seconds covering [start, end].
 
@@ -171,7 +188,7 @@ class TencentMeetingClient:
         self.throttle_penalty = throttle_penalty
         self.session = session or requests.Session()  # keep-alive between calls
         self._sleep = sleep
-        self.calls_made = 0  # attempts sent (every retry counts)
+        self.calls_made = 0  # attempts sent by every thread (every retry counts): a total only
 
     # -- the API ----------------------------------------------------------------------------
     def fetch_page(
@@ -182,8 +199,10 @@ class TencentMeetingClient:
         *,
         priority: str = BACKGROUND,
         max_wait: float | None = None,
+        count: CallCount | None = None,
     ) -> RecordsPage:
-        """One page (`PAGE_SIZE` meetings) of `GET /v1/corp/records` for [start, end]."""
+        """One page (`PAGE_SIZE` meetings) of `GET /v1/corp/records` for [start, end]; each
+        attempt is added to `count` too."""
         params: list[tuple[str, object]] = [
             ("start_time", int(start)),
             ("end_time", int(end)),
@@ -192,7 +211,9 @@ class TencentMeetingClient:
         ]
         params += self._operator_params()
         label = f"corp/records {int(start)}..{int(end)} page {page}"
-        data = self._get("/v1/corp/records", params, self.throttle, priority, max_wait, label=label)
+        data = self._get(
+            "/v1/corp/records", params, self.throttle, priority, max_wait, label=label, count=count
+        )
         missing = [key for key in _PAGE_KEYS if key not in data]
         if missing:
             raise MalformedResponseError(
@@ -226,19 +247,23 @@ class TencentMeetingClient:
         max_wait: float | None = None,
         on_page: OnPage | None = None,
         page_limit: PageLimit | None = None,
+        count: CallCount | None = None,
     ) -> Iterator[RecordMeeting]:
         """Every recorded meeting in [start, end], once each, over as many windows and pages as
         needed (a meeting seen twice while the data shifts under the paging is yielded once).
-        With `page_limit`, it stops early once the limit is spent (see PageLimit.reached)."""
+        With `page_limit`, it stops early once the limit is spent (see PageLimit.reached).
+        The calls it makes are added to `count` as well."""
         seen: set[str] = set()
-        calls_before = self.calls_made
+        mine = CallCount(parent=count)  # this listing's own calls, whatever runs beside it
         first, last = _seconds(start), _seconds(end)
         for index, (lo, hi) in enumerate(split_windows(first, last)):
             page_number = 1
             while True:
                 if page_limit is not None and not page_limit.take():
                     return
-                page = self.fetch_page(lo, hi, page_number, priority=priority, max_wait=max_wait)
+                page = self.fetch_page(
+                    lo, hi, page_number, priority=priority, max_wait=max_wait, count=mine
+                )
                 if on_page is not None:
                     on_page(index, page_number, page)
                 for meeting in page.record_meetings:
@@ -254,7 +279,7 @@ class TencentMeetingClient:
             first,
             last,
             len(seen),
-            self.calls_made - calls_before,
+            mine.calls,
         )
 
     def get_addresses(
@@ -292,12 +317,15 @@ class TencentMeetingClient:
         max_wait: float | None,
         *,
         label: str,
+        count: CallCount | None = None,
     ) -> dict[str, Any]:
         query = urlencode(params, quote_via=quote, safe="")
         uri = f"{path}?{query}" if query else path
 
         def attempt() -> dict[str, Any]:
             throttle.acquire(priority, max_wait)  # every attempt takes a slot of its own
+            if count is not None:
+                count.add()
             return self._send(uri, label)
 
         retrying = Retrying(

@@ -7,7 +7,9 @@ limit. The ledger's window is `window + margin`: the server counts a call when i
 little after we granted it, and the margin absorbs that delay.
 
 An interactive caller (a person waiting in Slack) registers itself while it waits; background
-callers step aside until it has been served, and always leave `reserve` slots free for it.
+callers step aside until it has been served, and leave `reserve` slots free for it. People get
+at most `interactive_limit` calls a window, though: the rest of the window always goes to the
+background callers (the poller), however many people are asking.
 
 The throttle is handed its ledger: the Tencent side never imports the store.
 """
@@ -48,8 +50,10 @@ class Ledger(Protocol):
         priority: str,
         reserve: int = 1,
         pid: int | None = None,
+        interactive_limit: int | None = None,
     ) -> float:
-        """Take one call slot if one is free: 0.0 when granted, else seconds to wait."""
+        """Take one call slot if one is free: 0.0 when granted, else seconds to wait.
+        Interactive callers get at most `interactive_limit` (default `limit`) a window."""
         ...
 
     def block_until(self, bucket: str, until: float) -> None:
@@ -81,16 +85,20 @@ class Throttle:
         bucket: str = CORP_RECORDS_BUCKET,
         reserve: int = 1,
         margin: float = 0.5,
+        interactive_limit: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         if limit < 1:
             raise ValueError("limit must be at least 1")
+        if interactive_limit is not None and interactive_limit < 1:
+            raise ValueError("interactive_limit must be at least 1")
         self.ledger = ledger
         self.limit = limit
         self.window = window
         self.bucket = bucket
         self.reserve = reserve
         self.margin = margin
+        self.interactive_limit = interactive_limit  # None: people may take the whole window
         self._sleep = sleep
 
     @property
@@ -116,6 +124,7 @@ class Throttle:
                     priority=priority,
                     reserve=self.reserve,
                     pid=os.getpid(),
+                    interactive_limit=self.interactive_limit,
                 )
                 if wait <= 0:
                     return

@@ -131,6 +131,108 @@ def test_interactive_is_served_ahead_of_background(tmp_path):
     store.close()
 
 
+def test_people_saturating_their_share_leave_the_rest_of_each_minute_to_the_poller(
+    fake_store, fake_time
+):
+    """However many people wait, they get at most `interactive_limit` calls a window, and the
+    poller (background) gets the rest: it is never starved, minute after minute. (The strict
+    rule, "background steps aside while a person waits", gave it none for minutes.)"""
+    budget = fake_store.budget
+    window, limit, share = 60.5, 10, 7
+    budget.add_waiter("corp_records", "interactive", ttl=10_000)  # people always waiting
+    grants: list[tuple[float, str]] = []
+    start = fake_time.now
+    while fake_time.now < start + 300:
+        for priority in ("interactive", "background"):  # people ask first, every time
+            while (
+                budget.try_acquire(
+                    "corp_records",
+                    limit=limit,
+                    window=window,
+                    priority=priority,
+                    interactive_limit=share,
+                )
+                == 0.0
+            ):
+                grants.append((fake_time.now, priority))
+        fake_time.now += 0.25
+    for t, _ in grants:  # in every window starting at a grant:
+        inside = [p for u, p in grants if t <= u < t + window]
+        assert len(inside) <= limit
+        assert inside.count("interactive") <= share
+    for minute in range(4):  # and the poller gets its part of every minute
+        lo = start + minute * window
+        got = [p for u, p in grants if lo <= u < lo + window]
+        assert got.count("background") >= limit - share, (minute, got)
+        assert got.count("interactive") == share  # people still get their whole share
+
+
+def test_background_keeps_the_reserve_rule_while_people_have_room(fake_store, fake_time):
+    budget = fake_store.budget
+    kwargs = dict(limit=10, window=60.5, interactive_limit=7)
+    waiter = budget.add_waiter("corp_records", "interactive", ttl=100)
+    # A person waits and may still call: the poller steps aside.
+    assert budget.try_acquire("corp_records", priority="background", **kwargs) > 0
+    budget.remove_waiter(waiter)
+    for _ in range(9):  # nobody waits: the poller takes all but the reserved slot
+        assert budget.try_acquire("corp_records", priority="background", **kwargs) == 0.0
+    assert budget.try_acquire("corp_records", priority="background", **kwargs) > 0
+    assert budget.try_acquire("corp_records", priority="interactive", **kwargs) == 0.0
+
+
+def test_the_throttle_passes_its_interactive_limit(fake_store, fake_time):
+    throttle = Throttle(
+        fake_store.budget, limit=4, window=10.0, interactive_limit=2, sleep=fake_time.sleep
+    )
+    throttle.acquire("interactive", max_wait=0)
+    throttle.acquire("interactive", max_wait=0)
+    with pytest.raises(BudgetExhaustedError):
+        throttle.acquire("interactive", max_wait=0)  # the share is used, though 2 slots are free
+    throttle.acquire("background", max_wait=0)
+    throttle.acquire("background", max_wait=0)
+    with pytest.raises(ValueError):
+        Throttle(fake_store.budget, limit=4, interactive_limit=0)
+
+
+def test_a_poller_in_another_process_gets_calls_while_people_saturate_theirs(tmp_path):
+    """Two handles on one file, as two processes: four people keep asking through one, the
+    poller takes two calls through the other within the first window, not after the people."""
+    db = tmp_path / "shared.db"
+    people_store, poller_store = open_store(db), open_store(db)
+    kwargs = dict(limit=5, window=1.5, margin=0.0, interactive_limit=3)
+    people = Throttle(people_store.budget, **kwargs)
+    poller = Throttle(poller_store.budget, **kwargs)
+    stop = threading.Event()
+
+    def person() -> None:
+        while not stop.is_set():
+            people.acquire("interactive")
+
+    threads = [threading.Thread(target=person) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.1)  # the people have taken their share and wait
+        started = time.time()
+        poller.acquire("background")
+        poller.acquire("background")
+        took = time.time() - started
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(5)
+    kinds = [
+        r[0]
+        for r in poller_store.conn.execute(
+            "SELECT priority FROM api_calls WHERE at <= ? ORDER BY at", (started + took,)
+        )
+    ]
+    people_store.close()
+    poller_store.close()
+    assert took < 1.0, f"the poller waited {took:.1f} s behind people"
+    assert kinds.count("interactive") <= 3 + 3  # the share, in each of at most two windows
+
+
 CHILD = textwrap.dedent(
     """
     import sys, time

@@ -10,6 +10,11 @@ recordings that completed there, as the poller would; older history does not.
 A fetch first asks for free API slots only (`max_wait=0`). If none is free, `on_wait` is told
 how long the wait will be (so the person sees a waiting message at once) and the fetch is
 retried, this time waiting up to `wait_limit` seconds for each slot.
+
+One question fetches at most `query_page_limit` pages (half of people's share of a minute of
+the budget, 3 calls of 10 by default); what it could not fetch is named in the answer with a
+shorter period to ask for. `needs_fetch` tells up front whether a query will call Tencent at all,
+so the answers that will not are never queued behind those that do.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import overload
 
+from bot.config import Settings
 from bot.models import INTERACTIVE, RecordMeeting
 from bot.slack.answers.deps import Deps
 from bot.slack.parse import Query
@@ -38,8 +44,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
 WAIT_LIMIT = 120.0  # seconds a person may wait for one API slot after the waiting message
-# Pages one query may fetch: a minute of the corp/records budget. A person asking for a year
-# of a busy account must not hold the budget (and so every channel's posts) for an hour.
+# Pages one query may fetch at most, whatever the budget: a person asking for a year of a busy
+# account must not hold the budget (and so every channel's posts) for an hour.
 MAX_QUERY_PAGES = 10
 FRESH_MARGIN = 60.0  # the poller is "on time" within POLL_INTERVAL_SECONDS + this
 
@@ -60,7 +66,8 @@ class QueryResult:
     calls: int = 0  # Tencent API calls made to answer
     waited: bool = False  # the budget was spent and we waited for it
     incomplete: bool = False  # part of the period could not be fetched (API busy)
-    truncated: bool = False  # the period needed more than MAX_QUERY_PAGES pages: older part left
+    truncated: bool = False  # the period needed more pages than one question may fetch
+    missing_before: int | None = None  # when truncated: what started before this is not fetched
     retry_after: float = 0.0  # when incomplete: seconds until the API is free again
 
     @property
@@ -136,6 +143,31 @@ def fetch_plan(
     return parts
 
 
+def query_page_limit(settings: Settings) -> int:
+    """Pages one question may fetch: half of people's share of a minute of the budget (3 with
+    the defaults), so one question never takes more than its fair part of a minute and two
+    people asking at once are both served within it."""
+    return max(1, min(MAX_QUERY_PAGES, settings.interactive_call_limit // 2))
+
+
+def plan_query(deps: Deps, query: Query) -> list[FetchPart]:
+    """What answering `query` must fetch from Tencent first (empty: the store has it all)."""
+    settings = deps.settings
+    return fetch_plan(
+        deps.store,
+        int(query.start.timestamp()),
+        int(query.end.timestamp()),
+        now=deps.store.now(),
+        fresh_for=settings.poll_interval_seconds + FRESH_MARGIN,
+        lookback_seconds=settings.poll_lookback_hours * 3600,
+    )
+
+
+def needs_fetch(deps: Deps, query: Query) -> bool:
+    """Whether answering `query` will call Tencent Meeting (cheap: reads the synced ranges)."""
+    return bool(plan_query(deps, query))
+
+
 def _sync(deps: Deps, parts: list[FetchPart], max_wait: float, limit: PageLimit) -> int:
     """Fetch the parts, newest first (what people look for), within the query's page limit."""
     synced = SyncOutcome()
@@ -167,30 +199,21 @@ def answer_query(
     page: int = 0,
     page_size: int = PAGE_SIZE,
     wait_limit: float = WAIT_LIMIT,
+    fetch: bool = True,
 ) -> QueryResult:
     """Page `page` of the recordings `query` asks for, newest first.
 
     `userid` narrows to one Tencent host (the resolved `mine`; `query.host` is used when not
-    given). Raises TencentError (other than BudgetExhaustedError) when Tencent refuses: see
+    given). Without `fetch`, it answers from the store only, whatever it lacks. Raises
+    TencentError (other than BudgetExhaustedError) when Tencent refuses: see
     `tencent_error_message`.
     """
-    store, settings = deps.store, deps.settings
+    store = deps.store
     start, end = int(query.start.timestamp()), int(query.end.timestamp())
     host = userid if userid is not None else query.host
-
-    def plan() -> list[FetchPart]:
-        return fetch_plan(
-            store,
-            start,
-            end,
-            now=store.now(),
-            fresh_for=settings.poll_interval_seconds + FRESH_MARGIN,
-            lookback_seconds=settings.poll_lookback_hours * 3600,
-        )
-
     result = QueryResult([], 0, max(0, page), page_size)
-    parts = plan()
-    limit = PageLimit(MAX_QUERY_PAGES)
+    parts = plan_query(deps, query) if fetch else []
+    limit = PageLimit(query_page_limit(deps.settings))
     if parts:
         try:
             result.calls += _sync(deps, parts, max_wait=0, limit=limit)
@@ -198,12 +221,26 @@ def answer_query(
             result.waited = True
             on_wait(exc.retry_after)
             try:
-                result.calls += _sync(deps, plan(), max_wait=wait_limit, limit=limit)
+                result.calls += _sync(
+                    deps, plan_query(deps, query), max_wait=wait_limit, limit=limit
+                )
             except BudgetExhaustedError as again:
                 result.incomplete, result.retry_after = True, again.retry_after
     result.truncated = limit.reached
+    if result.truncated:
+        result.missing_before = _missing_before(deps, start, end)
     _read(store, query, start, end, host, result)
     return result
+
+
+def _missing_before(deps: Deps, start: int, end: int) -> int | None:
+    """After a cut fetch: the end of the newest part of [start, end) still not fetched (the
+    recent tail the poller keeps fresh left aside)."""
+    store = deps.store
+    tail = store.recordings.synced_until()
+    gaps = store.recordings.missing_ranges(max(start, 0), min(end, int(store.now())))
+    older = [b for a, b in gaps if tail is None or a < tail]
+    return max(older) if older else None
 
 
 def _read(

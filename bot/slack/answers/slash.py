@@ -5,6 +5,10 @@ Every answer is ephemeral, sent to the response_url (`reply_to_command`):
 - a query is answered from the store, or after fetching what the store lacks
   (bot.slack.answers.query); when the API budget is spent, a waiting message goes first and the
   answer replaces it;
+- whether a query must fetch is decided up front (`start_command`): one that must is a
+  `Pending`, run on the app's lane for such answers (`Deps.api_lane`), so answers from the
+  store never wait behind it; each person has at most one such question in flight
+  (bot.slack.answers.in_flight), and a second one is told so at once;
 - text that is not understood gets the reason and the help;
 - guests are refused whatever they typed; admin commands from non-admins change nothing
   (bot.slack.answers.admin_commands);
@@ -19,7 +23,8 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import Respond
@@ -29,9 +34,24 @@ from bot.routing import password_hidden
 from bot.slack.answers.admin_commands import admin_answer, admin_word
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.failures import redacted_trace
+from bot.slack.answers.in_flight import Claim
 from bot.slack.answers.more_button import more_value
-from bot.slack.answers.query import answer_query, tencent_error_message
-from bot.slack.blocks import BlockDict, context, help_blocks, notice, recordings_list, section
+from bot.slack.answers.query import (
+    QueryResult,
+    answer_query,
+    needs_fetch,
+    query_page_limit,
+    tencent_error_message,
+)
+from bot.slack.blocks import (
+    COMMAND,
+    BlockDict,
+    context,
+    help_blocks,
+    notice,
+    recordings_list,
+    section,
+)
 from bot.slack.mrkdwn import escape, truncate
 from bot.slack.parse import Help, Invalid, Query, parse_command
 from bot.slack.texts import (
@@ -42,6 +62,7 @@ from bot.slack.texts import (
     RESTARTING,
     SORRY,
     UNVERIFIED,
+    still_working_text,
     waiting_text,
 )
 from bot.slack.users import UserFacts
@@ -88,16 +109,59 @@ def _title(query: Query, userid: str | None) -> str:
     return f"Recordings · {label}"
 
 
-def _query_answer(
-    deps: Deps, facts: UserFacts, text: str, query: Query, page: int, on_wait: OnWait
-) -> Answer:
+@dataclass
+class Pending:
+    """A query that must call Tencent Meeting before it is answered: `run(on_wait)` answers
+    it. Its asker's one question in flight (`claim`) is held until `release()`."""
+
+    deps: Deps
+    claim: Claim
+    run: Callable[[OnWait], Answer]
+
+    def release(self) -> None:
+        self.deps.in_flight.release(self.claim)
+
+    def answer(self, on_wait: OnWait) -> Answer:
+        """Run it, then release the claim whatever happens."""
+        try:
+            return self.run(on_wait)
+        finally:
+            self.release()
+
+
+def _start_query(
+    deps: Deps, facts: UserFacts, text: str, query: Query, page: int
+) -> Answer | Pending:
     userid = None
     if query.mine:
         userid = deps.store.users.linked_userid(facts.user_id) or facts.email_local
         if not userid:
             return _say(NOT_LINKED)
+    if not needs_fetch(deps, query):  # from the store: at once, wherever this runs
+        return _query_answer(deps, facts, text, query, page, userid, lambda _s: None, fetch=False)
+    claim = deps.in_flight.claim(facts.user_id, text)
+    if claim is None:
+        return _say(still_working_text(deps.in_flight.running(facts.user_id)))
+    return Pending(
+        deps,
+        claim,
+        lambda on_wait: _query_answer(deps, facts, text, query, page, userid, on_wait),
+    )
+
+
+def _query_answer(
+    deps: Deps,
+    facts: UserFacts,
+    text: str,
+    query: Query,
+    page: int,
+    userid: str | None,
+    on_wait: OnWait,
+    *,
+    fetch: bool = True,
+) -> Answer:
     try:
-        result = answer_query(deps, query, userid=userid, page=page, on_wait=on_wait)
+        result = answer_query(deps, query, userid=userid, page=page, on_wait=on_wait, fetch=fetch)
     except TencentError as exc:
         log.warning("query failed on the Tencent side: %s", type(exc).__name__)
         return _say(escape(tencent_error_message(exc)))
@@ -119,13 +183,30 @@ def _query_answer(
         )
         blocks.insert(1, context(note))
     if result.truncated:
-        note = (
-            ":information_source: This period is long, so only its most recent part was fetched "
-            "from Tencent Meeting now (one request may spend a minute of the API budget). Older "
-            "recordings show up once the history is synced: ask an admin to run a backfill."
-        )
-        blocks.insert(1, context(note))
+        blocks.insert(1, context(truncated_note(deps, facts, query, result)))
     return answer_text, blocks
+
+
+def truncated_note(deps: Deps, facts: UserFacts, query: Query, result: QueryResult) -> str:
+    """What to say when one question could not fetch its whole period: what may be missing,
+    and a shorter period to ask for (one week, ending where the fetched part ends)."""
+    zone = facts.zone
+    last = query.end - timedelta(seconds=1)  # the query's end is exclusive
+    missing = ""
+    if result.missing_before is not None:
+        cut = datetime.fromtimestamp(result.missing_before, zone)
+        if cut.date() < last.date():  # a whole day or more is missing: name it
+            last = cut
+            missing = f" (before {cut:%Y-%m-%d})"
+    first = max(query.start, last - timedelta(days=6))
+    pages = query_page_limit(deps.settings)
+    return (
+        ":information_source: This period is long, so only its most recent part was fetched "
+        f"from Tencent Meeting now: one question may fetch {pages} pages, its fair part of a "
+        f"minute of the API budget. Older recordings{missing} may be missing. To see them, ask "
+        f"for a shorter period, e.g. `{COMMAND} {first:%Y-%m-%d}..{last:%Y-%m-%d}`; they also "
+        "show up once the history is synced (an admin can run a backfill)."
+    )
 
 
 def _invalid(message: str, is_admin: bool) -> Answer:
@@ -135,16 +216,12 @@ def _invalid(message: str, is_admin: bool) -> Answer:
 
 
 # --------------------------------------------------------------------------- the whole answer
-def answer_command(
-    deps: Deps,
-    user_id: str,
-    text: str,
-    *,
-    on_wait: OnWait,
-    page: int = 0,
-    queries_only: bool = False,
-) -> Answer:
-    """(text, blocks) answering `/recordings TEXT` from `user_id`. Raises only on bugs."""
+def start_command(
+    deps: Deps, user_id: str, text: str, *, page: int = 0, queries_only: bool = False
+) -> Answer | Pending:
+    """The answer to `/recordings TEXT` from `user_id`, or, for a query that must call Tencent
+    Meeting first, a `Pending` that answers it (its asker's claim taken: run or release it).
+    Only reads the store and Slack's user facts. Raises only on bugs."""
     facts = deps.users.get(user_id)
     refused = refusal(facts)
     if refused:
@@ -152,7 +229,7 @@ def answer_command(
     now = datetime.fromtimestamp(deps.store.now(), facts.zone)
     command = parse_command(text, now=now)
     if isinstance(command, Query):
-        return _query_answer(deps, facts, text, command, page, on_wait)
+        return _start_query(deps, facts, text, command, page)
     if isinstance(command, Help) or queries_only:
         return help_blocks(facts.is_admin)
     if isinstance(command, Invalid):
@@ -162,6 +239,23 @@ def answer_command(
     if deps.slack is None:
         return _say("Admin commands need the Slack connection, which is not set up.")
     return admin_answer(deps, deps.slack, facts, command)
+
+
+def answer_command(
+    deps: Deps,
+    user_id: str,
+    text: str,
+    *,
+    on_wait: OnWait,
+    page: int = 0,
+    queries_only: bool = False,
+) -> Answer:
+    """(text, blocks) answering `/recordings TEXT` from `user_id`, fetching (here) what it
+    must first. Raises only on bugs."""
+    started = start_command(deps, user_id, text, page=page, queries_only=queries_only)
+    if isinstance(started, Pending):
+        return started.answer(on_wait)
+    return started
 
 
 def render_query_page(
@@ -197,9 +291,35 @@ def _send(respond: Respond, text: str, blocks: list[BlockDict], replace: bool) -
 
 
 def reply_to_command(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
-    """Answer one `/recordings` request (after it was acknowledged) at its response_url."""
+    """Answer one `/recordings` request (after it was acknowledged) at its response_url: at
+    once when it needs no API call, else on the API lane (or here, without one)."""
     user_id = str(body.get("user_id") or "")
     text = str(body.get("text") or "")
+    try:
+        started = start_command(deps, user_id, text)
+    except ShuttingDown:
+        started = _say(RESTARTING)
+    except Exception as exc:
+        log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
+        started = _say(SORRY)
+    if not isinstance(started, Pending):
+        _send(respond, *started, replace=False)
+        return
+    pending = started
+    lane = deps.api_lane
+    if lane is None:
+        _finish(deps, pending, respond, user_id, late=False)
+    elif not lane(lambda late: _finish(deps, pending, respond, user_id, late=late)):
+        pending.release()
+        reply_busy(respond)
+
+
+def _finish(deps: Deps, pending: Pending, respond: Respond, user_id: str, *, late: bool) -> None:
+    """Fetch and answer a Pending query (or only say the bot is busy, when it came `late`)."""
+    if late:
+        pending.release()
+        reply_busy(respond)
+        return
     waited = False
 
     def on_wait(seconds: float) -> None:
@@ -209,7 +329,7 @@ def reply_to_command(deps: Deps, body: dict[str, Any], respond: Respond) -> None
         waited = True
 
     try:
-        answer_text, blocks = answer_command(deps, user_id, text, on_wait=on_wait)
+        answer_text, blocks = pending.answer(on_wait)
     except ShuttingDown:
         answer_text, blocks = _say(RESTARTING)
     except Exception as exc:

@@ -13,6 +13,11 @@ lazy listener. Bolt submits lazy listeners to the app's `listener_executor`, whi
 - an answer that waited longer than `max_wait` in the queue is refused the same way when its
   turn comes, so nothing is answered after its response_url (valid for 30 minutes) expired.
 
+Answers that must call Tencent Meeting first (a query of a period the store lacks) are
+decided up front and moved to a lane of their own (`submit_api_bound`: `api_workers` threads,
+at most `api_queue` waiting), so answers from the store, help and status never wait behind
+answers that wait for the API budget.
+
 `shutdown(wait=True, cancel_futures=True)` (Services.stop, on SIGTERM) lets the running
 answers finish (their waits end at once when the bot is stopping) and drops the queued ones.
 """
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 
 WORKERS = 16  # answers running at once
 QUEUE = 64  # answers waiting for a worker
+API_WORKERS = 4  # answers fetching from Tencent Meeting at once (at most one per person)
+API_QUEUE = 64  # answers waiting to fetch
 MAX_WAIT = 10 * 60.0  # seconds an answer may wait for a worker; a response_url lives 30 minutes
 NOTICE_WORKERS = 2  # threads that tell people the bot is busy
 NOTICE_QUEUE = 256  # busy notices waiting; beyond that, requests are dropped with a warning
@@ -59,14 +66,18 @@ class AfterAck(Executor):
         workers: int = WORKERS,
         queue: int = QUEUE,
         *,
+        api_workers: int = API_WORKERS,
+        api_queue: int = API_QUEUE,
         max_wait: float = MAX_WAIT,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.max_wait = max_wait
         self._clock = clock
         self._answers = ThreadPoolExecutor(workers, thread_name_prefix="recordings-answer")
+        self._api = ThreadPoolExecutor(api_workers, thread_name_prefix="recordings-fetch")
         self._notices = ThreadPoolExecutor(NOTICE_WORKERS, thread_name_prefix="recordings-busy")
         self._answer_slots = threading.BoundedSemaphore(workers + queue)
+        self._api_slots = threading.BoundedSemaphore(api_workers + api_queue)
         self._notice_slots = threading.BoundedSemaphore(NOTICE_QUEUE)
         self._pending = 0
         self._idle = threading.Condition()
@@ -90,6 +101,26 @@ class AfterAck(Executor):
         dropped: Future = Future()
         dropped.cancel()
         return dropped
+
+    def submit_api_bound(self, work: Callable[[bool], Any]) -> bool:
+        """Run `work(late)` on the lane of answers that call Tencent Meeting; False (nothing
+        queued) when that lane is full. `late`: it waited over `max_wait` for its turn."""
+        if not self._api_slots.acquire(blocking=False):
+            log.warning("too many answers waiting for Tencent Meeting: refusing one")
+            return False
+        queued_at = self._clock()
+
+        def run() -> Any:
+            late = self._clock() - queued_at > self.max_wait
+            if late:
+                log.warning("an answer waited over %.0f s to fetch: refused", self.max_wait)
+            return work(late)
+
+        try:
+            self._start(self._api, self._api_slots, run)
+        except RuntimeError:  # shut down
+            return False
+        return True
 
     def _start(
         self, pool: ThreadPoolExecutor, slots: threading.BoundedSemaphore, fn: Callable, *args: Any
@@ -119,4 +150,5 @@ class AfterAck(Executor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop taking work; with `cancel_futures`, drop what still waits for a worker."""
         self._answers.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._api.shutdown(wait=wait, cancel_futures=cancel_futures)
         self._notices.shutdown(wait=wait, cancel_futures=cancel_futures)

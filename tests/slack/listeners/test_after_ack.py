@@ -109,3 +109,44 @@ def test_shutdown_lets_the_running_work_finish_and_drops_the_queued(pool) -> Non
     assert pool.wait_idle(0)
     with pytest.raises(RuntimeError):
         pool.submit(lambda: None)
+
+
+def test_api_bound_answers_have_their_own_lane() -> None:
+    """Answers waiting for the Tencent API never take the workers of the other answers."""
+    pool = AfterAck(workers=1, queue=0, api_workers=1, api_queue=1)
+    try:
+        gate, record = Gate(), []
+        lates: list[bool] = []
+
+        def fetch(late: bool) -> None:
+            lates.append(late)
+            gate.work(record)()
+
+        assert pool.submit_api_bound(fetch)  # running
+        assert pool.submit_api_bound(fetch)  # waiting
+        assert not pool.submit_api_bound(fetch)  # the lane is full: refused
+        assert gate.started.wait(WAIT)
+        told: list[bool] = []
+        pool.submit(lambda: told.append(refused())).result(WAIT)  # answered meanwhile
+        assert told == [False]
+        gate.opened.set()
+        assert pool.wait_idle(WAIT)
+        assert lates == [False, False]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_an_api_bound_answer_that_waited_too_long_is_told_so() -> None:
+    now = [0.0]
+    pool = AfterAck(api_workers=1, api_queue=1, max_wait=60, clock=lambda: now[0])
+    try:
+        gate, record, lates = Gate(), [], []
+        pool.submit_api_bound(lambda late: gate.work(record)())
+        assert gate.started.wait(WAIT)
+        pool.submit_api_bound(lates.append)
+        now[0] = 61.0
+        gate.opened.set()
+        assert pool.wait_idle(WAIT)
+        assert lates == [True]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
