@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.models import Route
 from bot.routing import RouteOptionError, normalize_channel, parse_route_options
 from bot.store import Store
+from bot.store.routes import DuplicateRouteError
 
 _USERID = re.compile(r"^[\w.@+\-]{1,128}$")
 
@@ -75,9 +76,17 @@ def add_route(
     *,
     created_by: str | None = None,
 ) -> Route:
+    """Add a route; refused (RouteOptionError) if its options are wrong, its channel unusable
+    or an identical route (same channel, match fields and policies) exists."""
     spec = parse_route_options(option_tokens)  # validate options before asking Slack
     channel, name = resolve_channel(slack, channel_token)
-    return store.routes.add(channel, spec, channel_name=name, created_by=created_by)
+    try:
+        return store.routes.add(channel, spec, channel_name=name, created_by=created_by)
+    except DuplicateRouteError as exc:
+        raise RouteOptionError(
+            f"route #{exc.existing.id} is identical (same channel {channel}, same options): "
+            "no second copy added (`route list` shows it)"
+        ) from None
 
 
 def set_default_route(

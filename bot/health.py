@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.models import RecordMeeting, Route
+from bot.routing import quarantine_reason
 from bot.store import Store
 from bot.store.deliveries import Delivery
 from bot.tencent.throttle import CORP_RECORDS_BUCKET
@@ -137,6 +138,8 @@ class Health:
     rate_limit: int = 10
     undelivered: list[Delivery] = field(default_factory=list)
     broken_routes: list[Route] = field(default_factory=list)
+    # Stored routes the bot cannot use (a regex RE2 refuses), with why: they match nothing.
+    quarantined_routes: list[tuple[Route, str]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     malformed: dict[str, Any] | None = None  # records the API sent broken in the last cycle
 
@@ -154,6 +157,7 @@ class Health:
             "rate_limit": self.rate_limit,
             "undelivered": len(self.undelivered),
             "broken_routes": len(self.broken_routes),
+            "quarantined_routes": len(self.quarantined_routes),
             "malformed_records": (self.malformed or {}).get("count", 0),
         }
 
@@ -197,6 +201,9 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         rate_limit=settings.tencent_rate_limit,
         undelivered=store.deliveries.undelivered(),
         broken_routes=store.routes.broken(),
+        quarantined_routes=[
+            (r, why) for r in store.routes.list() if (why := quarantine_reason(r)) is not None
+        ],
         webhook=webhook,
         malformed=poller.malformed,
     )

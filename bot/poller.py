@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Settings
 from bot.delivery import Deliverer
+from bot.delivery.quarantine import report_quarantined
 from bot.health import CycleRecord, record_cycle, record_cycle_start
 from bot.stopping import ShuttingDown
 from bot.store import Store
@@ -161,6 +162,8 @@ class Poller:
         started = self.store.now()
         record_cycle_start(self.store, started)
         try:
+            if self.deliverer is not None:
+                report_quarantined(self.store, self.deliverer.notices)
             plan = plan_cycle(self.store, started, self.settings)
             report.windows = plan.windows
             for start, end in plan.windows:

@@ -2,16 +2,15 @@
 
 No SQL and no I/O here: the store keeps routes (bot/store/routes.py), this module decides.
 A route's match fields are ANDed; a route with none of them set matches every recording.
+Subject regexes run on RE2 (bot/subject_regex.py): linear time, whatever the pattern.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from bot.models import PASSWORD_POLICIES, RecordMeeting, Route, RouteSpec
-
-_MAX_REGEX_LENGTH = 200
+from bot.subject_regex import compiled, regex_problem
 
 
 class RouteOptionError(ValueError):
@@ -22,31 +21,64 @@ class RouteOptionError(ValueError):
         super().__init__(message)
 
 
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _digits(code: str) -> str:
     return re.sub(r"[\s-]", "", code)
 
 
+def quarantine_reason(route: Route) -> str | None:
+    """Why a stored route cannot be used (e.g. a regex an older release accepted that RE2
+    refuses), or None. A quarantined route matches nothing, see `targets_for`."""
+    if route.match_subject_regex:
+        return regex_problem(route.match_subject_regex)
+    return None
+
+
+def _plain_fields_match(route: Route, meeting: RecordMeeting) -> bool:
+    """The match fields other than the regex fit the recording."""
+    host_ok = not route.match_host or meeting.userid == route.match_host
+    subject = route.match_subject
+    subject_ok = not subject or subject.casefold() in meeting.subject.casefold()
+    code = route.match_code
+    code_ok = not code or _digits(meeting.meeting_code) == _digits(code)
+    return host_ok and subject_ok and code_ok
+
+
 def route_matches(route: Route, meeting: RecordMeeting) -> bool:
-    """True if every match field the route sets fits the recording."""
-    if route.match_host and meeting.userid != route.match_host:
-        return False
-    if route.match_subject and route.match_subject.casefold() not in meeting.subject.casefold():
-        return False
-    if route.match_code and _digits(meeting.meeting_code) != _digits(route.match_code):
+    """True if every match field the route sets fits the recording (never for a route whose
+    regex RE2 refuses)."""
+    if not _plain_fields_match(route, meeting):
         return False
     if route.match_subject_regex:
-        pattern = _compiled(route.match_subject_regex)
+        pattern = compiled(route.match_subject_regex)
         if pattern is None or pattern.search(meeting.subject) is None:
             return False
     return True
+
+
+def _decide(
+    meeting: RecordMeeting, routes: list[Route], default_channel: str | None
+) -> tuple[list[Route], list[Route]]:
+    """(targets, held): `held` are the quarantined routes whose other fields fit, i.e. that
+    might have matched had their regex been usable."""
+    chosen: dict[str, Route] = {}
+    held: list[Route] = []
+    ordered = sorted(
+        (r for r in routes if not r.is_default), key=lambda r: (r.id is None, r.id or 0)
+    )
+    for route in ordered:
+        if quarantine_reason(route) is not None:
+            if _plain_fields_match(route, meeting):
+                held.append(route)
+        elif route.channel not in chosen and route_matches(route, meeting):
+            chosen[route.channel] = route
+    if chosen or held:
+        return list(chosen.values()), held
+    stored_default = next((r for r in routes if r.is_default), None)
+    if stored_default is not None:
+        return [stored_default], held
+    if default_channel:
+        return [Route(id=None, channel=default_channel, is_default=True)], held
+    return [], held
 
 
 def targets_for(
@@ -56,31 +88,24 @@ def targets_for(
 
     Matching non-default routes win; when none match, the default route (the stored one, else
     one built from `default_channel`), or nothing. A broken route still counts as a match, so
-    a recording meant for a (private) channel never falls back to the default channel.
+    a recording meant for a (private) channel never falls back to the default channel. A
+    quarantined route (see `quarantine_reason`) matches nothing, and a recording it might have
+    matched does not fall back to the default channel either: it is kept unposted until an
+    admin replaces the route.
     """
-    chosen: dict[str, Route] = {}
-    ordered = sorted(
-        (r for r in routes if not r.is_default), key=lambda r: (r.id is None, r.id or 0)
-    )
-    for route in ordered:
-        if route.channel not in chosen and route_matches(route, meeting):
-            chosen[route.channel] = route
-    if chosen:
-        return list(chosen.values())
-    stored_default = next((r for r in routes if r.is_default), None)
-    if stored_default is not None:
-        return [stored_default]
-    if default_channel:
-        return [Route(id=None, channel=default_channel, is_default=True)]
-    return []
+    return _decide(meeting, routes, default_channel)[0]
 
 
 def password_hidden(
     meeting: RecordMeeting, routes: list[Route], default_channel: str | None
 ) -> bool:
     """True when every route the recording goes through says `password:hide`: then the bot
-    hands its password to nobody, in no channel and not through `/recordings` either."""
-    targets = targets_for(meeting, routes, default_channel)
+    hands its password to nobody, in no channel and not through `/recordings` either. Held
+    by a quarantined route, it is hidden if any route it might have gone through hides it."""
+    targets, held = _decide(meeting, routes, default_channel)
+    if held and not targets:
+        fallback = _decide(meeting, [r for r in routes if r not in held], default_channel)[0]
+        return any(r.password_policy == "hide" for r in held + fallback)  # noqa: S105
     hides = [route.password_policy == "hide" for route in targets]  # noqa: S105 (a policy)
     return bool(hides) and all(hides)
 
@@ -157,12 +182,9 @@ def _example(name: str) -> str:
 
 
 def _check_regex(pattern: str) -> str:
-    if len(pattern) > _MAX_REGEX_LENGTH:
-        raise RouteOptionError(f"`subject~` regex is too long (max {_MAX_REGEX_LENGTH} characters)")
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise RouteOptionError(f"`subject~{pattern}` is not a valid regex: {exc}") from None
+    problem = regex_problem(pattern)
+    if problem is not None:
+        raise RouteOptionError(f"`subject~` cannot be used: {problem}")
     return pattern
 
 

@@ -1,9 +1,10 @@
 """Fetch recordings for a time range and save them; plan the deliveries of those that completed.
 
 The data flow: client.list_corp_records (a generator over pages) -> store.recordings.save_meetings
-(upserts keyed on the API's ids) -> for each recording that just reached state 3, routing decides
-its channels and the deliveries are planned in the same transaction, so a crash can never leave a
-completed recording without its deliveries.
+(upserts keyed on the API's ids) -> for each recording that just reached state 3, the deliveries
+routing chose are planned in the same transaction, so a crash can never leave a completed
+recording without its deliveries. Routing itself runs before that transaction opens (for every
+fetched completed recording): no matching holds the write lock.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
-from bot.models import RecordMeeting, RecordsPage
+from bot.models import STATE_DONE, RecordMeeting, RecordsPage
 from bot.routing import targets_for
 from bot.store import Store
 from bot.tencent.client import CallCount, PageLimit, TencentMeetingClient, split_windows
@@ -23,6 +24,8 @@ PageCallback = Callable[[int, int, RecordsPage], None]
 
 WATERMARK_KEY = "poller.watermark"  # the end of the last recent window the poller fully synced
 OVERLAP_SECONDS = 600  # re-read the end of the last synced range, for late arrivals
+
+Targets = dict[str, list[tuple[str, int | None]]]  # meeting_record_id -> (channel, route id)
 
 
 def poller_watermark(store: Store) -> int | None:
@@ -74,20 +77,36 @@ class SyncOutcome:
         return self.merge(other)
 
 
-def plan_deliveries(
-    store: Store, meetings: list[RecordMeeting], default_channel: str, *, notify: bool
-) -> int:
-    """Route each completed recording and put its deliveries in the ledger (pending, or
-    skipped when the caller does not want old recordings posted). Joins the caller's
-    transaction."""
+def route_completed(store: Store, meetings: list[RecordMeeting], default_channel: str) -> Targets:
+    """The channels of every completed recording among `meetings`, decided by routing. Call it
+    before opening a write transaction: matching must never hold the write lock."""
     routes = store.routes.list()  # the stored default route included
+    return {
+        m.meeting_record_id: [(r.channel, r.id) for r in targets_for(m, routes, default_channel)]
+        for m in meetings
+        if m.state == STATE_DONE
+    }
+
+
+def plan_deliveries(
+    store: Store,
+    meetings: list[RecordMeeting],
+    default_channel: str,
+    *,
+    notify: bool,
+    targets: Targets | None = None,
+) -> int:
+    """Put each completed recording's deliveries in the ledger (pending, or skipped when the
+    caller does not want old recordings posted), as `targets` (from `route_completed`, else
+    routed here first) says. Joins the caller's transaction."""
+    if targets is None:
+        targets = route_completed(store, meetings, default_channel)
     planned = 0
     with store.transaction():
         for meeting in meetings:
-            targets = targets_for(meeting, routes, default_channel or None)
             planned += store.deliveries.plan(
                 meeting.meeting_record_id,
-                [(route.channel, route.id) for route in targets],
+                targets.get(meeting.meeting_record_id, []),
                 state="pending" if notify else "skipped",
             )
     return planned
@@ -100,13 +119,17 @@ def save_and_plan(
     *,
     notify: bool,
     notify_since: int | None = None,
+    targets: Targets | None = None,
 ) -> SyncOutcome:
-    """Save fetched recordings and plan deliveries for the newly completed, in one transaction.
+    """Save fetched recordings and plan deliveries for the newly completed, in one transaction
+    (routed first, outside it, unless the caller passes `targets` from `route_completed`).
 
     Without `notify`, completed recordings are recorded as not to be posted, except those the
     poller would post anyway: ones the store already watched (seen unfinished), and ones that
     started at or after `notify_since` (the poller's horizon)."""
     outcome = SyncOutcome(fetched=len(meetings))
+    if targets is None:
+        targets = route_completed(store, meetings, default_channel)
     with store.transaction():
         result = store.recordings.save_meetings(meetings)
         by_id = {m.meeting_record_id: m for m in meetings}
@@ -119,8 +142,10 @@ def save_and_plan(
 
         due = [m for m in completed if posts(m)]
         old = [m for m in completed if not posts(m)]
-        outcome.deliveries_planned = plan_deliveries(store, due, default_channel, notify=True)
-        outcome.deliveries_planned += plan_deliveries(store, old, default_channel, notify=False)
+        for chosen, post in ((due, True), (old, False)):
+            outcome.deliveries_planned += plan_deliveries(
+                store, chosen, default_channel, notify=post, targets=targets
+            )
         if result.files_changed:
             store.deliveries.flag_for_update(result.files_changed)
     outcome.new = list(result.new)
@@ -177,9 +202,15 @@ def sync_range(
             )
         )
         cut_short = page_limit is not None and page_limit.reached
+        targets = route_completed(store, meetings, default_channel)  # before the transaction
         with store.transaction():
             outcome = save_and_plan(
-                store, meetings, default_channel, notify=notify, notify_since=notify_since
+                store,
+                meetings,
+                default_channel,
+                notify=notify,
+                notify_since=notify_since,
+                targets=targets,
             )
             if not cut_short:
                 store.recordings.mark_synced(w_start, w_end)

@@ -57,6 +57,8 @@ def test_routes_add_list_remove(run, bot_env: BotEnv) -> None:
         ([PRODUCT_CHANNEL, "colour:blue"], "colour"),
         ([PRODUCT_CHANNEL, "password:maybe"], "maybe"),
         ([PRODUCT_CHANNEL, "subject~(unclosed"], "not a valid regex"),
+        ([PRODUCT_CHANNEL, r"subject~(\w)\1"], "backreferences such as `\\1` are not supported"),
+        ([PRODUCT_CHANNEL, "subject~^(?=.*周会)"], "lookaheads"),
     ],
 )
 def test_routes_add_refuses_bad_channels_and_options(run, bot_env: BotEnv, args, message) -> None:
@@ -64,6 +66,16 @@ def test_routes_add_refuses_bad_channels_and_options(run, bot_env: BotEnv, args,
     assert result.exit_code == 2
     assert message in result.output.lower() or message in result.output
     assert bot_env.services.store.routes.list() == []
+
+
+def test_routes_add_refuses_an_identical_route(run, bot_env: BotEnv) -> None:
+    first = run("routes", "add", PRODUCT_CHANNEL, "subject:周会", "password:hide")
+    assert first.exit_code == 0, first.output
+    (route,) = bot_env.services.store.routes.list()
+    again = run("routes", "add", PRODUCT_CHANNEL, "password:hide", "subject:周会")
+    assert again.exit_code == 2
+    assert f"route #{route.id} is identical" in again.output
+    assert bot_env.services.store.routes.list() == [route]
 
 
 def test_routes_remove_of_an_unknown_route_is_refused(run) -> None:

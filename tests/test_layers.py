@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.admin",
         "bot.health",
         "bot.routing",
+        "bot.subject_regex",
         "bot.slack.users",
         "bot.slack.webclient",
         "bot.slack.blocks",

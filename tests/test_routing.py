@@ -7,6 +7,8 @@ from bot.routing import (
     RouteOptionError,
     normalize_channel,
     parse_route_options,
+    password_hidden,
+    quarantine_reason,
     route_matches,
     targets_for,
 )
@@ -123,7 +125,7 @@ def test_parse_route_options():
         (["alice"], "I don't understand `alice`"),
         (["password:maybe"], "`password:maybe` is not a policy"),
         (["download:yes"], "download:on or download:off"),
-        (["subject~(unclosed"], "is not a valid regex: missing ), unterminated subpattern"),
+        (["subject~(unclosed"], "is not a valid regex: missing )"),
         (["host:a", "host:b"], "`host:` is given twice"),
         (["subject:"], "`subject:` needs a value"),
         (["code:abc"], "is not a meeting code"),
@@ -169,3 +171,26 @@ def test_password_hidden_only_when_every_route_taken_hides_it() -> None:
     assert password_hidden(both, [hide, show], None) is False  # one channel shows it
     assert password_hidden(other, [hide, show], "C9") is False  # the default channel
     assert password_hidden(other, [hide, show], None) is False  # posted nowhere: no policy
+
+
+def test_a_stored_regex_re2_refuses_is_quarantined_and_holds_its_recordings():
+    """A route an older release saved with a backreference matches nothing; what it might have
+    matched does not fall back to the default channel (it may be meant for a private one)."""
+    held = route(2, "CHR", match_host="bob", match_subject_regex=r"(\w)\1", password_policy="hide")
+    other = route(3, "CPROD", match_subject="Weekly")
+    default = route(1, "CALL", is_default=True, password_policy="show")
+    routes = [default, held, other]
+    assert "backreferences" in (quarantine_reason(held) or "")
+    assert quarantine_reason(other) is None
+    assert not route_matches(held, rec("Budget", userid="bob"))
+    assert targets_for(rec("Budget", userid="bob"), routes, None) == []  # held, not default
+    assert password_hidden(rec("Budget", userid="bob"), routes, None)  # held: hide wins
+    assert targets_for(rec("Weekly sync", userid="bob"), routes, None) == [other]
+    assert targets_for(rec("Budget", userid="alice"), routes, None) == [default]
+
+
+def test_an_exponential_regex_is_matched_in_linear_time():
+    evil = route(2, "CEVIL", match_subject_regex="(a+)+$")
+    assert quarantine_reason(evil) is None
+    assert targets_for(rec("a" * 34 + "!"), [evil], "CALL")[0].channel == "CALL"
+    assert targets_for(rec("a" * 34), [evil], "CALL") == [evil]

@@ -77,6 +77,14 @@ def _delivery(health: Health) -> str:
     if health.broken_routes:
         rows = [escape(r.describe()) for r in health.broken_routes]
         text += "\n" + _listed(rows, len(health.broken_routes))
+    if health.quarantined_routes:
+        count = len(health.quarantined_routes)
+        text += (
+            f"\n*:warning: Quarantined routes:* {count} (they match nothing, and recordings "
+            "they might match are not posted: replace them)"
+        )
+        rows = [f"{escape(r.describe())}: {escape(why)}" for r, why in health.quarantined_routes]
+        text += "\n" + _listed(rows, count)
     return text
 
 

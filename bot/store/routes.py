@@ -16,6 +16,14 @@ _COLUMNS = (
 )
 
 
+class DuplicateRouteError(ValueError):
+    """An identical route (same channel, match fields and policies) is stored already."""
+
+    def __init__(self, existing: Route):
+        self.existing = existing
+        super().__init__(f"identical to route #{existing.id}")
+
+
 def _route(row: Sequence[Any]) -> Route:
     values = list(row)
     values[8] = bool(values[8])  # download
@@ -41,6 +49,10 @@ class RouteRepo:
         is_default: bool,
     ) -> Route:
         with self.store.transaction() as conn:
+            if not is_default:
+                same = self._identical(channel, spec)
+                if same is not None:
+                    raise DuplicateRouteError(same)
             cur = conn.execute(
                 "INSERT INTO routes (channel, channel_name, match_host, match_subject, "
                 "match_subject_regex, match_code, password_policy, download, is_default, "
@@ -63,6 +75,23 @@ class RouteRepo:
         assert route is not None
         return route
 
+    def _identical(self, channel: str, spec: RouteSpec) -> Route | None:
+        found = self._rows(
+            "is_default = 0 AND channel = ? AND match_host IS ? AND match_subject IS ? "
+            "AND match_subject_regex IS ? AND match_code IS ? AND password_policy = ? "
+            "AND download = ?",
+            (
+                channel,
+                spec.match_host,
+                spec.match_subject,
+                spec.match_subject_regex,
+                spec.match_code,
+                spec.password_policy,
+                int(spec.download),
+            ),
+        )
+        return found[0] if found else None
+
     def add(
         self,
         channel: str,
@@ -71,6 +100,8 @@ class RouteRepo:
         channel_name: str | None = None,
         created_by: str | None = None,
     ) -> Route:
+        """Store a new route; DuplicateRouteError if an identical one exists (checked in the
+        same transaction, so a replayed request cannot add it twice)."""
         return self._insert(
             channel, spec, channel_name=channel_name, created_by=created_by, is_default=False
         )

@@ -4,6 +4,7 @@ import pytest
 
 from bot.models import Route, RouteSpec
 from bot.store import Store, open_store
+from bot.store.routes import DuplicateRouteError
 
 T0 = 1_700_000_000.0
 
@@ -81,3 +82,18 @@ def test_broken_routes(store):
     assert store.routes.clear_broken("C1") == 2
     assert [r.id for r in store.routes.broken()] == [c.id]
     assert "broken: channel_not_found" in store.routes.get(c.id).describe()
+
+
+def test_an_identical_route_is_refused_as_a_duplicate(store):
+    first = store.routes.add("C1", RouteSpec(match_host="alice", password_policy="hide"))
+    with pytest.raises(DuplicateRouteError) as info:
+        store.routes.add("C1", RouteSpec(match_host="alice", password_policy="hide"))
+    assert info.value.existing == first
+    # Any difference in channel, match fields or policies makes another route.
+    store.routes.add("C2", RouteSpec(match_host="alice", password_policy="hide"))
+    store.routes.add("C1", RouteSpec(match_host="alice", password_policy="show"))
+    store.routes.add("C1", RouteSpec(match_host="alice", password_policy="hide", download=True))
+    store.routes.add("C1", RouteSpec(match_host="alice", match_code="123", password_policy="hide"))
+    assert len(store.routes.list()) == 5
+    store.routes.set_default("C1")
+    store.routes.set_default("C1")  # the default route is replaced, never a duplicate

@@ -84,6 +84,27 @@ def test_route_add_with_bad_input_changes_nothing(slack_env):
     assert store.routes.list() == []
 
 
+@pytest.mark.parametrize(
+    ("regex", "why"),
+    [(r"(\w)\1", "backreferences"), ("(?&lt;!x)y", "lookbehinds"), ("^(?=.*a)", "lookaheads")],
+)
+def test_route_add_refuses_a_regex_re2_cannot_run(slack_env, regex, why):
+    answer = ask(slack_env, f"route add <#{CHANNEL}> subject~{regex}")
+    assert answer["text"].startswith("Nothing changed:")
+    assert why in answer["text"] and "linear time" in answer["text"]
+    assert slack_env.services.store.routes.list() == []
+
+
+def test_an_identical_route_is_refused_as_a_duplicate(slack_env):
+    store = slack_env.services.store
+    ask(slack_env, f"route add <#{CHANNEL}|general> host:alice password:button")
+    (route,) = store.routes.list()
+    again = ask(slack_env, f"route add <#{CHANNEL}> password:button host:alice")
+    assert again["text"].startswith("Nothing changed:")
+    assert f"route #{route.id} is identical" in again["text"]
+    assert store.routes.list() == [route]
+
+
 def test_route_default(slack_env):
     answer = ask(slack_env, f"route default <#{CHANNEL}|general>")
     assert answer["text"].startswith("Default route set:")
