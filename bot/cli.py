@@ -14,14 +14,29 @@ from bot.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bot")
 
+# slack_sdk logs whole request and response bodies at DEBUG (chat.postMessage with a
+# `password:show` message, a click's answer through its response_url, Socket Mode payloads):
+# they carry passwords and download addresses, so every slack_sdk logger stays at INFO whatever
+# the verbosity. The body loggers are set by name too: they test their own level, not the
+# effective one, before formatting a body.
+SLACK_SDK_BODY_LOGGERS = (
+    "slack_sdk",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.client",
+    "slack_sdk.socket_mode",
+)
+
 
 def _setup_logging(verbose: bool) -> None:
+    """Logging for every command: INFO, or DEBUG with -v, never a secret."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # urllib3 logs full URLs at DEBUG; they can carry signed query strings.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    for name in SLACK_SDK_BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def _settings(ctx: click.Context, require: tuple[str, ...] = (), **overrides: object) -> Settings:
