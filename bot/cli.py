@@ -14,18 +14,6 @@ from bot.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bot")
 
-# slack_sdk logs whole request and response bodies at DEBUG (chat.postMessage with a
-# `password:show` message, a click's answer through its response_url, Socket Mode payloads):
-# they carry passwords and download addresses, so every slack_sdk logger stays at INFO whatever
-# the verbosity. The body loggers are set by name too: they test their own level, not the
-# effective one, before formatting a body.
-SLACK_SDK_BODY_LOGGERS = (
-    "slack_sdk",
-    "slack_sdk.web.base_client",
-    "slack_sdk.webhook.client",
-    "slack_sdk.socket_mode",
-)
-
 
 def _setup_logging(verbose: bool) -> None:
     """Logging for every command: INFO, or DEBUG with -v, never a secret."""
@@ -35,8 +23,9 @@ def _setup_logging(verbose: bool) -> None:
     )
     # urllib3 logs full URLs at DEBUG; they can carry signed query strings.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
-    for name in SLACK_SDK_BODY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO)
+    from bot.slack.webclient import quiet_slack_sdk_bodies
+
+    quiet_slack_sdk_bodies()
 
 
 def _settings(ctx: click.Context, require: tuple[str, ...] = (), **overrides: object) -> Settings:
@@ -231,10 +220,10 @@ def routes() -> None:
 def routes_list(ctx: click.Context) -> None:
     """List the routes."""
     from bot.admin import list_routes
-    from bot.store import open_store
+    from bot.wiring import open_settings_store
 
     settings = _settings(ctx)
-    store = open_store(settings.recordings_db)
+    store = open_settings_store(settings)
     items = list_routes(store)
     if not items:
         click.echo(
@@ -260,13 +249,13 @@ def routes_add(ctx: click.Context, channel: str, options: tuple[str, ...]) -> No
     from bot.admin import add_route
     from bot.routing import RouteOptionError
     from bot.slack.webclient import make_web_client
-    from bot.store import open_store
+    from bot.wiring import open_settings_store
 
     settings = _settings(ctx)
     slack = make_web_client(settings) if settings.slack_bot_token else None
     if slack is None:
         click.echo("Note: SLACK_BOT_TOKEN is not set, so the channel cannot be checked.", err=True)
-    store = open_store(settings.recordings_db)
+    store = open_settings_store(settings)
     try:
         route = add_route(store, slack, channel, list(options), created_by="cli")
     except RouteOptionError as exc:
@@ -282,9 +271,9 @@ def routes_remove(ctx: click.Context, route_id: int) -> None:
     """Remove a route (its undelivered messages are dropped)."""
     from bot.admin import remove_route
     from bot.routing import RouteOptionError
-    from bot.store import open_store
+    from bot.wiring import open_settings_store
 
-    store = open_store(_settings(ctx).recordings_db)
+    store = open_settings_store(_settings(ctx))
     try:
         route = remove_route(store, route_id)
     except RouteOptionError as exc:

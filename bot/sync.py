@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from bot.models import RecordMeeting, RecordsPage
+from bot.passwords import strip_hidden
 from bot.routing import targets_for
 from bot.store import Store
 from bot.tencent.client import PageLimit, TencentMeetingClient, split_windows
@@ -108,7 +109,8 @@ def save_and_plan(
     started at or after `notify_since` (the poller's horizon)."""
     outcome = SyncOutcome(fetched=len(meetings))
     with store.transaction():
-        result = store.recordings.save_meetings(meetings)
+        kept = strip_hidden(meetings, store.routes.list(), default_channel or None)
+        result = store.recordings.save_meetings(kept)
         by_id = {m.meeting_record_id: m for m in meetings}
         completed = [by_id[mid] for mid in result.completed if mid in by_id]
         watched = set(result.completed_watched)
