@@ -16,12 +16,16 @@ log = logging.getLogger("bot")
 
 
 def _setup_logging(verbose: bool) -> None:
+    """Logging for every command: INFO, or DEBUG with -v, never a secret."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # urllib3 logs full URLs at DEBUG; they can carry signed query strings.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    from bot.slack.webclient import quiet_slack_sdk_bodies
+
+    quiet_slack_sdk_bodies()
 
 
 def _settings(ctx: click.Context, require: tuple[str, ...] = (), **overrides: object) -> Settings:
@@ -216,10 +220,10 @@ def routes() -> None:
 def routes_list(ctx: click.Context) -> None:
     """List the routes."""
     from bot.admin import list_routes
-    from bot.store import open_store
+    from bot.wiring import open_settings_store
 
     settings = _settings(ctx)
-    store = open_store(settings.recordings_db)
+    store = open_settings_store(settings)
     items = list_routes(store)
     if not items:
         click.echo(
@@ -245,13 +249,13 @@ def routes_add(ctx: click.Context, channel: str, options: tuple[str, ...]) -> No
     from bot.admin import add_route
     from bot.routing import RouteOptionError
     from bot.slack.webclient import make_web_client
-    from bot.store import open_store
+    from bot.wiring import open_settings_store
 
     settings = _settings(ctx)
     slack = make_web_client(settings) if settings.slack_bot_token else None
     if slack is None:
         click.echo("Note: SLACK_BOT_TOKEN is not set, so the channel cannot be checked.", err=True)
-    store = open_store(settings.recordings_db)
+    store = open_settings_store(settings)
     try:
         route = add_route(store, slack, channel, list(options), created_by="cli")
     except RouteOptionError as exc:
@@ -267,9 +271,9 @@ def routes_remove(ctx: click.Context, route_id: int) -> None:
     """Remove a route (its undelivered messages are dropped)."""
     from bot.admin import remove_route
     from bot.routing import RouteOptionError
-    from bot.store import open_store
+    from bot.wiring import open_settings_store
 
-    store = open_store(_settings(ctx).recordings_db)
+    store = open_settings_store(_settings(ctx))
     try:
         route = remove_route(store, route_id)
     except RouteOptionError as exc:

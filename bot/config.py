@@ -111,6 +111,19 @@ def _time_zone(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
+PASSWORD_KEY_MIN_LENGTH = 16
+
+
+def _password_key(value: SecretStr, info: ValidationInfo) -> SecretStr:
+    secret = value.get_secret_value()
+    if secret and (len(secret) < PASSWORD_KEY_MIN_LENGTH or secret != secret.strip()):
+        raise _problem(
+            f"{_name(info)} must be at least {PASSWORD_KEY_MIN_LENGTH} characters (any string: "
+            "a Fernet key is derived from it), e.g. the output of `openssl rand -base64 32`"
+        )
+    return value
+
+
 def _csv(value: Any) -> Any:
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
@@ -124,6 +137,7 @@ Number = Annotated[float, BeforeValidator(_number)]
 PositiveNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_positive)]
 BaseUrl = Annotated[str, BeforeValidator(_url)]  # http(s)://..., without a trailing slash
 TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]
+PasswordKey = Annotated[SecretStr, AfterValidator(_password_key)]
 CommaSeparated = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_csv)]
 _UNSET = SecretStr("")
 
@@ -170,6 +184,8 @@ class Settings(BaseSettings):
     # Store and time
     recordings_db: str = _env("RECORDINGS_DB", "recordings.db")
     bot_timezone: TimeZoneName = _env("BOT_TIMEZONE", "Asia/Shanghai")
+    # Encrypts the meeting passwords the store keeps; unset: none are kept (bot/store/passwords.py)
+    password_key: PasswordKey = _env("PASSWORD_KEY", _UNSET)
     # Poller
     poll_interval_seconds: PositiveWhole = _env("POLL_INTERVAL_SECONDS", 120)
     poll_lookback_hours: PositiveNumber = _env("POLL_LOOKBACK_HOURS", 12.0)

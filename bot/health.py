@@ -142,6 +142,7 @@ class Health:
     quarantined_routes: list[tuple[Route, str]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     malformed: dict[str, Any] | None = None  # records the API sent broken in the last cycle
+    passwords_kept: bool = True  # PASSWORD_KEY is set: passwords are stored, encrypted
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -206,4 +207,5 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         ],
         webhook=webhook,
         malformed=poller.malformed,
+        passwords_kept=store.passwords.keeps,
     )

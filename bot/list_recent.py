@@ -17,10 +17,9 @@ import click
 
 from bot.config import ConfigError, Settings
 from bot.models import RecordMeeting, RecordsPage
-from bot.store import open_store
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
-from bot.wiring import demo_credentials, make_tencent_client
+from bot.wiring import demo_credentials, make_tencent_client, open_settings_store
 
 
 @contextlib.contextmanager
@@ -70,7 +69,7 @@ def list_recent_recordings(settings: Settings, days: int = 7) -> int:
         return 1
     try:
         with _api(settings, days) as where:
-            store = open_store(settings.recordings_db)
+            store = open_settings_store(settings)
             try:
                 client = make_tencent_client(settings, store, **where)
                 return _list(client, settings, days)

@@ -118,6 +118,19 @@ class RecordFile(ApiRecord):
     allow_download: Flag | None = None
     download_address: Text | None = Field(default=None, repr=False)
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
+    # Not an API field: the file has a password the store did not keep (no PASSWORD_KEY, every
+    # route hides it, or it could not be decrypted); it is fetched fresh when someone may see it.
+    password_withheld: bool = Field(default=False, repr=False)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password) or self.password_withheld
+
+    def without_password(self) -> RecordFile:
+        """This file with its password left out (remembering that it has one)."""
+        if not self.password:
+            return self
+        return self.model_copy(update={"password": None, "password_withheld": True})
 
     @property
     def duration_seconds(self) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from bot.models import STATE_DONE, RecordMeeting, RecordsPage
+from bot.passwords import strip_hidden
 from bot.routing import targets_for
 from bot.store import Store
 from bot.tencent.client import CallCount, PageLimit, TencentMeetingClient, split_windows
@@ -130,8 +131,9 @@ def save_and_plan(
     outcome = SyncOutcome(fetched=len(meetings))
     if targets is None:
         targets = route_completed(store, meetings, default_channel)
+    kept = strip_hidden(meetings, store.routes.list(), default_channel or None)  # regexes: outside
     with store.transaction():
-        result = store.recordings.save_meetings(meetings)
+        result = store.recordings.save_meetings(kept)
         by_id = {m.meeting_record_id: m for m in meetings}
         completed = [by_id[mid] for mid in result.completed if mid in by_id]
         watched = set(result.completed_watched)

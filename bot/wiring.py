@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
 from bot.delivery import Deliverer
+from bot.passwords import forget_hidden
 from bot.poller import Poller, holder_id
 from bot.slack.webclient import make_web_client
 from bot.stopping import interruptible_sleep
@@ -51,10 +52,18 @@ class Services:
         self.store.close()
 
 
+def open_settings_store(settings: Settings) -> Store:
+    """The store at RECORDINGS_DB, keeping meeting passwords encrypted with PASSWORD_KEY."""
+    return open_store(
+        settings.recordings_db, password_key=settings.password_key.get_secret_value() or None
+    )
+
+
 def build_services(
     settings: Settings, *, store: Store | None = None, with_slack: bool = True
 ) -> Services:
-    store = store or open_store(settings.recordings_db)
+    store = store or open_settings_store(settings)
+    forget_hidden(store, settings.default_channel or None)  # routes may have changed since
     stopping = threading.Event()
     sleep = interruptible_sleep(stopping)
     tencent = make_tencent_client(settings, store, sleep=sleep)

@@ -81,6 +81,24 @@ def test_a_dotenv_file_is_read_and_a_bad_value_fails_the_cli_clearly(tmp_path) -
     assert "Traceback" not in done.stderr
 
 
+def test_a_malformed_password_key_fails_every_command_clearly(tmp_path) -> None:
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PASSWORD_KEY"}
+    env.update(PASSWORD_KEY="tooshort", RECORDINGS_DB=str(tmp_path / "x.db"))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "poll", "--once"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "PASSWORD_KEY must be at least 16 characters" in done.stderr
+    assert "tooshort" not in done.stderr  # a secret, even a bad one, is not echoed
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_the_given_mapping_replaces_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("PORT", "8080")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")

@@ -4,7 +4,8 @@ Rules kept everywhere here:
 - every string from the Tencent API is escaped in mrkdwn (plain_text is never parsed by Slack,
   so it carries the raw text, cut to its limit);
 - no download or view address ever goes into a message (they expire; the Download button
-  fetches a fresh one when clicked); a password only under the "show" policy;
+  fetches a fresh one when clicked); a password only under the "show" policy, and only when
+  the store kept it (PASSWORD_KEY): otherwise "show" gives the Show password button;
 - BlockDict Kit limits hold (50 blocks, 25 elements per actions block, 3000 chars per section, ...).
 
 Button values are `"<meeting_record_id>:<record_file_id>"` (see `action_value`).
@@ -179,7 +180,11 @@ def _file_buttons(
     if url:
         elements.append(button("Watch", ACTION_WATCH, url=url, style="primary"))
     value = action_value(meeting.meeting_record_id, file.record_file_id)
-    if value and password_policy == POLICY_BUTTON and file.password:
+    # `show` without the password at hand (no PASSWORD_KEY, or unreadable) is a button instead.
+    as_button = password_policy == POLICY_BUTTON or (
+        password_policy == POLICY_SHOW and not file.password
+    )
+    if value and as_button and file.has_password:
         elements.append(button("Show password", ACTION_SHOW_PASSWORD, value=value))
     if value and _downloadable(file, download):
         elements.append(button("Download", ACTION_DOWNLOAD, value=value))
@@ -370,7 +375,7 @@ def _list_item(
         text += "\n" + " · ".join(links)
     blocks: list[BlockDict] = [section(text)]
     elements = []
-    with_password = next((f for f in meeting.record_files if f.password), None)
+    with_password = next((f for f in meeting.record_files if f.has_password), None)
     if with_password and password:
         value = action_value(meeting.meeting_record_id, with_password.record_file_id)
         if value:

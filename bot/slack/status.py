@@ -64,6 +64,13 @@ def _api(health: Health) -> str:
     )
 
 
+PASSWORDS_KEPT = "*Meeting passwords:* stored encrypted (PASSWORD_KEY)"  # noqa: S105
+PASSWORDS_NOT_KEPT = (  # noqa: S105 (texts, not passwords)
+    "*Meeting passwords:* not stored (PASSWORD_KEY is not set): `password:show` routes post a "
+    "*Show password* button instead, which fetches the password for the person who clicks"
+)
+
+
 def _delivery(health: Health) -> str:
     text = f"*Undelivered posts:* {len(health.undelivered)}"
     if health.undelivered:
@@ -85,6 +92,7 @@ def _delivery(health: Health) -> str:
         )
         rows = [f"{escape(r.describe())}: {escape(why)}" for r, why in health.quarantined_routes]
         text += "\n" + _listed(rows, count)
+    text += "\n" + (PASSWORDS_KEPT if health.passwords_kept else PASSWORDS_NOT_KEPT)
     return text
 
 

@@ -18,6 +18,7 @@ Retries are slack_sdk's retry handlers, kept to where a retry cannot post a mess
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -39,6 +40,25 @@ POSTING_METHODS = frozenset(
 )
 MAX_RATE_LIMIT_WAIT = 5.0  # seconds: a longer Retry-After is the caller's to handle
 
+# slack_sdk logs whole request and response bodies at DEBUG (chat.postMessage with a
+# `password:show` message, a click's answer through its response_url, Socket Mode payloads):
+# they carry passwords and download addresses, so every slack_sdk logger stays at INFO whatever
+# the verbosity. The body loggers are set by name too: they test their own level, not the
+# effective one, before formatting a body.
+SLACK_SDK_BODY_LOGGERS = (
+    "slack_sdk",
+    "slack_sdk.web.base_client",
+    "slack_sdk.webhook.client",
+    "slack_sdk.socket_mode",
+)
+
+
+def quiet_slack_sdk_bodies() -> None:
+    """Keep slack_sdk's body loggers at INFO (every command sets this up; so does every client
+    made here, for code that runs the bot without the command line)."""
+    for name in SLACK_SDK_BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+
 
 def make_web_client(
     settings: Settings,
@@ -52,6 +72,7 @@ def make_web_client(
     It retries as this module says; the delivery client (`for_delivery`) leaves the 429s of
     chat.postMessage to the Deliverer.
     """
+    quiet_slack_sdk_bodies()
     kwargs: dict[str, object] = {
         "token": settings.slack_bot_token.get_secret_value() or None,
         "timeout": 15,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from bot.store.passwords import PasswordBox, seal_plaintext
 from bot.store.schema import migrate
 
 if TYPE_CHECKING:
@@ -69,15 +70,20 @@ def _use_wal(conn: sqlite3.Connection) -> None:
 class Store:
     """A handle on one database file. Safe to share between threads (a connection per thread)."""
 
-    def __init__(self, path: str | Path, *, clock: Clock = time.time):
+    def __init__(
+        self, path: str | Path, *, clock: Clock = time.time, password_key: str | None = None
+    ):
         self.path = str(path)
         self.clock = clock
+        self.passwords = PasswordBox(password_key)  # PASSWORD_KEY; None: no password is kept
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         with self.transaction():
             pass  # opens the file, sets WAL
         migrate(self.conn)
+        with self.transaction() as conn:
+            seal_plaintext(conn, self.passwords)
 
     # -- connections -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -186,6 +192,9 @@ class Store:
         return WebhookRepo(self)
 
 
-def open_store(path: str | Path, *, clock: Clock = time.time) -> Store:
-    """Open (creating or migrating as needed) the database at `path`."""
-    return Store(path, clock=clock)
+def open_store(
+    path: str | Path, *, clock: Clock = time.time, password_key: str | None = None
+) -> Store:
+    """Open (creating or migrating as needed) the database at `path`; meeting passwords are
+    kept encrypted with `password_key` (PASSWORD_KEY), or not at all without one."""
+    return Store(path, clock=clock, password_key=password_key)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.models import STATE_DONE, RecordFile, RecordMeeting
+from bot.store.passwords import PasswordBox
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -26,7 +27,7 @@ _MEETING_COLUMNS = (
 _FILE_COLUMNS = (
     "record_file_id, record_start_time, record_end_time, record_size, sharing_state, "
     "sharing_url, required_same_corp, required_participant, password, sharing_expire, "
-    "allow_download, extra"
+    "allow_download, extra, has_password"
 )
 _UPSERT_MEETING = f"""
     INSERT INTO record_meetings ({_MEETING_COLUMNS}, first_seen_at, updated_at, completed_at)
@@ -40,7 +41,7 @@ _UPSERT_MEETING = f"""
 """  # noqa: S608
 _UPSERT_FILE = f"""
     INSERT INTO record_files (meeting_record_id, {_FILE_COLUMNS})
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(record_file_id) DO UPDATE SET
         meeting_record_id = excluded.meeting_record_id,
         record_start_time = excluded.record_start_time,
@@ -49,7 +50,7 @@ _UPSERT_FILE = f"""
         required_same_corp = excluded.required_same_corp,
         required_participant = excluded.required_participant, password = excluded.password,
         sharing_expire = excluded.sharing_expire, allow_download = excluded.allow_download,
-        extra = excluded.extra
+        extra = excluded.extra, has_password = excluded.has_password
 """  # noqa: S608
 
 
@@ -92,7 +93,7 @@ def _opt_int(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _file_row(meeting_record_id: str, f: RecordFile) -> tuple[Any, ...]:
+def _file_row(meeting_record_id: str, f: RecordFile, box: PasswordBox) -> tuple[Any, ...]:
     return (
         meeting_record_id,
         f.record_file_id,
@@ -103,16 +104,18 @@ def _file_row(meeting_record_id: str, f: RecordFile) -> tuple[Any, ...]:
         f.sharing_url,
         _opt_int(f.required_same_corp),
         _opt_int(f.required_participant),
-        f.password,
+        box.seal(f.password),
         f.sharing_expire,
         _opt_int(f.allow_download),
         _extra_json(f.extra),
+        int(f.has_password),
     )
 
 
 # Rows were written by save_meetings, so their values have the documented types and the models'
 # validation takes its native fast path (measured cheaper than model_construct).
-def _file_from_row(row: Sequence[Any]) -> RecordFile:
+def _file_from_row(row: Sequence[Any], box: PasswordBox) -> RecordFile:
+    password = box.open(row[8])
     return RecordFile(
         record_file_id=row[0],
         record_start_time=row[1],
@@ -122,10 +125,11 @@ def _file_from_row(row: Sequence[Any]) -> RecordFile:
         sharing_url=row[5],
         required_same_corp=_opt_bool(row[6]),
         required_participant=_opt_bool(row[7]),
-        password=row[8],
+        password=password,
         sharing_expire=row[9],
         allow_download=_opt_bool(row[10]),
         extra=_extra_from(row[11]),
+        password_withheld=bool(row[12]) and password is None,
     )
 
 
@@ -221,7 +225,8 @@ class RecordingRepo:
                     now if done else None,
                 )
             )
-            file_rows.extend(_file_row(mid, f) for f in m.record_files)
+            box = self.store.passwords
+            file_rows.extend(_file_row(mid, f, box) for f in m.record_files)
         conn.executemany(_UPSERT_MEETING, meeting_rows)
         if removed:
             conn.executemany("DELETE FROM record_files WHERE record_file_id = ?", removed)
@@ -241,7 +246,7 @@ class RecordingRepo:
                 "ORDER BY record_start_time, record_file_id",
                 list(chunk),
             ):
-                files[row[0]].append(_file_from_row(row[1:]))
+                files[row[0]].append(_file_from_row(row[1:], self.store.passwords))
         return [
             RecordMeeting(
                 meeting_record_id=row[0],
@@ -273,6 +278,39 @@ class RecordingRepo:
             for m in self._select(f"meeting_record_id IN ({_marks(len(chunk))})", chunk):
                 by_id[m.meeting_record_id] = m
         return [by_id[i] for i in wanted if i in by_id]
+
+    def keep_password(self, record_file_id: str, password: str) -> bool:
+        """Store a password fetched fresh (encrypted; nothing without PASSWORD_KEY). The caller
+        has checked the recording's routes may show it. True when it was kept."""
+        sealed = self.store.passwords.seal(password)
+        if sealed is None:
+            return False
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE record_files SET password = ?, has_password = 1 WHERE record_file_id = ?",
+                (sealed, record_file_id),
+            )
+        return True
+
+    def forget_passwords(self, meeting_record_ids: Iterable[str]) -> int:
+        """Drop the stored passwords of these recordings (their routes now hide them); the
+        files still know they have one. Returns how many were dropped."""
+        with self.store.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE record_files SET password = NULL "
+                "WHERE meeting_record_id = ? AND password IS NOT NULL",
+                [(mid,) for mid in meeting_record_ids],
+            )
+            return conn.total_changes - before
+
+    def with_stored_passwords(self) -> list[RecordMeeting]:
+        """Recordings that have a stored password (to check them against the routes)."""
+        return self._select(
+            "m.meeting_record_id IN (SELECT meeting_record_id FROM record_files "
+            "WHERE password IS NOT NULL)",
+            (),
+        )
 
     def completed_at(self, meeting_record_id: str) -> float | None:
         row = self.store.conn.execute(

@@ -186,6 +186,13 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX idx_webhook_nonces_at ON webhook_nonces(seen_at)",
     ],
+    # 2: passwords kept only encrypted, and only when they may be shown (bot/store/passwords.py).
+    # `has_password` remembers that a file has one even when it is not kept (no PASSWORD_KEY,
+    # or every route says password:hide); the plaintext values are sealed or cleared at start.
+    [
+        "ALTER TABLE record_files ADD COLUMN has_password INTEGER NOT NULL DEFAULT 0",
+        "UPDATE record_files SET has_password = 1 WHERE password IS NOT NULL AND password != ''",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -46,9 +46,12 @@ def _malformed(exc: ValidationError, path: str) -> MalformedRecordError:
     return MalformedRecordError(where, error["msg"])
 
 
+_NOT_API = {"extra", "password_withheld"}  # model fields the API does not send
+
+
 def _split(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields `model` names, and every other one gathered in `extra`."""
-    names = model.model_fields.keys() - {"extra"}
+    names = model.model_fields.keys() - _NOT_API
     values = {key: value for key, value in data.items() if key in names}
     values["extra"] = {key: value for key, value in data.items() if key not in names}
     return values
@@ -117,7 +120,7 @@ def to_api_dict(meeting: RecordMeeting) -> dict[str, Any]:
     out: dict[str, Any] = dict(meeting.extra)
     out.update(meeting.model_dump(exclude={"extra", "record_files"}))
     files = [
-        {**f.extra, **f.model_dump(exclude={"extra"}, exclude_none=True)}
+        {**f.extra, **f.model_dump(exclude=_NOT_API, exclude_none=True)}
         for f in meeting.record_files
     ]
     if files:

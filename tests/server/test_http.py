@@ -16,30 +16,16 @@ SIGNING_SECRET = "test-signing-secret"
 
 
 def show_password_body(env) -> tuple[str, str]:
-    """A Show password click (on a recording the store knows) and its response_url."""
-    from bot.models import RecordFile, RecordMeeting
+    """A Show password click (on a recording the store knows) and its response_url. Without
+    PASSWORD_KEY the store keeps no password: the click fetches it from the emulator."""
+    from bot.sync import sync_range
 
-    begin = int((time.time() - 3600) * 1000)
-    f = RecordFile(
-        record_file_id="file-1",
-        record_start_time=begin,
-        record_end_time=begin + 60_000,
-        record_size=1000,
-        sharing_state=1,
-        sharing_url="https://x.invalid/s",
-        password="pw",
+    now = time.time()
+    env.tencent.dataset.add_meeting(
+        start=now - 3 * 3600, subject="Sync", password="pw", meeting_record_id="rec-1"
     )
-    meeting = RecordMeeting(
-        meeting_record_id="rec-1",
-        meeting_id="m1",
-        meeting_code="123456789",
-        userid="mo",
-        media_start_time=begin,
-        subject="Sync",
-        state=3,
-        record_files=(f,),
-    )
-    env.services.store.recordings.save_meetings([meeting])
+    sync_range(env.services.store, env.services.tencent, int(now - 86400), int(now), notify=False)
+    file_id = env.services.store.recordings.get("rec-1").record_files[0].record_file_id
     response_url = env.slack.new_response_url()
     payload = {
         "type": "block_actions",
@@ -47,7 +33,7 @@ def show_password_body(env) -> tuple[str, str]:
         "team": {"id": "T0DEMO0001"},
         "channel": {"id": "CGENERAL1"},
         "response_url": response_url,
-        "actions": [{"action_id": "show_password", "value": "rec-1:file-1", "type": "button"}],
+        "actions": [{"action_id": "show_password", "value": f"rec-1:{file_id}", "type": "button"}],
     }
     return action_body(payload), response_url
 

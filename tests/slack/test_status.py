@@ -54,3 +54,11 @@ def test_status_blocks_show_webhook_stats_when_present():
     shown = json.dumps(blocks)
     assert "5 accepted, 1 duplicates, 2 rejected" in shown
     assert "Last error" not in shown
+
+
+def test_status_says_whether_meeting_passwords_are_stored():
+    _, kept = status_blocks(_health(passwords_kept=True), "Asia/Shanghai")
+    _, not_kept = status_blocks(_health(passwords_kept=False), "Asia/Shanghai")
+    assert "stored encrypted (PASSWORD_KEY)" in json.dumps(kept)
+    said = json.dumps(not_kept, ensure_ascii=False)
+    assert "not stored (PASSWORD_KEY is not set)" in said and "Show password" in said

@@ -26,8 +26,11 @@ def clock() -> Clock:
     return Clock()
 
 
+PASSWORD_KEY = "a store test key, 16+ chars"  # noqa: S105 (a test key)
+
+
 @pytest.fixture
 def store(tmp_path, clock) -> Iterator[Store]:
-    s = open_store(tmp_path / "store.db", clock=clock)
+    s = open_store(tmp_path / "store.db", clock=clock, password_key=PASSWORD_KEY)
     yield s
     s.close()

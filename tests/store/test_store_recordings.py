@@ -168,7 +168,8 @@ def test_get_round_trips_without_addresses(store):
     # No address is anywhere in the database files.
     store.close()
     raw = b"".join(p.read_bytes() for p in Path(store.path).parent.glob("store.db*"))
-    assert b"secret-pw" in raw  # the check can see stored text
+    assert "设计评审".encode() in raw  # the check can see stored text
+    assert b"secret-pw" not in raw  # the password is kept encrypted only
     for needle in (b"view.example", b"dl.example", b"audio.example"):
         assert needle not in raw
 

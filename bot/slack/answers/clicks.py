@@ -3,7 +3,8 @@
 The answer goes through the click's response_url, visible only to the person who clicked
 (`More` replaces the list it belongs to); without a response_url, chat.postEphemeral. Guests
 and people Slack cannot identify are refused, as with the command. Neither a password nor a
-download address is ever logged.
+download address is ever logged. A password the store did not keep (no PASSWORD_KEY) is fetched
+fresh from Tencent Meeting for the person who clicked.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bot.slack.answers.slash import password_policy, refusal, render_query_page
 from bot.slack.blocks import COMMAND, parse_action_value, subject_text
 from bot.slack.mrkdwn import escape
 from bot.slack.texts import BUSY, waiting_text
+from bot.tencent.client import PageLimit
 from bot.tencent.errors import BudgetExhaustedError, TencentError
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ MALFORMED = "I could not read this button. Run the command again for a fresh ans
 LINK_LIFETIME_NOTE = (
     "This link is short-lived (it expires within hours): click *Download* again for a fresh one."
 )
+FRESH_PASSWORD_WAIT = 10.0  # seconds a click waits for an API slot
+FRESH_PASSWORD_PAGES = 3  # meetings starting in the same second: a page holds 20
 CLICK_SORRY = "Something went wrong on my side, sorry; please try again in a minute."
 
 
@@ -97,7 +101,7 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
         answer(found)
         return
     meeting, file = found
-    if not file.password:
+    if not file.has_password:
         answer(f"*{subject_text(meeting)}* has no password: its link opens without one.")
         return
     if password_policy(deps)(meeting):
@@ -106,6 +110,27 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
             "Ask its host."
         )
         return
+    password = file.password
+    if not password:  # not kept (no PASSWORD_KEY, or unreadable): ask Tencent Meeting afresh
+        try:
+            password = fresh_password(deps, meeting, file.record_file_id)
+        except BudgetExhaustedError as exc:
+            answer(
+                "Tencent Meeting's call limit is used up for the moment: try again in "
+                f"{max(1, round(exc.retry_after))} s."
+            )
+            return
+        except TencentError as exc:
+            log.warning("password of %s: fetch failed: %s", file.record_file_id, type(exc).__name__)
+            answer(f"No password this time. {escape(tencent_error_message(exc))}")
+            return
+        if password is None:
+            answer(UNKNOWN_RECORDING)
+            return
+        if not password:
+            answer(f"*{subject_text(meeting)}* has no password: its link opens without one.")
+            return
+        deps.store.recordings.keep_password(file.record_file_id, password)  # only with a key
     deps.store.users.audit_password(
         click.user_id, meeting.meeting_record_id, file.record_file_id, click.channel_id
     )
@@ -116,9 +141,29 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
         click.channel_id,
     )
     answer(
-        f"Password for *{subject_text(meeting)}*: `{escape(file.password)}`\n"
+        f"Password for *{subject_text(meeting)}*: `{escape(password)}`\n"
         "Only you can see this. Your request was recorded."
     )
+
+
+def fresh_password(deps: Deps, meeting: RecordMeeting, record_file_id: str) -> str | None:
+    """A file's password as Tencent Meeting tells it now ("" when it has none; None when the
+    recording or file is gone), at a person's priority: one corp/records call, usually."""
+    start = meeting.start_seconds
+    for fresh in deps.tencent.list_corp_records(
+        start,
+        start + 1,
+        priority=INTERACTIVE,
+        max_wait=FRESH_PASSWORD_WAIT,
+        page_limit=PageLimit(FRESH_PASSWORD_PAGES),
+    ):
+        if fresh.meeting_record_id != meeting.meeting_record_id:
+            continue
+        for f in fresh.record_files:
+            if f.record_file_id == record_file_id:
+                return f.password or ""
+        return None
+    return None
 
 
 def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:

@@ -7,7 +7,6 @@ that pool is full. The Watch button is a link: Slack opens it, the click is only
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -17,17 +16,6 @@ from bot.slack.answers import clicks
 from bot.slack.answers.deps import Deps
 from bot.slack.blocks import ACTION_DOWNLOAD, ACTION_MORE, ACTION_SHOW_PASSWORD, ACTION_WATCH
 from bot.slack.listeners import after_ack
-
-# slack_sdk logs whole request bodies at DEBUG, and a body here carries a password or a download
-# address: those loggers stay at INFO whatever the verbosity.
-_SDK_BODY_LOGGERS = ("slack_sdk.webhook.client", "slack_sdk.web.base_client")
-
-
-def _quiet_sdk_body_logs() -> None:
-    for name in _SDK_BODY_LOGGERS:
-        logger = logging.getLogger(name)
-        if logger.level < logging.INFO:
-            logger.setLevel(logging.INFO)
 
 
 def acknowledge(ack: Ack) -> None:
@@ -47,7 +35,6 @@ def _answer(deps: Deps, name: str, handler: clicks.Handler) -> Callable[..., Non
 
 def register(app: App, deps: Deps) -> None:
     """Register the button listeners."""
-    _quiet_sdk_body_logs()
     buttons = {
         ACTION_SHOW_PASSWORD: ("show_password", clicks.show_password),
         ACTION_DOWNLOAD: ("download", clicks.download),

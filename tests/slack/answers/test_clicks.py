@@ -207,3 +207,43 @@ def test_a_password_every_route_hides_is_not_handed_out_anywhere(slack_env) -> N
     listed = json.dumps(slack_env.wait_answer(url)[-1], ensure_ascii=False)
     assert mid in listed or "Design review" in listed
     assert ACTION_SHOW_PASSWORD not in listed
+
+
+def interactive_calls(env) -> int:
+    return env.services.store.conn.execute(
+        "SELECT COUNT(*) FROM api_calls WHERE priority = 'interactive'"
+    ).fetchone()[0]
+
+
+def test_without_password_key_nothing_is_stored_and_the_click_fetches_it_fresh(
+    slack_env, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert not slack_env.settings.password_key.get_secret_value()
+    mid, fid = add_recording(slack_env)
+    file = slack_env.services.store.recordings.get(mid).record_files[0]
+    assert file.password is None and file.has_password  # known to have one, not kept
+    before = interactive_calls(slack_env)
+
+    answer = one_answer(slack_env, click(slack_env, ACTION_SHOW_PASSWORD, f"{mid}:{fid}"))
+
+    assert PASSWORD in answer["text"] and answer["response_type"] == "ephemeral"
+    assert interactive_calls(slack_env) == before + 1  # one corp/records call, a person's
+    assert slack_env.services.store.recordings.get(mid).record_files[0].password is None
+    assert len(slack_env.services.store.users.password_audit(mid)) == 1
+    assert PASSWORD not in caplog.text
+
+
+def test_a_password_show_route_without_key_posts_a_button_instead(slack_env) -> None:
+    from bot.delivery.messages import RecordingMessages
+    from bot.models import RouteSpec
+
+    route = slack_env.services.store.routes.add(CHANNEL, RouteSpec(password_policy="show"))
+    mid, fid = add_recording(slack_env)
+    meeting = slack_env.services.store.recordings.get(mid)
+    message = RecordingMessages(slack_env.services.store.routes, "Asia/Shanghai").render(
+        meeting, route.id
+    )
+    shown = json.dumps(message.blocks)
+    assert PASSWORD not in shown and "Password:" not in shown
+    assert ACTION_SHOW_PASSWORD in shown  # the person who clicks gets it, fetched fresh

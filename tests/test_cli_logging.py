@@ -1,0 +1,74 @@
+"""`recordings-bot -v COMMAND` as a real process: debug logs never carry a meeting password."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.models import RouteSpec
+from tests.conftest import PRODUCT_CHANNEL, BotEnv
+
+PASSWORD = "Pw-7731-secret"  # noqa: S105 (a test meeting's password)
+
+
+def _run(bot_env: BotEnv, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENT_", "SLACK_"))}
+    env.update(
+        {
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+            "TENCENT_MEETING_API_URL": bot_env.tencent.url,
+            "TENCENT_MEETING_APP_ID": bot_env.settings.tencent_app_id,
+            "TENCENT_MEETING_SECRET_ID": bot_env.settings.tencent_secret_id,
+            "TENCENT_MEETING_SECRET_KEY": bot_env.settings.tencent_secret_key.get_secret_value(),
+            "TENCENT_MEETING_RATE_LIMIT": "100",
+            "RECORDINGS_DB": bot_env.settings.recordings_db,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_API_URL": bot_env.slack.api_url,
+            **extra,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_verbose_poll_once_never_logs_a_shown_password(bot_env: BotEnv) -> None:
+    bot_env.services.store.routes.add(PRODUCT_CHANNEL, RouteSpec(password_policy="show"))
+    bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, subject="Pricing review", password=PASSWORD
+    )
+    done = _run(bot_env, "-v", "poll", "--once", PASSWORD_KEY="a test key for the store")
+    assert done.returncode == 0, done.stderr
+    assert "1 message(s) posted" in done.stdout
+    posted = bot_env.posts(PRODUCT_CHANNEL)
+    assert len(posted) == 1 and PASSWORD in str(posted[0])  # shown in the channel, as asked
+    assert "DEBUG" in done.stderr  # verbose indeed
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_verbose_backfill_notify_never_logs_a_shown_password(bot_env: BotEnv) -> None:
+    bot_env.services.store.routes.add(PRODUCT_CHANNEL, RouteSpec(password_policy="show"))
+    start = time.time() - 2 * 86400
+    bot_env.dataset.add_meeting(start=start, duration=600, subject="Old review", password=PASSWORD)
+    day = time.strftime("%Y-%m-%d", time.localtime(start - 86400))
+    done = _run(
+        bot_env,
+        "-v",
+        "backfill",
+        "--since",
+        day,
+        "--notify",
+        PASSWORD_KEY="a test key for the store",
+        BOT_TIMEZONE="UTC",
+    )
+    assert done.returncode == 0, done.stderr
+    assert PASSWORD in str(bot_env.posts(PRODUCT_CHANNEL))
+    assert "DEBUG" in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
