@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.models import PASSWORD_POLICIES, RecordMeeting, Route, RouteSpec
-from bot.subject_regex import compiled, regex_problem
+from bot.subject_regex import compiled, regex_problem, subject_matches
 
 
 class RouteOptionError(ValueError):
@@ -50,7 +50,7 @@ def route_matches(route: Route, meeting: RecordMeeting) -> bool:
         return False
     if route.match_subject_regex:
         pattern = compiled(route.match_subject_regex)
-        if pattern is None or pattern.search(meeting.subject) is None:
+        if pattern is None or not subject_matches(pattern, meeting.subject):
             return False
     return True
 

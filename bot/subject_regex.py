@@ -50,6 +50,8 @@ def _compile(pattern: str) -> tuple[re2._Regexp | None, str | None]:
         return re2.compile(pattern, _options()), None
     except re2.error as exc:
         return None, _reason(exc)
+    except (TypeError, ValueError) as exc:  # e.g. a lone surrogate, which UTF-8 cannot hold
+        return None, f"it is not a valid regex ({type(exc).__name__})"
 
 
 def regex_problem(pattern: str) -> str | None:
@@ -60,3 +62,10 @@ def regex_problem(pattern: str) -> str | None:
 def compiled(pattern: str) -> re2._Regexp | None:
     """The compiled pattern (RE2, linear time), or None when `regex_problem` refuses it."""
     return _compile(pattern)[0]
+
+
+def subject_matches(pattern: re2._Regexp, subject: str) -> bool:
+    """Whether `pattern` finds a match in `subject`. RE2 works on UTF-8, and a subject may hold
+    a lone surrogate (JSON allows one, UTF-8 does not): such a character is matched as "?"."""
+    safe = subject.encode("utf-8", "replace").decode("utf-8")
+    return pattern.search(safe) is not None

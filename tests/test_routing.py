@@ -194,3 +194,15 @@ def test_an_exponential_regex_is_matched_in_linear_time():
     assert quarantine_reason(evil) is None
     assert targets_for(rec("a" * 34 + "!"), [evil], "CALL")[0].channel == "CALL"
     assert targets_for(rec("a" * 34), [evil], "CALL") == [evil]
+
+
+def test_a_subject_with_a_lone_surrogate_is_routed_not_raised():
+    # JSON may carry "\ud800" in a subject; RE2 works on UTF-8, which cannot hold it.
+    meeting = rec("周会 \ud800 notes")
+    assert route_matches(route(1, "C1", match_subject_regex=r"周会 . notes"), meeting)
+    assert not route_matches(route(1, "C1", match_subject_regex=r"^Weekly"), meeting)
+
+
+def test_a_regex_with_a_lone_surrogate_is_refused_with_a_message():
+    with pytest.raises(RouteOptionError, match="not a valid regex"):
+        parse_route_options(["subject~a\ud800b"])
