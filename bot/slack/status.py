@@ -7,6 +7,7 @@ from typing import Any
 from bot.health import Health
 from bot.slack.blocks import BlockDict, context, header, section, subject_text
 from bot.slack.mrkdwn import date_token, escape, truncate
+from bot.slack.texts import route_line
 
 MAX_LISTED = 10  # recordings / deliveries / routes named one by one
 
@@ -82,7 +83,7 @@ def _delivery(health: Health) -> str:
         text += "\n" + _listed(rows, len(health.undelivered))
     text += f"\n*Broken routes:* {len(health.broken_routes)}"
     if health.broken_routes:
-        rows = [escape(r.describe()) for r in health.broken_routes]
+        rows = [route_line(r) for r in health.broken_routes]
         text += "\n" + _listed(rows, len(health.broken_routes))
     if health.quarantined_routes:
         count = len(health.quarantined_routes)
@@ -90,7 +91,7 @@ def _delivery(health: Health) -> str:
             f"\n*:warning: Quarantined routes:* {count} (they match nothing, and recordings "
             "they might match are not posted: replace them)"
         )
-        rows = [f"{escape(r.describe())}: {escape(why)}" for r, why in health.quarantined_routes]
+        rows = [f"{route_line(r)}: {escape(why)}" for r, why in health.quarantined_routes]
         text += "\n" + _listed(rows, count)
     text += "\n" + (PASSWORDS_KEPT if health.passwords_kept else PASSWORDS_NOT_KEPT)
     return text

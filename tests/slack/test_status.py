@@ -62,3 +62,19 @@ def test_status_says_whether_meeting_passwords_are_stored():
     assert "stored encrypted (PASSWORD_KEY)" in json.dumps(kept)
     said = json.dumps(not_kept, ensure_ascii=False)
     assert "not stored (PASSWORD_KEY is not set)" in said and "Show password" in said
+
+
+def test_broken_and_quarantined_routes_show_their_channel_as_a_link_and_escape_the_rest():
+    from bot.models import Route
+
+    broken = Route(
+        id=3, channel="C0BROKEN1", match_subject="<!here>", broken_reason="not_in_channel"
+    )
+    held = Route(id=4, channel="C0HELD001", match_subject_regex=r"(\w)\1")
+    _, blocks = status_blocks(
+        _health(broken_routes=[broken], quarantined_routes=[(held, "uses <b>")]), "UTC"
+    )
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "<#C0BROKEN1>" in shown and "<#C0HELD001>" in shown
+    assert "&lt;#C0" not in shown
+    assert "&lt;!here&gt;" in shown and "uses &lt;b&gt;" in shown
