@@ -156,6 +156,59 @@ def save_and_plan(
     return outcome
 
 
+RESUME_FRESH_SECONDS = 3600.0  # a cut listing resumes where it stopped for this long
+
+
+@dataclass
+class PageTrail:
+    """How far a page-limited listing of one window got, so that asking again goes on from
+    there instead of re-reading its first pages forever (one question may fetch only a few).
+
+    Resuming is trusted only while Tencent's `total_count` for the window stays what it was
+    when the listing stopped; otherwise the pages may have shifted, and the window is read
+    again from page 1 before it is marked synced."""
+
+    next_page: int = 1
+    total_count: int | None = None
+    consistent: bool = True
+    _read_any: bool = False
+
+    @staticmethod
+    def key(start: int, end: int) -> str:
+        return f"sync.resume.{start}.{end}"
+
+    @classmethod
+    def resumed(cls, store: Store, start: int, end: int) -> PageTrail | None:
+        saved = store.state.get(cls.key(start, end))
+        if not isinstance(saved, dict):
+            return None
+        try:
+            fresh = store.now() - float(saved["at"]) < RESUME_FRESH_SECONDS
+            trail = cls(next_page=int(saved["next_page"]), total_count=int(saved["total_count"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return trail if fresh and trail.next_page > 1 else None
+
+    def read(self, page: int, total_count: int) -> None:
+        """A page came in: remember it, and whether a resumed window still holds as many
+        records as when it stopped."""
+        if self.next_page > 1 and not self._read_any and total_count != self.total_count:
+            self.consistent = False
+        self.total_count = total_count
+        self.next_page = page + 1
+        self._read_any = True
+
+    def keep(self, store: Store, start: int, end: int, *, cut_short: bool) -> None:
+        """Save where a cut listing stopped (joins the caller's transaction), or forget it."""
+        if not self._read_any:
+            return  # no page read: whatever was saved still stands
+        if cut_short and self.consistent:
+            saved = {"next_page": self.next_page, "total_count": self.total_count}
+            store.state.set(self.key(start, end), {**saved, "at": store.now()})
+        else:
+            store.state.delete(self.key(start, end))
+
+
 def sync_range(
     store: Store,
     client: TencentMeetingClient,
@@ -180,6 +233,8 @@ def sync_range(
     for index, (w_start, w_end) in enumerate(reversed(windows) if newest_first else windows):
         calls = CallCount()  # this window's calls, not those of requests running beside it
         malformed: list[str] = []
+        resume = PageTrail.resumed(store, w_start, w_end) if page_limit is not None else None
+        trail = resume or PageTrail()
 
         def page_hook(
             _window: int,
@@ -187,8 +242,10 @@ def sync_range(
             records: RecordsPage,
             _i: int = index,
             _bad: list[str] = malformed,
+            _trail: PageTrail = trail,
         ) -> None:
             _bad.extend(str(problem) for problem in records.rejected)
+            _trail.read(page, records.total_count)
             if on_page is not None:
                 on_page(_i, page, records)
 
@@ -201,9 +258,11 @@ def sync_range(
                 on_page=page_hook,
                 page_limit=page_limit,
                 count=calls,
+                first_page=trail.next_page,
             )
         )
         cut_short = page_limit is not None and page_limit.reached
+        complete = not cut_short and trail.consistent
         targets = route_completed(store, meetings, default_channel)  # before the transaction
         with store.transaction():
             outcome = save_and_plan(
@@ -214,13 +273,15 @@ def sync_range(
                 notify_since=notify_since,
                 targets=targets,
             )
-            if not cut_short:
+            if complete:
                 store.recordings.mark_synced(w_start, w_end)
+            if page_limit is not None:
+                trail.keep(store, w_start, w_end, cut_short=cut_short)
         outcome.calls = calls.calls
         outcome.malformed = malformed
-        outcome.truncated = cut_short
+        outcome.truncated = not complete
         total += outcome
-        if cut_short:
+        if not complete:
             break
     log.info(
         "synced %s..%s: %d recordings, %d new, %d completed, %d API calls",

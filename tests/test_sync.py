@@ -58,3 +58,42 @@ def test_a_long_range_adds_up_its_windows(bot_env: BotEnv) -> None:
     assert len(outcome.malformed) == outcome.calls  # one broken record on every page
     assert outcome.fetched == store.recordings.count()
     assert not outcome.truncated
+
+
+def _busy_window(bot_env: BotEnv, n: int) -> tuple[int, int]:
+    now = int(time.time())
+    start, end = now - 10 * 86400, now - 86400
+    for i in range(n):
+        bot_env.tencent.dataset.add_meeting(
+            start=start + 600 + i * 3000, duration=600, subject=f"Busy {i}"
+        )
+    return start, end
+
+
+def test_a_page_limited_sync_asked_again_goes_on_where_it_stopped(bot_env: BotEnv) -> None:
+    from bot.tencent.client import PageLimit
+
+    store, client = bot_env.services.store, bot_env.services.tencent
+    start, end = _busy_window(bot_env, 150)  # 8 pages of 20
+    outcomes = [sync_range(store, client, start, end, page_limit=PageLimit(3)) for _ in range(3)]
+    assert [o.truncated for o in outcomes] == [True, True, False]
+    assert bot_env.tencent.call_count("/v1/corp/records") == 8  # each page read once
+    assert store.recordings.count() == 150
+    assert store.recordings.missing_ranges(start, end) == []  # the window is synced now
+
+
+def test_a_resumed_sync_whose_window_changed_reads_it_again_from_the_first_page(
+    bot_env: BotEnv,
+) -> None:
+    from bot.tencent.client import PageLimit
+
+    store, client = bot_env.services.store, bot_env.services.tencent
+    start, end = _busy_window(bot_env, 50)  # 3 pages
+    assert sync_range(store, client, start, end, page_limit=PageLimit(2)).truncated
+    bot_env.tencent.dataset.add_meeting(start=start + 300, duration=60, subject="Late arrival")
+    # The count changed: the pages may have shifted, so page 3 alone proves nothing.
+    assert sync_range(store, client, start, end, page_limit=PageLimit(2)).truncated
+    assert store.recordings.missing_ranges(start, end) != []
+    final = sync_range(store, client, start, end, page_limit=PageLimit(5))
+    assert not final.truncated and store.recordings.count() == 51
+    assert store.recordings.missing_ranges(start, end) == []

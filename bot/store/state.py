@@ -22,6 +22,10 @@ class StateRepo:
                 (key, json.dumps(value, ensure_ascii=False), self.store.now()),
             )
 
+    def delete(self, key: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM bot_state WHERE key = ?", (key,))
+
     def get(self, key: str, default: Any = None) -> Any:
         row = self.store.conn.execute(
             "SELECT value FROM bot_state WHERE key = ?", (key,)

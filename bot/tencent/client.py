@@ -248,16 +248,18 @@ class TencentMeetingClient:
         on_page: OnPage | None = None,
         page_limit: PageLimit | None = None,
         count: CallCount | None = None,
+        first_page: int = 1,
     ) -> Iterator[RecordMeeting]:
         """Every recorded meeting in [start, end], once each, over as many windows and pages as
         needed (a meeting seen twice while the data shifts under the paging is yielded once).
         With `page_limit`, it stops early once the limit is spent (see PageLimit.reached).
+        The first window starts at `first_page` (resuming a listing cut short earlier).
         The calls it makes are added to `count` as well."""
         seen: set[str] = set()
         mine = CallCount(parent=count)  # this listing's own calls, whatever runs beside it
         first, last = _seconds(start), _seconds(end)
         for index, (lo, hi) in enumerate(split_windows(first, last)):
-            page_number = 1
+            page_number = max(1, first_page) if index == 0 else 1
             while True:
                 if page_limit is not None and not page_limit.take():
                     return

@@ -203,9 +203,10 @@ def truncated_note(deps: Deps, facts: UserFacts, query: Query, result: QueryResu
     return (
         ":information_source: This period is long, so only its most recent part was fetched "
         f"from Tencent Meeting now: one question may fetch {pages} pages, its fair part of a "
-        f"minute of the API budget. Older recordings{missing} may be missing. To see them, ask "
-        f"for a shorter period, e.g. `{COMMAND} {first:%Y-%m-%d}..{last:%Y-%m-%d}`; they also "
-        "show up once the history is synced (an admin can run a backfill)."
+        f"minute of the API budget. Older recordings{missing} may be missing. Ask the same "
+        "again in a minute and I go on where this stopped; or ask for a shorter period, e.g. "
+        f"`{COMMAND} {first:%Y-%m-%d}..{last:%Y-%m-%d}`. They also show up once the history is "
+        "synced (an admin can run a backfill)."
     )
 
 
