@@ -39,11 +39,17 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.texts",
     ),
     ("bot.store", "bot.tencent"),
-    ("bot.models", "bot.config", "bot.stopping"),
+    ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping"),
 ]
 INDEPENDENT = [("bot.store", "bot.tencent")]
 EMULATOR = "bot.emulator"
-EMULATOR_MAY_IMPORT = ("bot.tencent.signing", "bot.tencent.webhook", "bot.models", "bot.config")
+EMULATOR_MAY_IMPORT = (
+    "bot.tencent.signing",
+    "bot.tencent.webhook",
+    "bot.models",
+    "bot.meeting_content",
+    "bot.config",
+)
 MAY_IMPORT_EMULATOR = ("bot.cli", "bot.demo", "bot.list_recent")
 PACKAGES_ONLY = ("bot", "bot.slack")  # namespaces: importing them means nothing
 
