@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     tencent_webhook_aes_key: SecretStr = _env("TENCENT_MEETING_WEBHOOK_AES_KEY", _UNSET)
     # Store and time
     recordings_db: str = _env("RECORDINGS_DB", "recordings.db")
+    # How long a write waits for another process's lock on the database before failing.
+    recordings_db_busy_seconds: PositiveNumber = _env("RECORDINGS_DB_BUSY_SECONDS", 30.0)
     bot_timezone: TimeZoneName = _env("BOT_TIMEZONE", "Asia/Shanghai")
     # Poller
     poll_interval_seconds: PositiveWhole = _env("POLL_INTERVAL_SECONDS", 120)

@@ -20,9 +20,10 @@ from slack_sdk import WebClient
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
 from bot.delivery import Deliverer
 from bot.poller import Poller, holder_id
+from bot.preflight import open_checked_store
 from bot.slack.webclient import make_web_client
 from bot.stopping import interruptible_sleep
-from bot.store import Store, open_store
+from bot.store import Store
 from bot.tencent.client import PRODUCTION_URL, TencentMeetingClient
 from bot.tencent.signing import Credentials
 from bot.tencent.throttle import Throttle
@@ -54,7 +55,7 @@ class Services:
 def build_services(
     settings: Settings, *, store: Store | None = None, with_slack: bool = True
 ) -> Services:
-    store = store or open_store(settings.recordings_db)
+    store = store or open_checked_store(settings)  # StartupError: the database is unusable
     stopping = threading.Event()
     sleep = interruptible_sleep(stopping)
     tencent = make_tencent_client(settings, store, sleep=sleep)

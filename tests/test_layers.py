@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.slack.answers",),
     (
         "bot.sync",
+        "bot.preflight",
         "bot.delivery",
         "bot.admin",
         "bot.health",
