@@ -109,16 +109,47 @@ def sync(ctx: click.Context, days: int) -> None:
     sys.exit(list_recent_recordings(settings, days=days))
 
 
-def _services(ctx: click.Context, settings: Settings):
+def _startup_failed(ctx: click.Context, exc: Exception) -> None:
+    """A StartupError (bot/preflight.py): its one line, exit code 2."""
+    click.echo(f"Error: {exc}", err=True)
+    ctx.exit(2)
+
+
+def _store(ctx: click.Context, settings: Settings):
+    """The store at RECORDINGS_DB, or exit 2 with one line saying why it cannot be used."""
+    from bot.preflight import StartupError, open_checked_store
+
+    try:
+        return open_checked_store(settings)
+    except StartupError as exc:
+        _startup_failed(ctx, exc)
+        raise
+
+
+def _services(ctx: click.Context, settings: Settings, *, check_slack: bool = False):
+    """The running parts; with `check_slack`, Slack must answer for SLACK_BOT_TOKEN first."""
     from bot.config import ConfigError as _ConfigError
+    from bot.preflight import StartupError
+    from bot.preflight import check_slack as check
     from bot.wiring import build_services
 
     try:
-        return build_services(settings)
+        services = build_services(settings)
     except _ConfigError as exc:
         click.echo(str(exc), err=True)
         ctx.exit(2)
         raise
+    except StartupError as exc:
+        _startup_failed(ctx, exc)
+        raise
+    if check_slack and services.slack is not None:
+        try:
+            check(services.slack, settings)
+        except StartupError as exc:
+            services.close()
+            _startup_failed(ctx, exc)
+            raise
+    return services
 
 
 @cli.command()
@@ -128,7 +159,7 @@ def poll(ctx: click.Context, once: bool) -> None:
     """Run one poll cycle: sync recent recordings, re-check pending ones, post what completed."""
     if not once:
         raise click.UsageError("the scheduled poller runs inside `recordings-bot run`; use --once")
-    services = _services(ctx, _settings(ctx))
+    services = _services(ctx, _settings(ctx), check_slack=True)
     try:
         report = services.poller.run_cycle()
     finally:
@@ -220,10 +251,9 @@ def routes() -> None:
 def routes_list(ctx: click.Context) -> None:
     """List the routes."""
     from bot.admin import list_routes
-    from bot.wiring import open_settings_store
 
     settings = _settings(ctx)
-    store = open_settings_store(settings)
+    store = _store(ctx, settings)
     items = list_routes(store)
     if not items:
         click.echo(
@@ -249,13 +279,12 @@ def routes_add(ctx: click.Context, channel: str, options: tuple[str, ...]) -> No
     from bot.admin import add_route
     from bot.routing import RouteOptionError
     from bot.slack.webclient import make_web_client
-    from bot.wiring import open_settings_store
 
     settings = _settings(ctx)
     slack = make_web_client(settings) if settings.slack_bot_token else None
     if slack is None:
         click.echo("Note: SLACK_BOT_TOKEN is not set, so the channel cannot be checked.", err=True)
-    store = open_settings_store(settings)
+    store = _store(ctx, settings)
     try:
         route = add_route(store, slack, channel, list(options), created_by="cli")
     except RouteOptionError as exc:
@@ -271,9 +300,8 @@ def routes_remove(ctx: click.Context, route_id: int) -> None:
     """Remove a route (its undelivered messages are dropped)."""
     from bot.admin import remove_route
     from bot.routing import RouteOptionError
-    from bot.wiring import open_settings_store
 
-    store = open_settings_store(_settings(ctx))
+    store = _store(ctx, _settings(ctx))
     try:
         route = remove_route(store, route_id)
     except RouteOptionError as exc:
@@ -295,6 +323,7 @@ def routes_remove(ctx: click.Context, route_id: int) -> None:
 def run(ctx: click.Context, mode: str, host: str) -> None:
     """Run the bot: the poller plus Slack's requests (HTTP on PORT, or Socket Mode with
     /healthz on WEBHOOK_PORT). Stops cleanly on SIGTERM or Ctrl-C."""
+    from bot.preflight import StartupError
     from bot.server.process import REQUIRED
     from bot.server.process import run as serve
 
@@ -305,6 +334,8 @@ def run(ctx: click.Context, mode: str, host: str) -> None:
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
+    except StartupError as exc:
+        _startup_failed(ctx, exc)
     sys.exit(code)
 
 

@@ -183,6 +183,8 @@ class Settings(BaseSettings):
     tencent_webhook_aes_key: SecretStr = _env("TENCENT_MEETING_WEBHOOK_AES_KEY", _UNSET)
     # Store and time
     recordings_db: str = _env("RECORDINGS_DB", "recordings.db")
+    # How long a write waits for another process's lock on the database before failing.
+    recordings_db_busy_seconds: PositiveNumber = _env("RECORDINGS_DB_BUSY_SECONDS", 30.0)
     bot_timezone: TimeZoneName = _env("BOT_TIMEZONE", "Asia/Shanghai")
     # Encrypts the meeting passwords the store keeps; unset: none are kept (bot/store/passwords.py)
     password_key: PasswordKey = _env("PASSWORD_KEY", _UNSET)

@@ -9,6 +9,9 @@ database already: renaming one loses what existing databases hold.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +32,9 @@ _LAST_ERROR = "poller.last_error"  # {"at", "message"} of the last failed cycle
 _NEXT_RUN_AT = "poller.next_run_at"
 _MALFORMED = "sync.malformed"  # {"at", "records" (the first 5), "count"}; None once clean
 MALFORMED_SHOWN = 5  # malformed records kept for /recordings status
+UNWRITTEN_KEPT = 100  # failed cycles kept in memory while the database takes no writes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,12 @@ def record_cycle_start(store: Store, started_at: float) -> None:
 
 def record_cycle(store: Store, cycle: CycleRecord, *, next_run_at: float) -> None:
     """A poll cycle finished: its summary, the malformed records, the run of failures (or the
-    success that ends it), and when the next cycle is due."""
+    success that ends it), and when the next cycle is due. All or nothing (one transaction)."""
+    with store.transaction():
+        _record_cycle(store, cycle, next_run_at)
+
+
+def _record_cycle(store: Store, cycle: CycleRecord, next_run_at: float) -> None:
     state = store.state
     state.set(_LAST_CYCLE, cycle.summary())
     if cycle.malformed:
@@ -93,6 +104,47 @@ def record_cycle(store: Store, cycle: CycleRecord, *, next_run_at: float) -> Non
         state.set(_LAST_ERROR, {"at": cycle.finished_at, "message": cycle.error})
         state.increment(_CONSECUTIVE_FAILURES)
     state.set(_NEXT_RUN_AT, next_run_at)
+
+
+class CycleLog:
+    """Writes finished cycles to the health record; a cycle the database cannot take (locked,
+    read-only) is kept in memory, in order, and written as soon as it takes writes again, so
+    no failed cycle goes unrecorded. At most UNWRITTEN_KEPT wait (the oldest are dropped)."""
+
+    def __init__(self, keep: int = UNWRITTEN_KEPT):
+        self._waiting: deque[tuple[CycleRecord, float]] = deque(maxlen=keep)
+
+    @property
+    def waiting(self) -> int:
+        """Cycles not yet written."""
+        return len(self._waiting)
+
+    def discard(self) -> None:
+        """Forget the waiting cycles (another process runs the poller and records its own)."""
+        log.info("%d unrecorded poll cycle(s) dropped: another process polls", len(self._waiting))
+        self._waiting.clear()
+
+    def record(self, store: Store, cycle: CycleRecord, *, next_run_at: float) -> bool:
+        """Record `cycle` after any still waiting; False when it has to wait too."""
+        self._waiting.append((cycle, next_run_at))
+        return self.flush(store)
+
+    def flush(self, store: Store) -> bool:
+        """Write the waiting cycles, oldest first; False (and they keep waiting) on a DB error."""
+        while self._waiting:
+            cycle, next_run_at = self._waiting[0]
+            try:
+                record_cycle(store, cycle, next_run_at=next_run_at)
+            except sqlite3.Error as exc:
+                log.warning(
+                    "could not record the poll cycle in %s (%s); %d cycle(s) kept until it can",
+                    store.path,
+                    exc,
+                    len(self._waiting),
+                )
+                return False
+            self._waiting.popleft()
+        return True
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import socket
+import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.delivery.quarantine import report_quarantined
-from bot.health import CycleRecord, record_cycle, record_cycle_start
+from bot.health import CycleLog, CycleRecord, record_cycle_start
 from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.sync import WATERMARK_KEY, SyncOutcome, poller_horizon, sync_range
@@ -136,6 +137,7 @@ class Poller:
         self.holder = holder or holder_id()
         self.stopping = stopping or threading.Event()  # set: finish no more work
         self._running = threading.Lock()
+        self.cycles = CycleLog()  # failed cycles the database could not take yet
 
     @property
     def lease_ttl(self) -> float:
@@ -148,19 +150,64 @@ class Poller:
         if not self._running.acquire(blocking=False):
             return report  # a cycle is already running in this process
         try:
-            if not self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl):
-                log.debug("another process holds the poller lease; standing by")
-                return report
-            report.ran = True
-            self._cycle(report)
+            self._run(report)
         finally:
             self._running.release()
         return report
 
-    def _cycle(self, report: CycleReport) -> None:
-        state = self.store.state
+    def _run(self, report: CycleReport) -> None:
+        """Take the lease, run the cycle, record it: every failure, even the database's own
+        (locked, read-only) at the very start, ends in `report.error` and the health record."""
         started = self.store.now()
-        record_cycle_start(self.store, started)
+        try:
+            if not self.store.leases.acquire(LEASE_NAME, self.holder, self.lease_ttl):
+                log.debug("another process holds the poller lease; standing by")
+                if self.cycles.waiting:  # its own cycles are what status shows now
+                    self.cycles.discard()
+                return
+            self.cycles.flush(self.store)  # failures kept while the database took no writes
+            report.ran = True
+            record_cycle_start(self.store, started)
+        except sqlite3.Error as exc:
+            report.ran = True  # it may hold the lease; the failure is this process's to report
+            report.error = f"database {self.store.path}: {exc}"
+            log.warning("poll cycle failed before it started: %s", report.error)
+            self._record(report, started)
+            return
+        try:
+            self._cycle(report, started)
+        except ShuttingDown:
+            log.info("poll cycle interrupted: the bot is stopping")
+            return
+        except Exception as exc:  # a cycle must never kill the scheduler; it is reported
+            log.exception("poll cycle failed")
+            report.error = report.error or f"{type(exc).__name__}: {exc}"
+        report.ok = report.error is None
+        if not report.ok:
+            log.warning("poll cycle failed: %s", report.error)
+        self._record(report, started)
+
+    def _record(self, report: CycleReport, started: float) -> None:
+        """The cycle in the health record, or kept in memory until the database takes it."""
+        finished = self.store.now()
+        self.cycles.record(
+            self.store,
+            CycleRecord(
+                started_at=started,
+                finished_at=finished,
+                calls=report.calls,
+                fetched=report.fetched,
+                completed=len(report.completed),
+                sent=report.sent,
+                failed=report.failed,
+                error=report.error,
+                malformed=tuple(report.malformed),
+            ),
+            next_run_at=finished + self.settings.poll_interval_seconds,
+        )
+
+    def _cycle(self, report: CycleReport, started: float) -> None:
+        state = self.store.state
         try:
             if self.deliverer is not None:
                 report_quarantined(self.store, self.deliverer.notices)
@@ -181,8 +228,7 @@ class Poller:
                 state.set(DEEP_SWEEP_KEY, started)
             report.stuck = self._give_up_on_stuck(started)
         except ShuttingDown:
-            log.info("poll cycle interrupted: the bot is stopping")
-            return
+            raise
         except TencentError as exc:
             report.error = f"Tencent Meeting: {exc}"
         except Exception as exc:  # a cycle must never kill the scheduler; it is reported
@@ -197,30 +243,10 @@ class Poller:
                 if delivered.error and not report.error:
                     report.error = f"Slack: {delivered.error}"
             except ShuttingDown:
-                log.info("delivery interrupted: the bot is stopping")
-                return
+                raise
             except Exception as exc:
                 log.exception("delivery failed")
                 report.error = report.error or f"Slack: {type(exc).__name__}: {exc}"
-        finished = self.store.now()
-        report.ok = report.error is None
-        if not report.ok:
-            log.warning("poll cycle failed: %s", report.error)
-        record_cycle(
-            self.store,
-            CycleRecord(
-                started_at=started,
-                finished_at=finished,
-                calls=report.calls,
-                fetched=report.fetched,
-                completed=len(report.completed),
-                sent=report.sent,
-                failed=report.failed,
-                error=report.error,
-                malformed=tuple(report.malformed),
-            ),
-            next_run_at=finished + self.settings.poll_interval_seconds,
-        )
 
     def _keep_going_or_stop(self) -> None:
         if not self._renew_lease() and self.stopping.is_set():

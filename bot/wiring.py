@@ -21,9 +21,10 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError
 from bot.delivery import Deliverer
 from bot.passwords import forget_hidden
 from bot.poller import Poller, holder_id
+from bot.preflight import open_checked_store
 from bot.slack.webclient import make_web_client
 from bot.stopping import interruptible_sleep
-from bot.store import Store, open_store
+from bot.store import Store
 from bot.tencent.client import PRODUCTION_URL, TencentMeetingClient
 from bot.tencent.signing import Credentials
 from bot.tencent.throttle import Throttle
@@ -53,16 +54,15 @@ class Services:
 
 
 def open_settings_store(settings: Settings) -> Store:
-    """The store at RECORDINGS_DB, keeping meeting passwords encrypted with PASSWORD_KEY."""
-    return open_store(
-        settings.recordings_db, password_key=settings.password_key.get_secret_value() or None
-    )
+    """The store at RECORDINGS_DB, keeping meeting passwords encrypted with PASSWORD_KEY;
+    StartupError when the database cannot be used (bot/preflight.py)."""
+    return open_checked_store(settings)
 
 
 def build_services(
     settings: Settings, *, store: Store | None = None, with_slack: bool = True
 ) -> Services:
-    store = store or open_settings_store(settings)
+    store = store or open_checked_store(settings)  # StartupError: the database is unusable
     forget_hidden(store, settings.default_channel or None)  # routes may have changed since
     stopping = threading.Event()
     sleep = interruptible_sleep(stopping)

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "bot.sync",
         "bot.passwords",
+        "bot.preflight",
         "bot.delivery",
         "bot.admin",
         "bot.health",

@@ -31,6 +31,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.preflight import check_slack
 from bot.server.http import RunningServer, WsgiApp, make_wsgi_app, start_http_server
 from bot.server.tencent_webhook import WebhookApp, make_webhook_app
 from bot.wiring import Services, build_services
@@ -180,7 +181,9 @@ def run(
         bot = start_bot(settings, poller=False)
         handler = server = None
         try:
-            services = bot.services  # build_app checks SLACK_BOT_TOKEN with auth.test first
+            services = bot.services
+            if services.slack is not None:  # one line, not Bolt's traceback, when Slack is away
+                check_slack(services.slack, services.settings)
             app = build_app(
                 services.settings, services.store, services.tencent, executors=services.executors
             )

@@ -43,16 +43,17 @@ Clock = Callable[[], float]
 
 
 WAL_SWITCH_SECONDS = 30.0
+BUSY_SECONDS = 30.0  # how long a write waits for another connection's lock
 
 
-def _use_wal(conn: sqlite3.Connection) -> None:
+def _use_wal(conn: sqlite3.Connection, wait: float = WAL_SWITCH_SECONDS) -> None:
     """Put the file in WAL mode (it stays so: later connections find it already set).
 
     Switching takes an exclusive lock, and SQLite answers "database is locked" at once, without
     its busy handler, when another connection opens the new file at the same moment: so wait
     and try again, as busy_timeout would.
     """
-    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    deadline = time.monotonic() + wait
     delay = 0.005
     while True:
         try:
@@ -71,11 +72,17 @@ class Store:
     """A handle on one database file. Safe to share between threads (a connection per thread)."""
 
     def __init__(
-        self, path: str | Path, *, clock: Clock = time.time, password_key: str | None = None
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = time.time,
+        password_key: str | None = None,
+        busy_seconds: float = BUSY_SECONDS,
     ):
         self.path = str(path)
         self.clock = clock
         self.passwords = PasswordBox(password_key)  # PASSWORD_KEY; None: no password is kept
+        self.busy_seconds = busy_seconds
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -88,10 +95,10 @@ class Store:
     # -- connections -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            self.path, timeout=self.busy_seconds, isolation_level=None, check_same_thread=False
         )
-        conn.execute("PRAGMA busy_timeout = 30000")
-        _use_wal(conn)
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
+        _use_wal(conn, min(WAL_SWITCH_SECONDS, self.busy_seconds))
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
@@ -193,8 +200,13 @@ class Store:
 
 
 def open_store(
-    path: str | Path, *, clock: Clock = time.time, password_key: str | None = None
+    path: str | Path,
+    *,
+    clock: Clock = time.time,
+    password_key: str | None = None,
+    busy_seconds: float = BUSY_SECONDS,
 ) -> Store:
-    """Open (creating or migrating as needed) the database at `path`; meeting passwords are
-    kept encrypted with `password_key` (PASSWORD_KEY), or not at all without one."""
-    return Store(path, clock=clock, password_key=password_key)
+    """Open (creating or migrating as needed) the database at `path`. Meeting passwords are
+    kept encrypted with `password_key` (PASSWORD_KEY), or not at all without one; a write waits
+    up to `busy_seconds` for another connection's lock."""
+    return Store(path, clock=clock, password_key=password_key, busy_seconds=busy_seconds)

@@ -141,6 +141,29 @@ def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+_NOTHING: tuple[str | None, tuple[Any, ...], list[str]] = ("0", (), [])  # matches nothing
+
+
+def _word_match(word: str) -> tuple[str | None, tuple[Any, ...], list[str]]:
+    """How one search word is matched, whatever it holds: (an SQL clause on `m.subject` or
+    None, its parameters, the FTS5 phrases it adds).
+
+    Words are only ever bound as parameters or quoted as FTS5 phrases, never parsed as query
+    syntax. Trigram FTS indexes 3+ characters; shorter words (e.g. 周会) use LIKE. FTS5 and LIKE
+    read text only up to a NUL, so a word holding one is matched with instr(), which compares
+    every byte.
+    """
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no stored subject holds one
+        return _NOTHING
+    if "\x00" in word:
+        return "instr(lower(m.subject), lower(?)) > 0", (word,), []
+    if len(word) >= 3:
+        return None, (), [_fts_phrase(word)]
+    return "m.subject LIKE ? ESCAPE '\\'", (f"%{_like_escape(word)}%",), []
+
+
 class RecordingRepo:
     def __init__(self, store: Store):
         self.store = store
@@ -360,18 +383,18 @@ class RecordingRepo:
         self, text: str, start: int | None, end: int | None, userid: str | None
     ) -> tuple[str, list[Any]]:
         clauses, params = self._filters(start, end, userid)
-        words = text.split()
-        # Trigram FTS indexes 3+ characters; shorter words (e.g. 周会) fall back to LIKE.
-        long_words = [w for w in words if len(w) >= 3]
-        if long_words:
+        phrases: list[str] = []
+        for word in text.split():
+            clause, values, fts = _word_match(word)
+            phrases += fts
+            if clause:
+                clauses.append(clause)
+                params += values
+        if phrases:
             clauses.append(
                 "m.id IN (SELECT rowid FROM record_meetings_fts WHERE record_meetings_fts MATCH ?)"
             )
-            params.append(" AND ".join(_fts_phrase(w) for w in long_words))
-        for word in words:
-            if len(word) < 3:
-                clauses.append("m.subject LIKE ? ESCAPE '\\'")
-                params.append(f"%{_like_escape(word)}%")
+            params.append(" AND ".join(phrases))
         return " AND ".join(clauses) or "1", params
 
     def search(

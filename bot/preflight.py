@@ -1,0 +1,100 @@
+"""Checks at start, before any work: the database opens and takes a write, and Slack answers.
+
+Each failure is a `StartupError`: one line naming the cause, the path or address, and the
+environment variable to check. The command line prints it and exits with code 2, never a
+traceback (a database that fails later is a failed poll cycle, reported in `status`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.store import Store, open_store
+
+DEFAULT_SLACK_URL = "https://slack.com/api"
+
+
+class StartupError(Exception):
+    """The bot cannot start: the message says why, in one line, and what to check."""
+
+
+def database_problem(path: str, exc: sqlite3.Error, *, busy_seconds: float) -> str:
+    """One line saying what is wrong with the database at `path`, from SQLite's error."""
+    text = str(exc)
+    lowered = text.lower()
+    where = f"the database {path} (RECORDINGS_DB)"
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"{where} is locked by another process (waited {busy_seconds:g} s): find what holds "
+            "it (another bot? a backup tool?), or raise RECORDINGS_DB_BUSY_SECONDS"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return (
+            f"{where} is read-only: the bot writes it and the -wal and -shm files beside it; "
+            "make the file and its folder writable, or point RECORDINGS_DB elsewhere"
+        )
+    if ("unable to open" in lowered or "cannot open" in lowered) and os.path.exists(path):
+        return (
+            f"{where} exists but cannot be opened for writing ({text}): the file may be "
+            "read-only, or its folder may not let the bot create the -wal and -shm files beside "
+            "it; make both writable, or point RECORDINGS_DB elsewhere"
+        )
+    if "unable to open" in lowered or "cannot open" in lowered:
+        return (
+            f"cannot open {where} ({text}): check RECORDINGS_DB names a file in a folder that "
+            "exists and that this user may write"
+        )
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (
+            f"{where} is corrupt or not a SQLite database ({text}): check RECORDINGS_DB points "
+            "at the bot's database, or restore it from a backup"
+        )
+    return f"cannot use {where}: {type(exc).__name__}: {text}; check RECORDINGS_DB"
+
+
+def _probe_write(store: Store) -> None:
+    """A write, rolled back: a read-only file opens and reads fine, and fails only here."""
+    conn = store.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE main.preflight_write_probe (x)")
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def open_checked_store(settings: Settings) -> Store:
+    """The store at RECORDINGS_DB, opened, migrated and shown writable; else StartupError."""
+    path, busy = settings.recordings_db, settings.recordings_db_busy_seconds
+    store: Store | None = None
+    try:
+        key = settings.password_key.get_secret_value() or None
+        store = open_store(path, busy_seconds=busy, password_key=key)
+        _probe_write(store)
+    except sqlite3.Error as exc:
+        if store is not None:
+            store.close()
+        raise StartupError(database_problem(path, exc, busy_seconds=busy)) from None
+    return store
+
+
+def check_slack(client: WebClient, settings: Settings) -> None:
+    """auth.test with SLACK_BOT_TOKEN; StartupError when Slack cannot be reached or refuses."""
+    url = settings.slack_api_url or DEFAULT_SLACK_URL
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise StartupError(
+            f"Slack at {url} refused SLACK_BOT_TOKEN ({error or 'no reason given'}): check "
+            "SLACK_BOT_TOKEN (a bot token, xoxb-...) and SLACK_API_URL"
+        ) from None
+    except Exception as exc:  # connection refused, DNS, TLS, timeout: all "cannot reach"
+        raise StartupError(
+            f"cannot reach Slack at {url} to check SLACK_BOT_TOKEN ({type(exc).__name__}): "
+            "check SLACK_API_URL (unset means Slack itself) and the network"
+        ) from None
