@@ -288,3 +288,16 @@ def test_a_cycle_leaves_its_report_in_the_health_record(bot_env: BotEnv) -> None
     assert record.last_success_at == cycle["finished_at"]
     assert record.next_run_at == cycle["finished_at"] + bot_env.settings.poll_interval_seconds
     assert record.consecutive_failures == 0 and record.malformed is None
+
+
+def test_a_subject_holding_a_lone_surrogate_is_saved_and_posted(bot_env: BotEnv) -> None:
+    # JSON may carry "\ud800" (the emulator sends it escaped, as a server could); UTF-8 cannot
+    # hold it, so kept as is it would fail the recording's write in every cycle.
+    add_route(bot_env.services.store, bot_env.services.slack, PRODUCT_CHANNEL, ["subject~^Odd"])
+    mid = bot_env.dataset.add_meeting(
+        start=time.time() - 7200, duration=600, subject="Odd \ud800 sync"
+    )
+    report = bot_env.cycle()
+    assert report.ok, report.error
+    assert bot_env.services.store.recordings.get(mid).subject == "Odd \ufffd sync"
+    assert len(bot_env.posts(PRODUCT_CHANNEL)) == 1

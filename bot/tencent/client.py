@@ -15,6 +15,7 @@ Nothing secret is logged: not the signature, the secret key, recording passwords
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -153,6 +154,22 @@ def _give_up(state: RetryCallState, label: str) -> Any:
         "%s failed after %d attempts: %s", label, state.attempt_number, state.outcome.exception()
     )
     return state.outcome.result()  # raises it
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: Any) -> Any:
+    """`value` (decoded JSON) with every lone surrogate replaced by U+FFFD. JSON may carry one
+    (`"\\ud800"`) though no UTF-8 text can: left in, a subject holding one would fail every
+    write of the recording, and every cycle that fetches it."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_valid_text(item) for item in value]
+    if isinstance(value, dict):
+        return {_valid_text(key): _valid_text(item) for key, item in value.items()}
+    return value
 
 
 class TencentMeetingClient:
@@ -389,7 +406,7 @@ class TencentMeetingClient:
             raise TransportError(f"{label}: network error ({type(exc).__name__})") from None
         status = response.status_code
         try:
-            data = response.json() if body else None
+            data = _valid_text(response.json()) if body else None
         except ValueError:
             data = None
             if status >= 500:

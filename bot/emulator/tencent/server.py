@@ -319,7 +319,10 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(answer.payload, bytes):
             data = answer.payload
         else:
-            data = json.dumps(answer.payload, ensure_ascii=False).encode("utf-8")
+            try:
+                data = json.dumps(answer.payload, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: JSON can carry it escaped, as \ud800
+                data = json.dumps(answer.payload).encode("ascii")
         self.send_response(answer.status)
         content_type = answer.content_type
         if content_type in ("application/json", "text/html", "text/plain"):
