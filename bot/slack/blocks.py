@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.models import PASSWORD_POLICIES, RecordFile, RecordMeeting
 from bot.slack import mrkdwn
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import drop_controls, escape, truncate
 
 COMMAND = "/recordings"
 METADATA_EVENT_TYPE = "tencent_recording_posted"
@@ -52,7 +52,12 @@ BlockDict = dict[str, Any]
 
 # --------------------------------------------------------------------------- small builders
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit) or " ", "emoji": True}
+    """A plain_text object (never parsed by Slack, but control characters dropped)."""
+    return {
+        "type": "plain_text",
+        "text": truncate(drop_controls(text), limit) or " ",
+        "emoji": True,
+    }
 
 
 def md(text: str, limit: int = MAX_SECTION_TEXT) -> dict[str, Any]:

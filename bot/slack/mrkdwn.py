@@ -15,9 +15,19 @@ ELLIPSIS = "…"
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")  # C0 controls but tab and newline, and DEL
+
+
+def drop_controls(text: str) -> str:
+    """`text` without control characters (but tab and newline)."""
+    return _CONTROL.sub("", text)
+
+
 def escape(text: object) -> str:
-    """Escape the three characters Slack treats as control sequences in mrkdwn."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack treats as control sequences in mrkdwn, and drop
+    control characters (a NUL typed into a search, say), which no reader wants to see."""
+    text = drop_controls(str(text))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int) -> str:

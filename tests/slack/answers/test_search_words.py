@@ -41,6 +41,7 @@ def test_odd_search_words_get_an_ordinary_answer(slack_env, word: str) -> None:
     shown = json.dumps(answer, ensure_ascii=False)
     assert SORRY not in shown and "went wrong" not in shown, shown
     assert "Weekly sync" in shown or "No recordings found" in shown, shown
+    assert "\\u0000" not in shown  # the words are repeated in the answer, without controls
 
 
 def test_a_word_with_a_nul_finds_the_subject_that_holds_it(slack_env) -> None:
@@ -51,4 +52,6 @@ def test_a_word_with_a_nul_finds_the_subject_that_holds_it(slack_env) -> None:
     )
     shown = json.dumps(ask(slack_env, "search n\x00n")[0], ensure_ascii=False)
     assert SORRY not in shown
-    assert "No recordings found" not in shown and "Planning day" not in shown
+    assert "No recordings found" not in shown
+    assert "r-nul" in shown and "r-other" not in shown  # only the subject holding the NUL
+    assert "\\u0000" not in shown  # shown without it
