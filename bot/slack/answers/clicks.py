@@ -94,6 +94,25 @@ def _find(deps: Deps, value: str) -> tuple[RecordMeeting, RecordFile] | str:
 
 
 # -- what each button means -----------------------------------------------------------------------
+_FAILED: Any = object()  # what _ask_tencent returns once it has told the person why
+
+
+def _ask_tencent(answer: Answer, call: Callable[[], Any], *, failed: str, apology: str) -> Any:
+    """`call()`'s result for a click, or _FAILED once the person is told why there is none
+    (the budget is spent: when to try again; Tencent refused: its reason)."""
+    try:
+        return call()
+    except BudgetExhaustedError as exc:
+        answer(
+            "Tencent Meeting's call limit is used up for the moment: try again in "
+            f"{max(1, round(exc.retry_after))} s."
+        )
+    except TencentError as exc:
+        log.warning("%s failed: %s", failed, type(exc).__name__)
+        answer(f"{apology} {escape(tencent_error_message(exc))}")
+    return _FAILED
+
+
 def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
     """Tell the clicker the file's password, and record that they asked."""
     found = _find(deps, click.value)
@@ -112,18 +131,15 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
         return
     password = file.password
     if not password:  # not kept (no PASSWORD_KEY, or unreadable): ask Tencent Meeting afresh
-        try:
-            password = fresh_password(deps, meeting, file.record_file_id)
-        except BudgetExhaustedError as exc:
-            answer(
-                "Tencent Meeting's call limit is used up for the moment: try again in "
-                f"{max(1, round(exc.retry_after))} s."
-            )
+        fetched = _ask_tencent(
+            answer,
+            lambda: fresh_password(deps, meeting, file.record_file_id),
+            failed=f"password of {file.record_file_id}",
+            apology="No password this time.",
+        )
+        if fetched is _FAILED:
             return
-        except TencentError as exc:
-            log.warning("password of %s: fetch failed: %s", file.record_file_id, type(exc).__name__)
-            answer(f"No password this time. {escape(tencent_error_message(exc))}")
-            return
+        password = fetched
         if password is None:
             answer(UNKNOWN_RECORDING)
             return
@@ -180,17 +196,13 @@ def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) 
     if file.allow_download is False:
         answer(f"The host does not allow downloading *{subject}*.")
         return
-    try:
-        addresses = deps.tencent.get_addresses(file.record_file_id, priority=INTERACTIVE)
-    except BudgetExhaustedError as exc:
-        answer(
-            "Tencent Meeting's call limit is used up for the moment: try again in "
-            f"{max(1, round(exc.retry_after))} s."
-        )
-        return
-    except TencentError as exc:
-        log.warning("download address for %s failed: %s", file.record_file_id, type(exc).__name__)
-        answer(f"No download link this time. {escape(tencent_error_message(exc))}")
+    addresses = _ask_tencent(
+        answer,
+        lambda: deps.tencent.get_addresses(file.record_file_id, priority=INTERACTIVE),
+        failed=f"download address for {file.record_file_id}",
+        apology="No download link this time.",
+    )
+    if addresses is _FAILED:
         return
     url = addresses.download_address
     if not url or not url.lower().startswith(("https://", "http://")):
