@@ -29,7 +29,6 @@ Run: python bench/bench_starvation.py [--seconds 45] [--window 15] [--poll-inter
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import statistics
 import tempfile
@@ -39,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from _shared import percentile, posted_at
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.slack import SlackStandIn
@@ -74,12 +74,6 @@ class Run:
     burst_unanswered: int = 0
     calls: dict[str, int] = field(default_factory=dict)  # corp/records calls by priority
     most_in_a_window: int = 0
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 class Asker:
@@ -207,7 +201,7 @@ def run_mode(mode: str, args: argparse.Namespace, seed: int) -> Run:
             stop.set()
             asking.join()
             deadline = time.time() + args.poll_interval * 2 + 15
-            while time.time() < deadline and len(_posted(slack)) < len(mids):
+            while time.time() < deadline and len(posted_at(slack, CHANNEL)) < len(mids):
                 time.sleep(0.1)
             for thread in answer_threads:
                 thread.join(max(0.0, deadline - time.time()))
@@ -233,7 +227,7 @@ def run_mode(mode: str, args: argparse.Namespace, seed: int) -> Run:
         run.most_in_a_window = max(
             (sum(1 for u in times if t <= u < t + args.window) for t in times), default=0
         )
-        posted = _posted(slack)
+        posted = posted_at(slack, CHANNEL)
         for mid, at in completed.items():
             if mid in posted:
                 run.posts.append(posted[mid] - at)
@@ -242,17 +236,6 @@ def run_mode(mode: str, args: argparse.Namespace, seed: int) -> Run:
         slack.stop()
         tencent.stop()
     return run
-
-
-def _posted(slack: SlackStandIn) -> dict[str, float]:
-    """meeting_record_id -> ts of its first message."""
-    out: dict[str, float] = {}
-    for message in slack.messages(CHANNEL):
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        mid = payload.get("meeting_record_id")
-        if mid and mid not in out:
-            out[mid] = float(message["ts"])
-    return out
 
 
 def _burst_texts(slack: SlackStandIn, urls: list[str]) -> list[list[str]]:

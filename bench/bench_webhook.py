@@ -24,13 +24,14 @@ Run: /tmp/venv/bin/python bench/bench_webhook.py [--recordings 20] [--spacing 7]
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from _shared import percentile, posted_at
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.slack import SlackStandIn
@@ -58,12 +59,6 @@ class Run:
     missing: int = 0
     seconds: float = 0.0
     counters: str = ""
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def run_mode(
@@ -119,7 +114,7 @@ def run_mode(
                 completed[mid] = time.time()
                 dataset.complete_now(mid)
             deadline = time.time() + 2 * interval + 30
-            while time.time() < deadline and len(_posted(slack)) < recordings:
+            while time.time() < deadline and len(posted_at(slack, CHANNEL)) < recordings:
                 time.sleep(0.05)
             run.seconds = time.time() - started
         finally:
@@ -134,7 +129,7 @@ def run_mode(
                     f"{webhook.counters.not_ready} not ready, {webhook.counters.failed} failed"
                 )
             services.close()
-        posted = _posted(slack)
+        posted = posted_at(slack, CHANNEL)
         for mid, at in completed.items():
             if mid in posted:
                 run.latencies.append(posted[mid] - at)
@@ -151,17 +146,6 @@ def run_mode(
         slack.stop()
         tencent.stop()
     return run
-
-
-def _posted(slack: SlackStandIn) -> dict[str, float]:
-    """meeting_record_id -> ts of its first message."""
-    out: dict[str, float] = {}
-    for message in slack.messages(CHANNEL):
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        mid = payload.get("meeting_record_id")
-        if mid and mid not in out:
-            out[mid] = float(message["ts"])
-    return out
 
 
 def report(run: Run, recordings: int, interval: int, target: str) -> None:

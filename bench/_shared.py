@@ -1,0 +1,24 @@
+"""Helpers the benchmarks share: percentiles, and when each recording reached its channel."""
+
+from __future__ import annotations
+
+import math
+
+from bot.emulator.slack import SlackStandIn
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def posted_at(slack: SlackStandIn, channel: str) -> dict[str, float]:
+    """meeting_record_id -> ts of its first message in `channel`."""
+    out: dict[str, float] = {}
+    for message in slack.messages(channel):
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        mid = payload.get("meeting_record_id")
+        if mid and mid not in out:
+            out[mid] = float(message["ts"])
+    return out
