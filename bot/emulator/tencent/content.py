@@ -213,7 +213,7 @@ def _minutes_en(topics: list[int], names: list[str], hostile: bool) -> tuple[str
 def _chapters(
     rng: random.Random, file_id: str, topics: list[int], duration_ms: int, hostile: bool
 ) -> tuple[ChapterSpec, ...]:
-    count = max(1, min(len(topics), duration_ms // 600_000))
+    count = 1 if duration_ms < 120_000 else max(2, min(len(topics), duration_ms // 600_000))
     step = duration_ms // count
     out = []
     for n in range(count):
