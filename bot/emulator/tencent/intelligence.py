@@ -22,6 +22,7 @@ import base64
 import math
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +54,7 @@ TRANSCRIPT_FILE_PREFIX = "/transcript-file/"
 _FILE_RE = re.compile(r"^/transcript-file/(\d+)\.txt$")
 LANGS = ("default", "zh", "en", "ja")
 MAX_ADDRESS_PAGE = 50
+CACHED_FILES = 64  # generated contents kept (an hour of transcript is megabytes of objects)
 
 
 def is_content_path(path: str) -> bool:
@@ -82,7 +84,7 @@ class Intelligence:
         self._generating: dict[str, int] = {}  # meeting_record_id -> its own N
         self._off: set[str] = set()
         self._hostile: set[str] = set()
-        self._cache: dict[tuple[str, bool], FileContent] = {}
+        self._cache: OrderedDict[tuple[str, bool], FileContent] = OrderedDict()
 
     # -- knobs ---------------------------------------------------------------------------------
     def set_generating(self, meeting_record_id: str, calls: int) -> None:
@@ -111,11 +113,15 @@ class Intelligence:
         key = (file.record_file_id, hostile)
         with self._lock:
             cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
         if cached is None:
             duration = max(60.0, file.end - file.start)
             cached = generate(file.record_file_id, meeting.subject, duration, hostile=hostile)
             with self._lock:
                 self._cache[key] = cached
+                while len(self._cache) > CACHED_FILES:
+                    self._cache.popitem(last=False)
         return cached
 
     def _take_call(self, meeting: EmulatedMeeting, file_id: str) -> Rejection | None:
