@@ -9,7 +9,13 @@ taking a new slot; a throttling answer pauses the whole bucket; configuration mi
 The client is given its credentials and throttle: which credentials to use (and the demo
 policy) is decided at the edge, in `bot.wiring`.
 
-Nothing secret is logged: not the signature, the secret key, recording passwords or addresses.
+The content calls (AI minutes, chapters, transcripts, the batch addresses) have their own budget
+bucket (`CONTENT_BUCKET`, `CONTENT_LIMIT` a minute), so they never take a corp/records slot.
+The endpoints under Tencent's STS-Token rule (`GET /v1/addresses/{id}`, transcripts/details) get
+the `STS-Token` header from the `sts_token` provider, asked on every attempt.
+
+Nothing secret is logged: not the signature, the secret key, recording passwords, addresses or
+the STS token.
 """
 
 from __future__ import annotations
@@ -32,11 +38,23 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot.meeting_content import Chapter, Minutes, Transcript, TranscriptParagraph
 from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, RecordsPage
+from bot.tencent.content import (
+    ParagraphSpan,
+    RecordAddresses,
+    TranscriptPage,
+    parse_chapters,
+    parse_minutes,
+    parse_paragraph_index,
+    parse_record_addresses,
+    parse_transcript_page,
+)
 from bot.tencent.errors import (
     MalformedRecordError,
     MalformedResponseError,
     ServerError,
+    StsTokenError,
     TencentError,
     ThrottledError,
     TransportError,
@@ -44,7 +62,7 @@ from bot.tencent.errors import (
 )
 from bot.tencent.records import parse_page
 from bot.tencent.signing import Credentials, signed_headers
-from bot.tencent.throttle import ADDRESSES_BUCKET, Throttle
+from bot.tencent.throttle import ADDRESSES_BUCKET, CONTENT_BUCKET, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +70,17 @@ PRODUCTION_URL = "https://api.meeting.qq.com"
 MAX_SPAN = 31 * 86400  # corp/records accepts a range of at most 31 days
 PAGE_SIZE = 20  # the largest page corp/records serves
 ADDRESSES_LIMIT = 60  # calls per minute we allow ourselves on /v1/addresses
+# Content calls per minute we allow ourselves. Tencent documents no limit of their own: they
+# share the app's 300 calls a minute (190310) and 200,000 a day (190311) with everything else.
+# 60 + 60 (addresses) + 10 (corp/records) = 130 a minute leaves more than half the app's minute
+# to other users of the same app and to the server counting differently; 60 a minute all day
+# long (86,400) plus the others' maxima stays under the daily 200,000.
+CONTENT_LIMIT = 60
+TRANSCRIPT_PAGE = 100  # paragraphs per transcripts/details call when paging
+LANGS = ("default", "zh", "en", "ja")
+STS_HEADER = "STS-Token"
+
+StsProvider = Callable[[], "str | None"]
 _PAGE_KEYS = ("total_count", "current_size", "current_page", "total_page")
 
 OnPage = Callable[[int, int, RecordsPage], None]
@@ -188,6 +217,8 @@ class TencentMeetingClient:
         backoff_cap: float = 20.0,
         throttle_penalty: float = 60.0,
         addresses_throttle: Throttle | None = None,
+        content_throttle: Throttle | None = None,
+        sts_token: StsProvider | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -197,6 +228,10 @@ class TencentMeetingClient:
         self.addresses_throttle = addresses_throttle or Throttle(
             throttle.ledger, limit=ADDRESSES_LIMIT, bucket=ADDRESSES_BUCKET, sleep=sleep
         )
+        self.content_throttle = content_throttle or Throttle(
+            throttle.ledger, limit=CONTENT_LIMIT, bucket=CONTENT_BUCKET, sleep=sleep
+        )
+        self.sts_token = sts_token  # the current STS token, or None: asked on every attempt
         self.operator_id = operator_id
         self.timeout = timeout
         self.max_retries = max_retries
@@ -318,8 +353,203 @@ class TencentMeetingClient:
             priority,
             max_wait,
             label=label,
+            sts=True,
         )
         return _parse_addresses(str(record_file_id), data)
+
+    # -- what was said ------------------------------------------------------------------------
+    def get_minutes(
+        self,
+        record_file_id: str,
+        *,
+        lang: str = "default",
+        markdown: bool = True,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> Minutes:
+        """The AI minutes and to-dos of one record file (`GET /v1/smart/minutes/{id}`), in
+        `lang` ("default": the original; "zh", "en", "ja": translated), Tencent's markdown
+        unless `markdown=False`. Raises ContentGeneratingError (ask later), ContentOffError
+        (never)."""
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+        path = "/v1/smart/minutes/" + quote(str(record_file_id), safe="")
+        params = [*self._operator_params(), ("lang", lang), ("text_type", 2 if markdown else 1)]
+        label = f"minutes of record file {record_file_id}"
+        data = self._get(path, params, self.content_throttle, priority, max_wait, label=label)
+        return parse_minutes(str(record_file_id), data, lang)
+
+    def get_chapters(
+        self,
+        record_file_id: str,
+        *,
+        lang: str = "default",
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> list[Chapter]:
+        """The AI chapters of one record file (`GET /v1/smart/chapters`), names decoded, by
+        start time."""
+        if lang not in LANGS:
+            raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+        params = [
+            *self._operator_params(),
+            ("record_file_id", str(record_file_id)),
+            ("lang", lang),
+        ]
+        label = f"chapters of record file {record_file_id}"
+        data = self._get(
+            "/v1/smart/chapters", params, self.content_throttle, priority, max_wait, label=label
+        )
+        return parse_chapters(str(record_file_id), data)
+
+    def get_paragraph_index(
+        self,
+        record_file_id: str,
+        *,
+        meeting_id: str | None = None,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> list[ParagraphSpan]:
+        """The transcript's paragraph ids and spans (`GET /v1/records/transcripts/paragraphs`;
+        no STS-Token needed)."""
+        params = self._transcript_params(record_file_id, meeting_id)
+        label = f"transcript paragraphs of record file {record_file_id}"
+        data = self._get(
+            "/v1/records/transcripts/paragraphs",
+            params,
+            self.content_throttle,
+            priority,
+            max_wait,
+            label=label,
+        )
+        return parse_paragraph_index(str(record_file_id), data)
+
+    def get_transcript_page(
+        self,
+        record_file_id: str,
+        *,
+        meeting_id: str | None = None,
+        pid: str | None = None,
+        limit: int | None = None,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> TranscriptPage:
+        """One call of `GET /v1/records/transcripts/details` (STS-Token sent when provided):
+        `limit` paragraphs from `pid` on, or the whole transcript without them."""
+        params = self._transcript_params(record_file_id, meeting_id)
+        if pid is not None:
+            params.append(("pid", str(pid)))
+        if limit is not None:
+            params.append(("limit", int(limit)))
+        label = f"transcript of record file {record_file_id}"
+        data = self._get(
+            "/v1/records/transcripts/details",
+            params,
+            self.content_throttle,
+            priority,
+            max_wait,
+            label=label,
+            sts=True,
+        )
+        return parse_transcript_page(str(record_file_id), data)
+
+    def get_transcript(
+        self,
+        record_file_id: str,
+        *,
+        meeting_id: str | None = None,
+        page_size: int | None = TRANSCRIPT_PAGE,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> Transcript:
+        """The whole transcript of one record file, with speakers and offsets.
+
+        With `page_size`, the paragraph index is read first (1 call), then `page_size`
+        paragraphs per details call from the indexed pids (never a guessed pid): 1 + ceil(n /
+        page_size) calls. With `page_size=None`, one details call answers everything (the
+        fewest calls, the largest answer). Raises ContentGeneratingError, ContentOffError,
+        StsTokenError (the app needs an STS token and has none, or a stale one)."""
+        if page_size is None:
+            page = self.get_transcript_page(
+                record_file_id, meeting_id=meeting_id, priority=priority, max_wait=max_wait
+            )
+            return Transcript(
+                str(record_file_id), page.paragraphs, page.keywords, page.speakers_final
+            )
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        index = self.get_paragraph_index(
+            record_file_id, meeting_id=meeting_id, priority=priority, max_wait=max_wait
+        )
+        paragraphs: dict[str, TranscriptParagraph] = {}
+        keywords: tuple[str, ...] = ()
+        final = True
+        for first in range(0, len(index), page_size):
+            page = self.get_transcript_page(
+                record_file_id,
+                meeting_id=meeting_id,
+                pid=index[first].pid,
+                limit=page_size,
+                priority=priority,
+                max_wait=max_wait,
+            )
+            for paragraph in page.paragraphs:
+                paragraphs.setdefault(paragraph.pid, paragraph)
+            keywords = keywords or page.keywords
+            final = final and page.speakers_final
+            if not page.more:
+                break
+        ordered = sorted(paragraphs.values(), key=lambda p: (p.start_ms, p.pid))
+        return Transcript(str(record_file_id), tuple(ordered), keywords, final)
+
+    def get_record_addresses(
+        self,
+        meeting_record_id: str,
+        *,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+    ) -> RecordAddresses:
+        """Every file of one meeting recording with its links and transcript files
+        (`GET /v1/addresses?meeting_record_id=`, all pages; no STS-Token needed). One call for
+        up to 50 files."""
+        files = []
+        page_number, first = 1, None
+        while True:
+            params = [
+                ("meeting_record_id", str(meeting_record_id)),
+                *self._operator_params(),
+                ("page_size", 50),
+                ("page", page_number),
+            ]
+            label = f"addresses of meeting recording {meeting_record_id} page {page_number}"
+            data = self._get(
+                "/v1/addresses", params, self.content_throttle, priority, max_wait, label=label
+            )
+            page = parse_record_addresses(str(meeting_record_id), data)
+            first = first or page
+            files.extend(page.files)
+            if not page.files or page_number >= page.total_page:
+                break
+            page_number += 1
+        return RecordAddresses(
+            first.meeting_record_id,
+            first.meeting_id,
+            first.subject,
+            tuple(files),
+            1,
+            first.total_page,
+        )
+
+    def _transcript_params(
+        self, record_file_id: str, meeting_id: str | None
+    ) -> list[tuple[str, object]]:
+        params: list[tuple[str, object]] = [
+            ("record_file_id", str(record_file_id)),
+            *self._operator_params(),
+        ]
+        if meeting_id:
+            params.append(("meeting_id", str(meeting_id)))
+        return params
 
     # -- one request, with retries -----------------------------------------------------------
     def _operator_params(self) -> list[tuple[str, object]]:
@@ -337,7 +567,10 @@ class TencentMeetingClient:
         *,
         label: str,
         count: CallCount | None = None,
+        sts: bool = False,
     ) -> dict[str, Any]:
+        """`sts`: the endpoint is under the STS-Token rule (the header is sent when the
+        provider has a token; asked anew on every attempt, so a rotated token is picked up)."""
         query = urlencode(params, quote_via=quote, safe="")
         uri = f"{path}?{query}" if query else path
 
@@ -345,7 +578,13 @@ class TencentMeetingClient:
             throttle.acquire(priority, max_wait)  # every attempt takes a slot of its own
             if count is not None:
                 count.add()
-            return self._send(uri, label)
+            token = self._current_sts_token() if sts else None
+            extra = {STS_HEADER: token} if token else None
+            try:
+                return self._send(uri, label, extra)
+            except StsTokenError as exc:
+                exc.token_sent = token is not None
+                raise
 
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
@@ -387,10 +626,26 @@ class TencentMeetingClient:
         if seconds > 0:
             self._sleep(seconds)
 
-    def _send(self, uri: str, label: str) -> dict[str, Any]:
-        """One signed GET of exactly `uri`; the parsed JSON object, or a typed error."""
+    def _current_sts_token(self) -> str | None:
+        """The provider's token (None without a provider, or when it fails or has none)."""
+        if self.sts_token is None:
+            return None
+        try:
+            token = self.sts_token()
+        except Exception as exc:  # a store hiccup must not fail the call: it goes without
+            log.warning("the STS token could not be read (%s)", type(exc).__name__)
+            return None
+        return token if isinstance(token, str) and token else None
+
+    def _send(
+        self, uri: str, label: str, extra_headers: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """One signed GET of exactly `uri` (plus unsigned `extra_headers`, e.g. STS-Token);
+        the parsed JSON object, or a typed error."""
         url = self.base_url + uri
         headers = signed_headers(self.creds, "GET", uri)
+        if extra_headers:
+            headers = {**headers, **extra_headers}
         prepared = self.session.prepare_request(requests.Request("GET", url, headers=headers))
         prepared.url = url  # send the very string that was signed, never a re-encoded one
         settings = self.session.merge_environment_settings(url, {}, None, None, None)

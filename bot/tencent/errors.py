@@ -6,6 +6,10 @@ message that says what to fix. Nothing secret is ever put into a message.
 
 from __future__ import annotations
 
+from bot.meeting_content import CONTENT_GENERATING, CONTENT_NO_STS, CONTENT_OFF
+
+E_STS_TOKEN = 190320  # assumed (unpublished): a missing or invalid STS-Token
+
 
 class TencentError(Exception):
     """Base of every error raised by the Tencent side."""
@@ -74,6 +78,36 @@ class ServerError(TencentApiError):
     retryable = True
 
 
+class ContentUnavailableError(TencentApiError):
+    """The recording's content (minutes, chapters, transcript) cannot be had now; `reason` is
+    one of bot.meeting_content's CONTENT_* reasons."""
+
+    reason: str = ""
+
+
+class ContentGeneratingError(ContentUnavailableError):
+    """Tencent is still producing the content (500051 "智能化数据生成中"): ask again later.
+    Not retried by the client: generation takes minutes, the caller's backoff decides."""
+
+    reason = CONTENT_GENERATING
+
+
+class ContentOffError(ContentUnavailableError):
+    """The recording's AI features are off (500182 "该文件未打开智能录制开关"), or the plan has
+    none: permanent, do not ask again for this recording."""
+
+    reason = CONTENT_OFF
+
+
+class StsTokenError(ContentUnavailableError):
+    """The endpoint needs an `STS-Token` header and none was sent, or the one sent is stale.
+    `token_sent` tells which (set by the client). The code is unpublished: E_STS_TOKEN is the
+    emulator's assumption, and any error whose message names the STS token is taken as one."""
+
+    reason = CONTENT_NO_STS
+    token_sent: bool = False
+
+
 class TransportError(TencentError):
     """The network failed (connection refused or dropped, timeout)."""
 
@@ -111,6 +145,9 @@ _HINTS = {
     190310: "the app's per-minute call limit was exceeded",
     190311: "the app's daily call limit was exceeded",
     190313: "the per-minute limit of this API was exceeded",
+    500051: "the AI content is still being generated; ask again later",
+    500182: "the recording's AI features are off, or the plan has none",
+    E_STS_TOKEN: "this API needs the STS-Token from the common.sts-token webhook event",
 }
 
 _CLASSES: dict[int, type[TencentApiError]] = {
@@ -123,9 +160,17 @@ _CLASSES: dict[int, type[TencentApiError]] = {
     190310: ThrottledError,
     190313: ThrottledError,
     190311: DailyLimitError,
+    500051: ContentGeneratingError,
+    500182: ContentOffError,
+    E_STS_TOKEN: StsTokenError,
 }
 
 THROTTLING_CODES = frozenset({190310, 190313})
+
+
+def _names_sts(message: str) -> bool:
+    text = message.lower().replace("_", "-").replace(" ", "-")
+    return "sts-token" in text
 
 
 def error_from_response(http_status: int, body: object) -> TencentApiError | None:
@@ -142,6 +187,8 @@ def error_from_response(http_status: int, body: object) -> TencentApiError | Non
     message = str(info.get("message", ""))[:300]
     new_code = info.get("new_error_code")
     cls = _CLASSES.get(code)
+    if cls is None and _names_sts(message):
+        cls = StsTokenError
     if cls is None:
         cls = ServerError if http_status >= 500 else TencentApiError
     return cls(
@@ -149,5 +196,5 @@ def error_from_response(http_status: int, body: object) -> TencentApiError | Non
         message,
         http_status=http_status,
         new_error_code=new_code if isinstance(new_code, int) else None,
-        hint=_HINTS.get(code, ""),
+        hint=_HINTS.get(code, "") or (_HINTS[E_STS_TOKEN] if cls is StsTokenError else ""),
     )

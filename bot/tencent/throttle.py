@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 CORP_RECORDS_BUCKET = "corp_records"  # the ledger bucket of GET /v1/corp/records
 ADDRESSES_BUCKET = "addresses"  # the ledger bucket of GET /v1/addresses/{id}
+# The ledger bucket of the content calls: /v1/smart/*, /v1/records/transcripts/*, and the batch
+# GET /v1/addresses?meeting_record_id= (never a corp/records or a Download-button slot).
+CONTENT_BUCKET = "content"
 _STEP = 1.0  # longest single sleep, so a newly waiting interactive caller is noticed
 _WAITER_TTL = 5.0  # a waiter that stops refreshing (its process died) expires after this
 

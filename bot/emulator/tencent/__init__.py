@@ -3,7 +3,9 @@
 It checks every request as Tencent does (AppId / X-TC-Key / SdkId, timestamp within 5 minutes,
 no replayed timestamp + nonce, the HMAC signature over the raw path + query as received), serves
 `GET /v1/corp/records` (31-day rule, paging, 10 calls per rolling minute per AppId) and
-`GET /v1/addresses/{record_file_id}`, and can inject faults. It records every call it receives.
+`GET /v1/addresses/{record_file_id}`, the content endpoints (AI minutes, chapters, transcripts,
+the batch addresses; `emulator.intelligence` holds their knobs), and can inject faults. It
+records every call it receives.
 
 Run it from tests (`with TencentEmulator(...) as emu: ... emu.url`) or as
 `recordings-bot emulator --port 8780`.
@@ -15,6 +17,10 @@ Run it from tests (`with TencentEmulator(...) as emu: ... emu.url`) or as
     records.py        GET /v1/corp/records: parameters and pages
     addresses.py      GET /v1/addresses/{id}, and the media links it hands out
     dataset.py        the emulated company's recordings, whose state follows a clock
+    content.py        what the recordings said: minutes, chapters, transcripts (generated)
+    intelligence.py   /v1/smart/minutes|chapters, transcripts paragraphs|details, batch
+                      /v1/addresses and its transcript file; generating, AI off, hostile text
+    sts.py            the STS-Token rule (optional) and the common.sts-token event
     webhook_sender.py recording.completed webhooks, sent to the bot
     server.py         TencentEmulator: clocks, calls, dispatch, the HTTP server
     cli.py            `recordings-bot emulator`

@@ -25,8 +25,15 @@ from bot.emulator.tencent.answers import E_INTERNAL, E_NOT_FOUND, Answer, Reject
 from bot.emulator.tencent.auth import ReplayGuard, check_request, header_lookup
 from bot.emulator.tencent.dataset import CompletedCallback, Dataset
 from bot.emulator.tencent.faults import COUNTED_FAULTS, Fault, Faults, replacement, reshape
+from bot.emulator.tencent.intelligence import (
+    TRANSCRIPT_FILE_PREFIX,
+    Intelligence,
+    is_content_path,
+    sts_header,
+)
 from bot.emulator.tencent.ratelimit import RateLimiter
 from bot.emulator.tencent.records import RECORDS_PATH, corp_records
+from bot.emulator.tencent.sts import StsToken, sts_token_event
 from bot.emulator.tencent.webhook_sender import WebhookSender
 from bot.tencent.signing import Credentials
 
@@ -72,6 +79,7 @@ class TencentEmulator:
         self.limiter = RateLimiter(rate_limit, rate_window)
         self.replays = ReplayGuard()
         self.faults = Faults()
+        self.intelligence = Intelligence()  # content endpoints: generating, AI off, STS, hostile
         self.host = host
         self.port = port
         self._calls: list[Call] = []
@@ -201,6 +209,24 @@ class TencentEmulator:
         """The sender attached by `enable_webhooks`, if any."""
         return self._webhooks[0] if self._webhooks is not None else None
 
+    # -- the STS-Token rule ------------------------------------------------------------------
+    def require_sts(self, required: bool = True) -> None:
+        """Turn the STS-Token rule on (or off) for addresses/{id} and transcripts/details."""
+        self.intelligence.sts.required = required
+
+    def issue_sts_token(self, lifetime: float = 86400.0, *, send: bool = True) -> StsToken:
+        """Issue (or rotate: the previous one stops working) the app's STS token; with `send`
+        and webhooks enabled, announce it as a `common.sts-token` event (sent synchronously)."""
+        token = self.intelligence.sts.issue(self.now(), lifetime)
+        sender = self.webhooks
+        if send and sender is not None:
+            sender.send_event(sts_token_event(token, self.now()))
+        return token
+
+    def expire_sts_token(self) -> None:
+        """The current STS token stops working."""
+        self.intelligence.sts.expire()
+
     # -- calls -----------------------------------------------------------------------------
     @property
     def calls(self) -> list[Call]:
@@ -264,6 +290,8 @@ class TencentEmulator:
                 return early
         if path.startswith(MEDIA_PREFIXES):
             return media(self.dataset, path, query, self.now())
+        if path.startswith(TRANSCRIPT_FILE_PREFIX):
+            return self.intelligence.transcript_file(self.dataset, path, query, self.now())
         rejection = check_request(
             method,
             raw_path,
@@ -279,7 +307,15 @@ class TencentEmulator:
         if path == RECORDS_PATH:
             answer = corp_records(self.dataset, self.limiter, method, query, app_id, now)
         elif match := ADDRESSES_RE.match(path):
+            refused = self.intelligence.sts.check(sts_header(headers), now)
+            if refused is not None:
+                return Answer.error(refused)
             answer = addresses(self.dataset, method, match.group(1), now)
+        elif is_content_path(path):
+            intel = self.intelligence
+            answer = intel.answer(
+                self.dataset, method, path, query, sts_header(headers), app_id, now
+            )
         else:
             answer = Answer.error(Rejection(E_NOT_FOUND, f"no such API: {path}", 404))
         if fault is not None:
