@@ -138,6 +138,7 @@ def make_tencent_client(
         interactive_limit=settings.interactive_call_limit,
         sleep=sleep,
     )
+    options.setdefault("sts_token", store.sts.current)  # from `common.sts-token` events
     return TencentMeetingClient(
         api_url or settings.tencent_api_url,
         credentials,

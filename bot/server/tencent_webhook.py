@@ -36,10 +36,12 @@ from bot.config import ConfigError
 from bot.fastpath import FETCH_MAX_WAIT, FastPath, FastPathCounters
 from bot.server.rejections import RejectionLog
 from bot.server.workers import WorkQueue
+from bot.store import Store
 from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
     EventPayload,
+    StsTokenInfo,
     WebhookDecodeError,
     WebhookEvent,
     check_timestamp,
@@ -107,6 +109,7 @@ class WebhookApp:
         workers: int = 2,
         queue_size: int = 256,
         clock: Callable[[], float] = time.time,
+        keep_sts_token: Callable[[StsTokenInfo], None] | None = None,
     ):
         if not token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
@@ -120,6 +123,7 @@ class WebhookApp:
             except WebhookDecodeError as exc:
                 raise ConfigError([f"TENCENT_MEETING_WEBHOOK_AES_KEY: {exc}"]) from None
         self.clock = clock
+        self.keep_sts_token = keep_sts_token
         self.counters = counters if counters is not None else WebhookCounters()
         self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
@@ -226,6 +230,9 @@ class WebhookApp:
             event.event,
             meeting_ids,
         )
+        if not duplicate and event.sts_tokens and self.keep_sts_token is not None:
+            for ticket in event.sts_tokens:  # cheap: kept before the answer
+                self.keep_sts_token(ticket)
         if duplicate or event.event != EVENT_RECORDING_COMPLETED:
             return
         if not self._work.submit(event):
@@ -282,6 +289,20 @@ def make_webhook_app(
         workers=workers,
         queue_size=queue_size,
         clock=clock,
+        keep_sts_token=lambda ticket: keep_sts_token(services.store, ticket),
+    )
+
+
+def keep_sts_token(store: Store, ticket: StsTokenInfo) -> None:
+    """Keep an STS-Token that arrived in a `common.sts-token` event (the token is not logged)."""
+    kept = store.sts.keep(
+        ticket.token, expires_at=ticket.expires_at, issued_ms=ticket.operate_time_ms
+    )
+    log.info(
+        "tencent webhook: STS-Token %s (request %s, expires at %s)",
+        "kept" if kept else "ignored: a newer one is kept",
+        ticket.req_id,
+        ticket.expires_at,
     )
 
 

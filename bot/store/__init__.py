@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from bot.store.recordings import RecordingRepo
     from bot.store.routes import RouteRepo
     from bot.store.state import StateRepo
+    from bot.store.sts import StsTokenRepo
     from bot.store.users import UserRepo
     from bot.store.webhooks import WebhookRepo
 
@@ -185,6 +186,12 @@ class Store:
         from bot.store.state import StateRepo
 
         return StateRepo(self)
+
+    @cached_property
+    def sts(self) -> StsTokenRepo:
+        from bot.store.sts import StsTokenRepo
+
+        return StsTokenRepo(self)
 
     @cached_property
     def users(self) -> UserRepo:

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.padding import PKCS7
 from bot.tencent.errors import TencentError
 
 EVENT_RECORDING_COMPLETED = "recording.completed"
+EVENT_STS_TOKEN = "common.sts-token"  # noqa: S105 (an event name: the ticket is refreshed)
 
 _BLOCK = 16  # bytes: the AES block, which the padding fills up to
 _MS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds (10**11 s is year 5138)
@@ -160,10 +161,23 @@ class EventPayload:
 
 
 @dataclass(frozen=True)
+class StsTokenInfo:
+    """A `common.sts-token` event's ticket: the `STS-Token` header value for the endpoints
+    under Tencent's STS rule. `expires_at` is Unix seconds (Tencent does not say the unit of
+    `expire_ts`: a value in milliseconds is converted), None when absent."""
+
+    token: str = field(repr=False)
+    req_id: str | None
+    expires_at: int | None
+    operate_time_ms: int | None
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     event: str
     trace_id: str
     payloads: tuple[EventPayload, ...]
+    sts_tokens: tuple[StsTokenInfo, ...] = ()  # only in a `common.sts-token` event
 
 
 _PAYLOAD_KEYS = frozenset({"operate_time", "recording_files", "meeting_info"})
@@ -263,6 +277,20 @@ def _parse_payload(item: Any, path: str) -> EventPayload:
     )
 
 
+def _parse_sts_token(item: Any, path: str) -> StsTokenInfo:
+    item = _mapping(item, path)
+    info = _mapping(item.get("token_info"), f"{path}.token_info")
+    token = _required_text(info.get("sts_token"), f"{path}.token_info.sts_token")
+    if not token or len(token) > 4096 or not token.isprintable():
+        raise WebhookDecodeError(f"{path}.token_info.sts_token is not a usable token")
+    return StsTokenInfo(
+        token=token,
+        req_id=_text(info.get("req_id"), f"{path}.token_info.req_id"),
+        expires_at=_seconds(info.get("expire_ts"), f"{path}.token_info.expire_ts"),
+        operate_time_ms=_milliseconds(item.get("operate_time"), f"{path}.operate_time"),
+    )
+
+
 def parse_event(raw: bytes | str) -> WebhookEvent:
     """The event in a decoded `data`. Unknown event names parse too (the caller decides)."""
     try:
@@ -279,6 +307,9 @@ def parse_event(raw: bytes | str) -> WebhookEvent:
         raise WebhookDecodeError("payload is missing")
     if not isinstance(payload, list):
         raise WebhookDecodeError(f"payload should be a list, got {type(payload).__name__}")
+    if event == EVENT_STS_TOKEN:  # a ticket, not a meeting
+        tokens = tuple(_parse_sts_token(item, f"payload[{i}]") for i, item in enumerate(payload))
+        return WebhookEvent(event=event, trace_id=trace_id, payloads=(), sts_tokens=tokens)
     payloads = tuple(_parse_payload(item, f"payload[{i}]") for i, item in enumerate(payload))
     return WebhookEvent(event=event, trace_id=trace_id, payloads=payloads)
 

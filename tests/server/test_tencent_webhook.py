@@ -536,3 +536,50 @@ def test_the_fast_path_calls_the_api_at_background_priority(env: Env) -> None:
     assert len(env.posted(mid, CHANNEL)) == 1
     priorities = env.services.store.conn.execute("SELECT priority FROM api_calls").fetchall()
     assert priorities == [("background",)]
+
+
+def test_an_sts_token_event_is_kept_and_sent_on_the_endpoints_under_the_rule(env, caplog) -> None:
+    """Tencent apps created since 2026-01-16 need the `STS-Token` header on transcript details;
+    the token arrives as a signed `common.sts-token` event and every process reads it."""
+    import logging
+
+    from bot.tencent.errors import StsTokenError
+
+    caplog.set_level(logging.DEBUG)
+    env.tencent.require_sts()
+    env.tencent.intelligence.generating_calls = 0  # the transcript is ready
+    mid = env.meeting()
+    fid = env.tencent.dataset.get(mid).files[0].record_file_id
+    client = env.services.tencent
+    with pytest.raises(StsTokenError):  # none has arrived yet
+        client.get_transcript_page(fid)
+    env.tencent.enable_webhooks(env.url, TOKEN)
+    token = env.tencent.issue_sts_token()  # sent as a signed event
+    assert env.services.store.sts.current() == token.token
+    assert client.get_transcript_page(fid).paragraphs  # the header went with the call
+    info = env.services.store.sts.info()
+    assert info is not None and info.usable
+    assert token.token not in caplog.text
+    # A late copy of an older event does not replace the newer token.
+    older = {
+        "event": "common.sts-token",
+        "trace_id": "an-older-one",
+        "payload": [
+            {
+                "operate_time": int((time.time() - 3600) * 1000),
+                "token_info": {"req_id": "1", "sts_token": "stale-1", "expire_ts": 2**31},
+            }
+        ],
+    }
+    assert env.sender().send_event(older).status_code == 200
+    assert env.services.store.sts.current() == token.token
+    # A token about to expire is not sent: the endpoint answers as without one.
+    env.tencent.expire_sts_token()
+    with pytest.raises(StsTokenError):
+        client.get_transcript_page(fid)
+
+
+def test_a_malformed_sts_token_event_is_refused(env) -> None:
+    bad = {"event": "common.sts-token", "trace_id": "t", "payload": [{"token_info": {}}]}
+    assert env.sender().send_event(bad).status_code == 400
+    assert env.services.store.sts.current() is None

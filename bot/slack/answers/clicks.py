@@ -94,6 +94,7 @@ def _find(deps: Deps, value: str) -> tuple[RecordMeeting, RecordFile] | str:
 
 
 # -- what each button means -----------------------------------------------------------------------
+DOWNLOAD_MAX_WAIT = 10.0  # seconds a click waits for the API budget
 _FAILED: Any = object()  # what _ask_tencent returns once it has told the person why
 
 
@@ -196,15 +197,20 @@ def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) 
     if file.allow_download is False:
         answer(f"The host does not allow downloading *{subject}*.")
         return
-    addresses = _ask_tencent(
+    # The batch address list needs no STS-Token (GET /v1/addresses/{id} does, for Tencent
+    # apps created since 2026-01-16), and holds every file of the recording.
+    found = _ask_tencent(
         answer,
-        lambda: deps.tencent.get_addresses(file.record_file_id, priority=INTERACTIVE),
+        lambda: deps.tencent.get_record_addresses(
+            meeting.meeting_record_id, priority=INTERACTIVE, max_wait=DOWNLOAD_MAX_WAIT
+        ),
         failed=f"download address for {file.record_file_id}",
         apology="No download link this time.",
     )
-    if addresses is _FAILED:
+    if found is _FAILED:
         return
-    url = addresses.download_address
+    mine = next((f for f in found.files if f.record_file_id == file.record_file_id), None)
+    url = mine.download_address if mine is not None else None
     if not url or not url.lower().startswith(("https://", "http://")):
         answer(f"Tencent Meeting offers no download for *{subject}*.")
         return

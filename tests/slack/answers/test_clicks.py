@@ -100,7 +100,8 @@ def test_download_fetches_a_fresh_address_once(slack_env, caplog) -> None:
 
     answer = one_answer(slack_env, click(slack_env, ACTION_DOWNLOAD, f"{mid}:{fid}"))
 
-    assert slack_env.tencent.call_count("/v1/addresses/") == 1
+    assert slack_env.tencent.call_count("/v1/addresses") == 1  # the batch list: no STS needed
+    assert slack_env.tencent.call_count("/v1/addresses/") == 0
     assert slack_env.tencent.call_count() == 1
     text = answer["text"]
     assert answer["response_type"] == "ephemeral"
@@ -112,6 +113,15 @@ def test_download_fetches_a_fresh_address_once(slack_env, caplog) -> None:
     import requests
 
     assert requests.get(address, timeout=5).status_code == 200
+
+
+def test_download_works_for_an_app_under_the_sts_rule_with_no_token(slack_env) -> None:
+    # Tencent apps created since 2026-01-16 need an STS-Token on GET /v1/addresses/{id}; the
+    # button uses the batch list, which needs none, so it works before any token arrives.
+    slack_env.tencent.require_sts()
+    mid, fid = add_recording(slack_env)
+    answer = one_answer(slack_env, click(slack_env, ACTION_DOWNLOAD, f"{mid}:{fid}"))
+    assert f"/media/{fid}.mp4?token=" in answer["text"]
 
 
 def test_download_refused_when_not_allowed_or_not_shared(slack_env) -> None:
@@ -130,7 +140,7 @@ def test_download_refused_when_not_allowed_or_not_shared(slack_env) -> None:
 def test_download_tencent_error_is_explained(slack_env) -> None:
     mid, fid = add_recording(slack_env)
     slack_env.tencent.faults.add(
-        "error", path_prefix="/v1/addresses/", code=9042, status=403, message="no permission"
+        "error", path_prefix="/v1/addresses", code=9042, status=403, message="no permission"
     )
 
     answer = one_answer(slack_env, click(slack_env, ACTION_DOWNLOAD, f"{mid}:{fid}"))
