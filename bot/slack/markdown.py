@@ -19,8 +19,11 @@ character, always between runs' raw characters: never inside a marker pair, a li
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.slack.mrkdwn import escape
@@ -33,6 +36,7 @@ MAX_URL = 1500  # a longer address is shown as its text only (keeps sections wit
 
 _LOOKALIKE = {"*": "∗", "~": "∼", "`": "ˋ"}
 _UNDERSCORE = "ˍ"
+_EDGE_PUNCTUATION = set(".,:;!?'\"()[]{}/-") | {"&", ";"}  # ASCII: already a word edge
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 
@@ -343,7 +347,12 @@ def render_runs(runs: tuple[Run, ...] | list[Run]) -> str:
 def _touching(before: tuple[str, bool], after: tuple[str, bool]) -> bool:
     """True when a marker of either piece would touch a non-space of the other."""
     marked = before[1] or after[1]
-    return marked and not before[0][-1:].isspace() and not after[0][:1].isspace()
+    return marked and _needs_gap(before[0][-1:]) and _needs_gap(after[0][:1])
+
+
+def _needs_gap(char: str) -> bool:
+    """Whether a marker beside `char` would not count as at a word's edge for Slack."""
+    return bool(char) and not char.isspace() and char not in _EDGE_PUNCTUATION
 
 
 def _render_run(run: Run) -> list[tuple[str, bool]]:
@@ -391,20 +400,29 @@ def render(text: str | None, *, bullets: bool = False) -> str:
 
 
 # --------------------------------------------------------------------------- splitting
-_SENTENCE_END = re.compile(r"[。！？；!?;…]+[」』”’）)\]]*\s*|[.:]+[\"'”’)\]]*\s+")
+_SENTENCE_END = re.compile(r"[。！？；…]+[」』”’）)\]]*\s*|[.!?;:]+[\"'”’)\]]*\s+")
 _SPACE = re.compile(r"\s+")
 
 
-def cut(line: Line, start: int, end: int) -> Line:
-    """The part of `line` between raw offsets `start` and `end` (styles kept)."""
+def cut(line: Line, start: int, end: int, starts: list[int] | None = None) -> Line:
+    """The part of `line` between raw offsets `start` and `end` (styles kept).
+
+    `starts` (each run's raw offset, as `run_starts` gives) saves walking the runs before it.
+    """
+    starts = run_starts(line) if starts is None else starts
     runs: list[Run] = []
-    offset = 0
-    for run in line.runs:
+    index = max(0, bisect.bisect_right(starts, start) - 1)
+    while index < len(line.runs) and starts[index] < end:
+        run, offset = line.runs[index], starts[index]
         a, b = max(start, offset), min(end, offset + len(run.text))
         if a < b:
             runs.append(replace(run, text=run.text[a - offset : b - offset]))
-        offset += len(run.text)
+        index += 1
     return replace(line, runs=tuple(runs))
+
+
+def run_starts(line: Line) -> list[int]:
+    return list(itertools.accumulate((len(run.text) for run in line.runs), initial=0))[:-1]
 
 
 def split_line(line: Line, limit: int, *, overhead: int = 0) -> list[str]:
@@ -419,28 +437,26 @@ def split_line(line: Line, limit: int, *, overhead: int = 0) -> list[str]:
     if len(whole) <= room:
         return [whole]
     raw = line.raw
+    starts = run_starts(line)
     pieces: list[str] = []
     start = 0
     continued = False
+
+    def size(end: int) -> int:
+        return len(render_line(cut(line, start, end, starts), continued=continued))
+
     while start < len(raw):
-        fits = _fits(line, start, len(raw), room, continued)
-        if fits == len(raw):
-            pieces.append(render_line(cut(line, start, len(raw)), continued=continued))
-            break
-        end = _boundary(raw, start, fits)
-        pieces.append(render_line(cut(line, start, end), continued=continued))
+        fits = _fits(size, start, len(raw), room)
+        end = fits if fits == len(raw) else _boundary(raw, start, fits)
+        pieces.append(render_line(cut(line, start, end, starts), continued=continued))
         start = end
         continued = True
     return pieces
 
 
-def _fits(line: Line, start: int, stop: int, room: int, continued: bool) -> int:
-    """The largest end (start < end <= stop) whose rendered piece fits in `room` (at least one)."""
-
-    def size(end: int) -> int:
-        return len(render_line(cut(line, start, end), continued=continued))
-
-    if size(stop) <= room:
+def _fits(size: Callable[[int], int], start: int, stop: int, room: int) -> int:
+    """The largest end (start < end <= stop) whose piece's size fits in `room` (at least one)."""
+    if stop - start <= room and size(stop) <= room:
         return stop
     low, high = start + 1, min(stop, start + room)  # rendered text is never shorter than raw
     if size(low) > room:
