@@ -107,12 +107,12 @@ def snippet_text(snippet: str, **kwargs: object) -> str:
 
 def hit_text(hit: TranscriptHit, *, tz_name: str = "Asia/Shanghai") -> str:
     """The mrkdwn of one hit: subject and date, speaker and time, then the snippet as a quote."""
-    subject = " ".join((hit.subject or "").split()) or "(no subject)"
+    subject = " ".join(markdown.clean(hit.subject or "").split()) or "(no subject)"
     first = f"*{truncate(markdown.inert(subject), MAX_SUBJECT_IN_LINE)}*"
     started = getattr(hit, "meeting_start_seconds", None)
     if isinstance(started, int | float) and started > 0:
         first += f" · {date_token(started, fallback_tz=tz_name)}"
-    speaker = " ".join((hit.speaker_name or "").split())
+    speaker = " ".join(markdown.clean(hit.speaker_name or "").split())
     who = truncate(markdown.inert(speaker), MAX_SPEAKER) if speaker else "_Unknown speaker_"
     second = f":speaking_head_in_silhouette: {who} at `{offset_text(hit.start_ms)}`"
     quote = snippet_text(
@@ -139,6 +139,7 @@ def transcript_hit_blocks(
     count when known; `more_value` (given when more follow) goes on the More button.
     """
     shown = list(hits)[:MAX_HITS_SHOWN]
+    title = " ".join(markdown.clean(title).split()) or "Search"
     blocks: list[BlockDict] = [header(title)]
     if not shown:
         blocks.append(section(f"Nothing said matches.\n{escape(empty_hint)}"))

@@ -38,6 +38,7 @@ _LOOKALIKE = {"*": "∗", "~": "∼", "`": "ˋ"}
 _UNDERSCORE = "ˍ"
 _EDGE_PUNCTUATION = set(".,:;!?'\"()[]{}/-") | {"&", ";"}  # ASCII: already a word edge
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -97,9 +98,12 @@ class Paragraph:
 
 # --------------------------------------------------------------------------- block level
 def clean(text: str) -> str:
-    """Unify line ends, tabs to spaces, drop control characters (NUL, the hit markers, ...)."""
+    """Unify line ends, tabs to spaces, drop control characters (NUL, the hit markers, ...).
+
+    A lone surrogate (JSON allows one, UTF-8 does not) becomes U+FFFD.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _CONTROL.sub("", text)
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def parse(text: str | None, *, bullets: bool = False) -> list[Paragraph]:

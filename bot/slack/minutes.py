@@ -182,7 +182,7 @@ def _paginate(content: list[BlockDict], *, message_chars: int) -> list[list[Bloc
 
 def _message(page: list[BlockDict], subject: str, index: int, count: int) -> Message:
     mark = f" ({index + 1}/{count})" if count > 1 else ""
-    name = " ".join((subject or "(no subject)").split()) or "(no subject)"
+    name = " ".join(markdown.clean(subject or "").split()) or "(no subject)"
     title = truncate(f"Minutes: {name}", MAX_HEADER - len(mark)) + mark
     text = truncate(f"Minutes of {escape(name)}", MAX_FALLBACK - len(mark)) + mark
     return {"text": text, "blocks": [header(title), *page]}

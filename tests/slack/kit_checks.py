@@ -61,12 +61,18 @@ def assert_blocks(blocks: list[dict[str, Any]]) -> None:
     assert len(ids) == len(set(ids))
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
 def assert_message(text: str, blocks: list[dict[str, Any]]) -> None:
-    """A whole message: valid blocks, a short fallback, every mrkdwn text inert."""
+    """A whole message: valid blocks, a short fallback, every mrkdwn text inert, no control
+    characters or lone surrogates anywhere (the fallback text and the headers included)."""
     assert_blocks(blocks)
     assert 0 < len(text) <= 3000
     assert_inert(text)
+    assert not CONTROL.search(text)
     for obj in text_objects(blocks):
+        assert not CONTROL.search(obj["text"]), obj
         if obj["type"] == "mrkdwn":
             assert_inert(obj["text"])
 

@@ -159,6 +159,15 @@ def test_hostile_minutes_are_inert() -> None:
     assert "&lt;!channel&gt;" in dumped
 
 
+def test_control_characters_and_lone_surrogates() -> None:
+    odd = "a\ud800b\x00c\x1b\x7f"
+    messages = thread_reply_messages(
+        minutes(f"## {odd}\n\n{odd}", odd), [Chapter("c", odd, 0)], subject=odd
+    )
+    check(messages)
+    assert messages[0]["blocks"][0]["text"]["text"] == "Minutes: a\ufffdbc"
+
+
 # --------------------------------------------------------------------------- long minutes
 def long_minutes(target: int) -> str:
     """Chinese and English paragraphs, headings, lists and bold: about `target` characters."""
