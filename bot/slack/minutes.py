@@ -48,19 +48,44 @@ def section_texts(
     Whole paragraphs are packed together (a blank line between them); a paragraph too long for
     one text is cut between lines, a line too long at a sentence or a space.
     """
+    pieces = _glued([(p, _pieces(p, limit)) for p in paragraphs], limit)
     texts: list[str] = []
     current = ""
-    for paragraph in paragraphs:
-        for piece, separator in _pieces(paragraph, limit):
-            joined = f"{current}{separator}{piece}" if current else piece
-            if len(joined) <= limit:
-                current = joined
-            else:
-                texts.append(current)
-                current = piece
+    for piece, separator in pieces:
+        joined = f"{current}{separator}{piece}" if current else piece
+        if len(joined) <= limit:
+            current = joined
+        else:
+            texts.append(current)
+            current = piece
     if current:
         texts.append(current)
     return texts
+
+
+def _glued(
+    parts: list[tuple[markdown.Paragraph, list[tuple[str, str]]]], limit: int
+) -> list[tuple[str, str]]:
+    """The pieces in order, a paragraph of headings only joined to the piece after it (when
+    they fit together), so a heading never ends a section apart from what it heads."""
+    out: list[tuple[str, str]] = []
+    pending: tuple[str, str] | None = None
+    for paragraph, pieces in parts:
+        for piece, separator in pieces:
+            if pending is not None:
+                joined = f"{pending[0]}\n\n{piece}"
+                if len(joined) <= limit:
+                    piece, separator = joined, pending[1]
+                else:
+                    out.append(pending)
+                pending = None
+            if all(line.heading for line in paragraph.lines) and len(pieces) == 1:
+                pending = (piece, separator)
+            else:
+                out.append((piece, separator))
+    if pending is not None:
+        out.append(pending)
+    return out
 
 
 def _pieces(paragraph: markdown.Paragraph, limit: int) -> list[tuple[str, str]]:

@@ -202,8 +202,16 @@ def test_100_kb_minutes_split_cleanly_with_nothing_lost() -> None:
     assert words("".join(summary)) == words(minute)
     for text in summary:  # cut between paragraphs: no section ends mid-sentence
         assert re.search(r"(。|\.|\*)$", text), text[-40:]
+        assert not re.search(r"\*议题 \d+ Topic \d+\*$", text)  # a heading stays with its text
         assert text.count("*") % 2 == 0  # no bold pair cut in two
         assert not re.search(r"&(?!amp;|lt;|gt;)", text)
+
+
+def test_a_heading_is_kept_with_what_it_heads() -> None:
+    first = "前文。" * 980  # nearly fills the first section
+    minute = f"{first}\n\n#### 下一节\n\n" + "内容。" * 50
+    texts = section_texts(all_blocks(thread_reply_messages(minutes(minute, ""), [], subject="s")))
+    assert texts[1].startswith("*下一节*\n\n内容。")
 
 
 def test_one_enormous_paragraph_is_cut_at_sentences() -> None:
