@@ -150,8 +150,8 @@ def parse(text: str | None, *, bullets: bool = False) -> list[Paragraph]:
 def _line(raw: str, *, bullets: bool) -> Line:
     heading = _HEADING.match(raw)
     if heading:
-        runs = tuple(replace(run, bold=True) for run in inline(heading.group(2) or ""))
-        return Line(runs, heading=True)
+        runs = merge([replace(run, bold=True) for run in inline(heading.group(2) or "")])
+        return Line(tuple(runs), heading=True)
     bullet = _BULLET.match(raw)
     if bullet:
         depth = min(_depth(bullet.group(1)), MAX_DEPTH - 1)

@@ -46,6 +46,12 @@ def test_headings_lists_and_emphasis() -> None:
     ]
 
 
+def test_a_heading_is_one_bold_run() -> None:
+    assert render("### 结论：**上线** [计划](https://p.example)") == (
+        "*结论：上线* *<https://p.example|计划>*"
+    )
+
+
 def test_chinese_emphasis_gets_word_boundaries() -> None:
     # Slack ignores markers inside a word; a zero-width space makes the boundary.
     out = render("今天**确定**了方案")
