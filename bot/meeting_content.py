@@ -15,6 +15,12 @@ CONTENT_GENERATING = "generating"  # Tencent is still producing it: ask again la
 CONTENT_OFF = "off"  # the recording's AI features are off, or the plan has none
 CONTENT_NO_STS = "no_sts"  # the endpoint needs an STS-Token and none has arrived
 
+# A search hit's snippet marks each matched stretch as HIT_START + match + HIT_END (the store puts
+# them there, the Slack side turns them into bold). Control characters no transcript holds; a
+# renderer drops any stray one.
+HIT_START = "\x02"
+HIT_END = "\x03"
+
 
 @dataclass(frozen=True)
 class Minutes:
