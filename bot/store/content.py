@@ -47,6 +47,7 @@ BACKOFF_MAX = 3600.0
 HIT_OPEN = "\ue000"
 HIT_CLOSE = "\ue001"
 SNIPPET_CHARS = 120
+COUNT_AT_MOST = 1000  # hits counted at most: "1000+" beyond
 
 _SHORT = 3  # words shorter than this have no trigram of their own
 _MAX_TERMS = 2000  # a short word listing more trigrams than this is matched by LIKE instead
@@ -183,6 +184,35 @@ def _utf8(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-8", "replace").decode("utf-8")
     return text
+
+
+# Paragraph ids order the search newest first without sorting: the high bits count down from
+# the second the recording started (newer is smaller), the low 20 bits count up within it, so
+# a recording's paragraphs come in spoken order, and recordings starting in the same second in
+# the order they were saved. The index yields hits by ascending rowid, so a page never needs to
+# visit every hit. (Each transcript's ids are one ascending run: its pages fill fully.)
+_LOW_BITS = 20
+_MAX_SECOND = (1 << 40) - 1
+
+
+def _slot(second: int) -> int:
+    """The first id of the slot of paragraphs of recordings starting at `second`."""
+    return (_MAX_SECOND - min(_MAX_SECOND, max(0, second))) << _LOW_BITS
+
+
+def _first_id(conn: sqlite3.Connection, media_start_ms: int, count: int) -> int:
+    """The id of the first of `count` paragraphs of a transcript saved now for a recording
+    starting then (past the end of the table in the freak case of a full slot)."""
+    base = _slot(media_start_ms // 1000)
+    high = conn.execute(
+        "SELECT MAX(id) FROM transcript_paragraphs WHERE id >= ? AND id < ?",
+        (base, base + (1 << _LOW_BITS)),
+    ).fetchone()[0]
+    first = base if high is None else high + 1
+    if first + count > base + (1 << _LOW_BITS):
+        last = conn.execute("SELECT MAX(id) FROM transcript_paragraphs").fetchone()[0]
+        first = max(first, last + 1)
+    return first
 
 
 class ContentRepo:
@@ -331,12 +361,22 @@ class ContentRepo:
                         digest,
                     ),
                 ).lastrowid
+                first = _first_id(conn, start, len(clean.paragraphs))
                 conn.executemany(
-                    "INSERT INTO transcript_paragraphs (transcript_id, pid, start_ms, end_ms, "
-                    "speaker_name, speaker_userid, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO transcript_paragraphs (id, transcript_id, pid, start_ms, end_ms, "
+                    "speaker_name, speaker_userid, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (tid, p.pid, p.start_ms, p.end_ms, p.speaker_name, p.speaker_userid, p.text)
-                        for p in clean.paragraphs
+                        (
+                            first + k,
+                            tid,
+                            p.pid,
+                            p.start_ms,
+                            p.end_ms,
+                            p.speaker_name,
+                            p.speaker_userid,
+                            p.text,
+                        )
+                        for k, p in enumerate(clean.paragraphs)
                     ],
                 )
             self._ready(conn, fid, KIND_TRANSCRIPT, "default")
@@ -512,15 +552,15 @@ class ContentRepo:
             return None
         return [r[0] for r in rows]
 
-    def _where(
+    def _query(
         self,
         words: Sequence[str],
         start: int | None,
         end: int | None,
         viewer: Viewer | None,
-    ) -> tuple[str, list[Any], bool] | None:
-        """(FROM ... WHERE, params, needs_meetings) for paragraphs holding every word; None
-        when nothing can match."""
+    ) -> tuple[str, list[Any]] | None:
+        """SELECT of the ids of paragraphs holding every word, newest first (no sort: see
+        _slot); None when nothing can match."""
         match: list[str] = []
         likes: list[str] = []
         for word in words:
@@ -536,30 +576,35 @@ class ContentRepo:
                 match.append("(" + " OR ".join(_phrase(t) for t in terms) + ")")
         clauses: list[str] = []
         params: list[Any] = []
+        # CROSS JOIN keeps the index (or the paragraphs, by id) as the outer loop.
         if match:
-            source = "transcript_fts x JOIN transcript_paragraphs p ON p.id = x.rowid"
+            key = "x.rowid"
+            source = "transcript_fts x CROSS JOIN transcript_paragraphs p ON p.id = x.rowid"
             clauses.append("x.transcript_fts MATCH ?")
             params.append(" AND ".join(match))
         else:
+            key = "p.id"
             source = "transcript_paragraphs p"
-        source += " JOIN transcripts t ON t.id = p.transcript_id"
+        if start is not None:  # newer seconds have smaller ids
+            clauses.append(f"{key} < ?")
+            params.append(_slot(start) + (1 << _LOW_BITS))
+        if end is not None:
+            clauses.append(f"{key} >= ?")
+            params.append(_slot(end))
         for pattern in likes:
             clauses.append("p.text LIKE ? ESCAPE '\\'")
             params.append(pattern)
-        if start is not None:
-            clauses.append("t.media_start_time >= ?")
-            params.append(start * 1000)
-        if end is not None:
-            clauses.append("t.media_start_time <= ?")
-            params.append(end * 1000)
         if viewer is not None and not viewer.admin:
             source += (
-                " JOIN record_files rf ON rf.record_file_id = t.record_file_id"
-                " JOIN record_meetings m ON m.meeting_record_id = t.meeting_record_id"
+                " CROSS JOIN transcripts t ON t.id = p.transcript_id"
+                " CROSS JOIN record_files rf ON rf.record_file_id = t.record_file_id"
+                " CROSS JOIN record_meetings m ON m.meeting_record_id = t.meeting_record_id"
             )
             clauses.append("(COALESCE(rf.required_participant, 0) = 0 OR m.userid IS ?)")
             params.append(viewer.userid)
-        return f"{source} WHERE {' AND '.join(clauses) or '1'}", params, False
+        where = " AND ".join(clauses) or "1"
+        sql = f"SELECT p.id FROM {source} WHERE {where} ORDER BY {key}"  # noqa: S608
+        return sql, params
 
     def search_transcripts(
         self,
@@ -573,22 +618,18 @@ class ContentRepo:
     ) -> list[TranscriptHit]:
         """Paragraphs holding every word (any case), newest recording first, then in spoken
         order. `start`/`end`: Unix seconds bounding the recording's start; `viewer`: whose eyes
-        (None: no filter, for internal use)."""
+        (None: no filter, for internal use). Costs about `offset + limit` hits, however many
+        there are."""
         cleaned = clean_words(words)
-        if not cleaned:
+        if not cleaned or limit <= 0:
             return []
-        built = self._where(cleaned, start, end, viewer)
+        built = self._query(cleaned, start, end, viewer)
         if built is None:
             return []
-        where, params, _ = built
+        sql, params = built
         conn = self.store.conn
         ids = [
-            r[0]
-            for r in conn.execute(
-                f"SELECT p.id FROM {where} "  # noqa: S608 (words are bound, never inlined)
-                "ORDER BY t.media_start_time DESC, t.id DESC, p.start_ms, p.id LIMIT ? OFFSET ?",
-                [*params, max(0, limit), max(0, offset)],
-            )
+            r[0] for r in conn.execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, max(0, offset)])
         ]
         if not ids:
             return []
@@ -618,17 +659,25 @@ class ContentRepo:
         start: int | None = None,
         end: int | None = None,
         viewer: Viewer | None = None,
+        at_most: int = COUNT_AT_MOST,
     ) -> int:
-        """How many hits `search_transcripts` has in all (for paging)."""
+        """How many hits `search_transcripts` has in all, counted up to `at_most` (a result
+        of `at_most` reads "at_most or more"): a very common word costs no more than that."""
         cleaned = clean_words(words)
-        if not cleaned:
+        if not cleaned or at_most <= 0:
             return 0
-        built = self._where(cleaned, start, end, viewer)
+        built = self._query(cleaned, start, end, viewer)
         if built is None:
             return 0
-        where, params, _ = built
-        sql = f"SELECT COUNT(*) FROM {where}"  # noqa: S608 (words are bound, never inlined)
-        return self.store.conn.execute(sql, params).fetchone()[0]
+        sql, params = built
+        counted = f"SELECT COUNT(*) FROM ({sql} LIMIT ?)"  # noqa: S608 (words are bound)
+        return self.store.conn.execute(counted, [*params, at_most]).fetchone()[0]
+
+    def optimize_index(self) -> None:
+        """Merge the search index into one segment (upkeep: after a backfill, or daily). Many
+        small segments, one per saved transcript, slow 1-2 character words most."""
+        with self.store.transaction() as conn:
+            conn.execute("INSERT INTO transcript_fts(transcript_fts) VALUES ('optimize')")
 
 
 def _check_kind(kind: str) -> None:
