@@ -283,6 +283,16 @@ def sizes(path: Path) -> dict[str, int]:
     return dict(rows)
 
 
+def segments(path: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT COUNT(DISTINCT segid) FROM transcript_fts_idx").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def pick_words(gen: Generator, count: int) -> dict[str, list[str]]:
     rng = random.Random(5)
     by_len: dict[int, list[str]] = {2: [], 3: [], 4: []}
@@ -344,6 +354,9 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=2000)
     parser.add_argument("--queries", type=int, default=60, help="words per kind")
     parser.add_argument("--keep", help="write the database here and keep it")
+    parser.add_argument(
+        "--optimize", action="store_true", help="merge the index (optimize_index) before searching"
+    )
     args = parser.parse_args()
     gen = Generator()
     with tempfile.TemporaryDirectory() as tmp:
@@ -363,7 +376,18 @@ def main() -> None:
                 print(
                     f"  {table:<28} {nbytes / 1e6:7.1f} MB  {nbytes / args.hours / 1e3:6.1f} KB/h"
                 )
-        measure(path, pick_words(gen, args.queries))
+        words = pick_words(gen, args.queries)
+        print(f"\nindex as ingested ({segments(path)} segments):")
+        measure(path, words)
+        if args.optimize:
+            store = open_store(path)
+            began = time.perf_counter()
+            store.content.optimize_index()
+            store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            took = time.perf_counter() - began
+            store.close()
+            print(f"\nafter optimize_index ({took:.1f} s; {segments(path)} segment):")
+            measure(path, words)
 
 
 if __name__ == "__main__":

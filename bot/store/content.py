@@ -6,9 +6,11 @@ Content hangs off `record_files`: saving it for a file the store does not know d
 
 Search: paragraphs are indexed by a trigram FTS5 table (`transcript_fts`, index only). Words of
 3+ characters are exact phrase queries. Shorter words (Chinese 2-character words such as 预算)
-have no trigram of their own, but every occurrence starts one (each paragraph is indexed with a
-trailing space), so they become an OR of the trigrams the index's vocabulary lists under them.
-Words are data: they are only ever bound as quoted FTS phrases or LIKE patterns.
+have no trigram of their own, but every occurrence starts one (each paragraph is indexed with
+two trailing spaces), so they become an OR of the trigrams the index's vocabulary lists under
+them (up to _MAX_TERMS; beyond, LIKE). Words are data: they are only ever bound as quoted FTS
+phrases or LIKE patterns. A very common short word costs the most: merging the index into one
+segment now and then (`optimize_index`) keeps it fast.
 """
 
 from __future__ import annotations

@@ -264,24 +264,24 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX idx_paragraphs_transcript ON transcript_paragraphs(transcript_id)",
         # Full-text search over what was said, Chinese and English: trigram FTS5 holding only
         # the index (content=''; the text lives in transcript_paragraphs). Each paragraph is
-        # indexed with a trailing space, so every occurrence of a 1-2 character word begins
+        # indexed with two trailing spaces, so every occurrence of a 1-2 character word begins
         # some trigram: such words are found through the index's vocabulary (content.py).
         """CREATE VIRTUAL TABLE transcript_fts USING fts5(
             text, content='', tokenize='trigram'
         )""",
         """CREATE VIRTUAL TABLE transcript_fts_vocab USING fts5vocab(transcript_fts, 'row')""",
         """CREATE TRIGGER transcript_paragraphs_ai AFTER INSERT ON transcript_paragraphs BEGIN
-            INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || ' ');
+            INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
         END""",
         """CREATE TRIGGER transcript_paragraphs_ad AFTER DELETE ON transcript_paragraphs BEGIN
             INSERT INTO transcript_fts(transcript_fts, rowid, text)
-                VALUES ('delete', old.id, old.text || ' ');
+                VALUES ('delete', old.id, old.text || '  ');
         END""",
         """CREATE TRIGGER transcript_paragraphs_au AFTER UPDATE OF id, text ON transcript_paragraphs
             BEGIN
             INSERT INTO transcript_fts(transcript_fts, rowid, text)
-                VALUES ('delete', old.id, old.text || ' ');
-            INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || ' ');
+                VALUES ('delete', old.id, old.text || '  ');
+            INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
         END""",
     ],
 ]
