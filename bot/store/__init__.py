@@ -11,6 +11,7 @@ repository module beside this one, reached as an attribute:
     store.state        small facts about the bot's health
     store.users        Slack users cache, Slack -> Tencent links, password audit
     store.webhooks     webhook events and nonces
+    store.content      what was said: minutes, chapters, transcripts, their status, search
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.store.schema import migrate
 
 if TYPE_CHECKING:
     from bot.store.budget import BudgetRepo
+    from bot.store.content import ContentRepo
     from bot.store.deliveries import DeliveryRepo
     from bot.store.leases import LeaseRepo
     from bot.store.recordings import RecordingRepo
@@ -204,6 +206,12 @@ class Store:
         from bot.store.webhooks import WebhookRepo
 
         return WebhookRepo(self)
+
+    @cached_property
+    def content(self) -> ContentRepo:
+        from bot.store.content import ContentRepo
+
+        return ContentRepo(self)
 
 
 def open_store(

@@ -193,6 +193,97 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE record_files ADD COLUMN has_password INTEGER NOT NULL DEFAULT 0",
         "UPDATE record_files SET has_password = 1 WHERE password IS NOT NULL AND password != ''",
     ],
+    # 3: what was said (issue 11): AI minutes and to-dos, chapters, transcripts, and whether each
+    # can be had yet (bot/store/content.py). Everything hangs off record_files and goes with it:
+    # a file or a recording removed from the store drops its content (ON DELETE CASCADE, whose
+    # deletes fire the triggers that keep the transcript index in sync).
+    [
+        # Per record file, kind (minutes | chapters | transcript) and language: ready, still
+        # generating (ask again at next_try_at), off / no_sts (noted once, not asked again
+        # until something changes), or error.
+        """CREATE TABLE content_status (
+            record_file_id TEXT NOT NULL REFERENCES record_files(record_file_id)
+                ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'default',
+            state TEXT NOT NULL,          -- ready | generating | off | no_sts | error
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at REAL,             -- ask again no earlier than this; NULL: do not ask
+            reason TEXT,
+            first_seen_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            fetched_at REAL,              -- when the content itself was last stored
+            PRIMARY KEY (record_file_id, kind, lang)
+        ) WITHOUT ROWID""",
+        """CREATE INDEX idx_content_status_due ON content_status(kind, next_try_at)
+            WHERE next_try_at IS NOT NULL""",
+        """CREATE TABLE content_minutes (
+            record_file_id TEXT NOT NULL REFERENCES record_files(record_file_id)
+                ON DELETE CASCADE,
+            lang TEXT NOT NULL DEFAULT 'default',
+            minute TEXT NOT NULL,         -- Tencent's markdown, as sent (decoded)
+            todo TEXT NOT NULL,
+            fetched_at REAL NOT NULL,
+            PRIMARY KEY (record_file_id, lang)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE content_chapters (
+            record_file_id TEXT NOT NULL REFERENCES record_files(record_file_id)
+                ON DELETE CASCADE,
+            lang TEXT NOT NULL DEFAULT 'default',
+            chapters TEXT NOT NULL,       -- JSON [[chapter_id, name, start_ms], ...]
+            fetched_at REAL NOT NULL,
+            PRIMARY KEY (record_file_id, lang)
+        ) WITHOUT ROWID""",
+        # One row per transcribed file; its paragraphs below. media_start_time is copied from
+        # the recording so search can order hits newest first without visiting every meeting.
+        """CREATE TABLE transcripts (
+            id INTEGER PRIMARY KEY,
+            record_file_id TEXT NOT NULL UNIQUE REFERENCES record_files(record_file_id)
+                ON DELETE CASCADE,
+            meeting_record_id TEXT NOT NULL,
+            media_start_time INTEGER NOT NULL,   -- ms, the recording's
+            keywords TEXT NOT NULL DEFAULT '[]', -- JSON
+            speakers_final INTEGER NOT NULL DEFAULT 1,
+            paragraph_count INTEGER NOT NULL,
+            char_count INTEGER NOT NULL,
+            digest TEXT NOT NULL,                -- of the paragraphs: unchanged ones are kept
+            fetched_at REAL NOT NULL
+        )""",
+        "CREATE INDEX idx_transcripts_meeting ON transcripts(meeting_record_id)",
+        "CREATE INDEX idx_transcripts_start ON transcripts(media_start_time)",
+        """CREATE TABLE transcript_paragraphs (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            pid TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            speaker_name TEXT NOT NULL,
+            speaker_userid TEXT,
+            text TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_paragraphs_transcript ON transcript_paragraphs(transcript_id)",
+        # Full-text search over what was said, Chinese and English: trigram FTS5 holding only
+        # the index (content=''; the text lives in transcript_paragraphs). Each paragraph is
+        # indexed with two trailing spaces, so every occurrence of a 1-2 character word begins
+        # some trigram: such words are found through the index's vocabulary (content.py).
+        """CREATE VIRTUAL TABLE transcript_fts USING fts5(
+            text, content='', tokenize='trigram'
+        )""",
+        """CREATE VIRTUAL TABLE transcript_fts_vocab USING fts5vocab(transcript_fts, 'row')""",
+        """CREATE TRIGGER transcript_paragraphs_ai AFTER INSERT ON transcript_paragraphs BEGIN
+            INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
+        END""",
+        """CREATE TRIGGER transcript_paragraphs_ad AFTER DELETE ON transcript_paragraphs BEGIN
+            INSERT INTO transcript_fts(transcript_fts, rowid, text)
+                VALUES ('delete', old.id, old.text || '  ');
+        END""",
+        """CREATE TRIGGER transcript_paragraphs_au AFTER UPDATE OF id, text ON transcript_paragraphs
+            BEGIN
+            INSERT INTO transcript_fts(transcript_fts, rowid, text)
+                VALUES ('delete', old.id, old.text || '  ');
+            INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
+        END""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.models import RecordFile, RecordMeeting
 from bot.store import open_store
 from bot.store.passwords import PREFIX
+from bot.store.schema import MIGRATIONS
 from tests.store.conftest import PASSWORD_KEY
 
 SECRET = "Pw-9931-at-rest"  # noqa: S105 (a test meeting's password)
@@ -91,6 +92,24 @@ def test_a_rotated_key_reads_as_absent_with_one_warning_without_the_value(tmp_pa
     rotated.close()
 
 
+def drop_later_tables(conn: sqlite3.Connection) -> None:
+    """Drop the tables later migrations (3 on) added, so the file is truly at schema 1."""
+    first = sqlite3.connect(":memory:")
+    for statement in MIGRATIONS[0]:
+        first.execute(statement)
+    keep = {r[0] for r in first.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    first.close()
+    later = [
+        (name, sql)
+        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        if name not in keep and sql is not None
+    ]
+    # Virtual tables first: their shadow tables go with them.
+    for name, _ in sorted(later, key=lambda row: "VIRTUAL" not in row[1].upper()):
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone():
+            conn.execute(f'DROP TABLE "{name}"')
+
+
 def old_release_file(path: Path) -> None:
     """A database as the release before this one wrote it: schema 1, plaintext passwords."""
     store = open_store(path, password_key=PASSWORD_KEY)
@@ -100,6 +119,7 @@ def old_release_file(path: Path) -> None:
     with conn:
         conn.execute("UPDATE record_files SET password = ? WHERE password IS NOT NULL", (SECRET,))
         conn.execute("ALTER TABLE record_files DROP COLUMN has_password")
+        drop_later_tables(conn)
         conn.execute("PRAGMA user_version = 1")
     conn.close()
 
