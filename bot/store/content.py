@@ -23,7 +23,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.meeting_content import Chapter, Minutes, Transcript, TranscriptParagraph
+from bot.meeting_content import (
+    HIT_END,
+    HIT_START,
+    Chapter,
+    Minutes,
+    Transcript,
+    TranscriptParagraph,
+)
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -44,10 +51,10 @@ _RETRIED = (STATE_GENERATING, STATE_ERROR)  # the states that get a backoff by d
 BACKOFF_FIRST = 120.0  # seconds before the second ask
 BACKOFF_MAX = 3600.0
 
-# Snippets mark each matched word with this pair; the Slack side turns them into bold. They are
-# private-use characters, removed from the text before marking, so they cannot be forged.
-HIT_OPEN = "\ue000"
-HIT_CLOSE = "\ue001"
+# Snippets mark each matched word with the pair bot/meeting_content.py names; the Slack side
+# turns them into bold. They are removed from the text before marking, so they cannot be forged.
+HIT_OPEN = HIT_START
+HIT_CLOSE = HIT_END
 SNIPPET_CHARS = 120
 COUNT_AT_MOST = 1000  # hits counted at most: "1000+" beyond
 
