@@ -78,36 +78,43 @@ class SyncOutcome:
         return self.merge(other)
 
 
-def route_completed(store: Store, meetings: list[RecordMeeting], default_channel: str) -> Targets:
-    """The channels of every completed recording among `meetings`, decided by routing. Call it
-    before opening a write transaction: matching must never hold the write lock."""
+@dataclass(frozen=True)
+class Routed:
+    """Fetched recordings, routed before any write transaction (matching must never hold the
+    write lock): what to save (passwords every route hides left out, bot/passwords.py) and the
+    channels of the completed ones."""
+
+    meetings: list[RecordMeeting]
+    targets: Targets
+
+
+def route_fetched(store: Store, meetings: list[RecordMeeting], default_channel: str) -> Routed:
+    """Route `meetings` on the routes stored now. Call it outside any transaction."""
     routes = store.routes.list()  # the stored default route included
-    return {
-        m.meeting_record_id: [(r.channel, r.id) for r in targets_for(m, routes, default_channel)]
+    default = default_channel or None
+    targets = {
+        m.meeting_record_id: [(r.channel, r.id) for r in targets_for(m, routes, default)]
         for m in meetings
         if m.state == STATE_DONE
     }
+    return Routed(strip_hidden(meetings, routes, default), targets)
 
 
 def plan_deliveries(
-    store: Store,
-    meetings: list[RecordMeeting],
-    default_channel: str,
-    *,
-    notify: bool,
-    targets: Targets | None = None,
+    store: Store, meetings: list[RecordMeeting], targets: Targets, *, notify: bool
 ) -> int:
     """Put each completed recording's deliveries in the ledger (pending, or skipped when the
-    caller does not want old recordings posted), as `targets` (from `route_completed`, else
-    routed here first) says. Joins the caller's transaction."""
-    if targets is None:
-        targets = route_completed(store, meetings, default_channel)
+    caller does not want old recordings posted), as `targets` says. Joins the caller's
+    transaction; a route removed since the routing (no matching here, only its id) gets none,
+    as its removal dropped what it had not delivered."""
     planned = 0
     with store.transaction():
+        live = store.routes.ids()
         for meeting in meetings:
+            chosen = targets.get(meeting.meeting_record_id, [])
             planned += store.deliveries.plan(
                 meeting.meeting_record_id,
-                targets.get(meeting.meeting_record_id, []),
+                [(channel, rid) for channel, rid in chosen if rid is None or rid in live],
                 state="pending" if notify else "skipped",
             )
     return planned
@@ -120,20 +127,19 @@ def save_and_plan(
     *,
     notify: bool,
     notify_since: int | None = None,
-    targets: Targets | None = None,
+    routed: Routed | None = None,
 ) -> SyncOutcome:
     """Save fetched recordings and plan deliveries for the newly completed, in one transaction
-    (routed first, outside it, unless the caller passes `targets` from `route_completed`).
+    (routed first, outside it, unless the caller passes `routed` from `route_fetched`).
 
     Without `notify`, completed recordings are recorded as not to be posted, except those the
     poller would post anyway: ones the store already watched (seen unfinished), and ones that
     started at or after `notify_since` (the poller's horizon)."""
     outcome = SyncOutcome(fetched=len(meetings))
-    if targets is None:
-        targets = route_completed(store, meetings, default_channel)
-    kept = strip_hidden(meetings, store.routes.list(), default_channel or None)  # regexes: outside
+    if routed is None:
+        routed = route_fetched(store, meetings, default_channel)
     with store.transaction():
-        result = store.recordings.save_meetings(kept)
+        result = store.recordings.save_meetings(routed.meetings)
         by_id = {m.meeting_record_id: m for m in meetings}
         completed = [by_id[mid] for mid in result.completed if mid in by_id]
         watched = set(result.completed_watched)
@@ -146,7 +152,7 @@ def save_and_plan(
         old = [m for m in completed if not posts(m)]
         for chosen, post in ((due, True), (old, False)):
             outcome.deliveries_planned += plan_deliveries(
-                store, chosen, default_channel, notify=post, targets=targets
+                store, chosen, routed.targets, notify=post
             )
         if result.files_changed:
             store.deliveries.flag_for_update(result.files_changed)
@@ -263,7 +269,7 @@ def sync_range(
         )
         cut_short = page_limit is not None and page_limit.reached
         complete = not cut_short and trail.consistent
-        targets = route_completed(store, meetings, default_channel)  # before the transaction
+        routed = route_fetched(store, meetings, default_channel)  # before the transaction
         with store.transaction():
             outcome = save_and_plan(
                 store,
@@ -271,7 +277,7 @@ def sync_range(
                 default_channel,
                 notify=notify,
                 notify_since=notify_since,
-                targets=targets,
+                routed=routed,
             )
             if complete:
                 store.recordings.mark_synced(w_start, w_end)

@@ -97,3 +97,52 @@ def test_a_resumed_sync_whose_window_changed_reads_it_again_from_the_first_page(
     final = sync_range(store, client, start, end, page_limit=PageLimit(5))
     assert not final.truncated and store.recordings.count() == 51
     assert store.recordings.missing_ranges(start, end) == []
+
+
+def test_routing_and_the_password_rule_never_run_inside_the_write_transaction(
+    bot_env: BotEnv, monkeypatch
+) -> None:
+    import bot.routing
+    from bot.admin import add_route
+
+    store, client = bot_env.services.store, bot_env.services.tencent
+    add_route(store, bot_env.services.slack, "CPRODUCT1", ["subject~^Weekly", "password:hide"])
+    now = int(time.time())
+    bot_env.tencent.dataset.add_meeting(
+        start=now - 7200, duration=600, subject="Weekly sync", password="4321"
+    )
+    seen: list[bool] = []
+    original = bot.routing.subject_matches
+
+    def spying(pattern, subject):
+        seen.append(store.conn.in_transaction)
+        return original(pattern, subject)
+
+    monkeypatch.setattr(bot.routing, "subject_matches", spying)
+    outcome = sync_range(store, client, now - 86400, now)
+    assert outcome.deliveries_planned == 1
+    assert seen and not any(seen)  # every match ran with no write lock held
+
+
+def test_a_route_removed_between_routing_and_the_write_plans_nothing_for_it(
+    bot_env: BotEnv, monkeypatch
+) -> None:
+    import bot.sync
+    from bot.admin import add_route, remove_route
+
+    store, client = bot_env.services.store, bot_env.services.tencent
+    route = add_route(store, bot_env.services.slack, "CPRODUCT1", ["subject:Weekly"])
+    now = int(time.time())
+    mid = bot_env.tencent.dataset.add_meeting(start=now - 7200, duration=600, subject="Weekly")
+    original = bot.sync.route_fetched
+
+    def then_removed(*args, **kwargs):
+        routed = original(*args, **kwargs)
+        remove_route(store, route.id)  # an admin, between the routing and the transaction
+        return routed
+
+    monkeypatch.setattr(bot.sync, "route_fetched", then_removed)
+    sync_range(store, client, now - 86400, now)
+    assert [d.channel for d in store.deliveries.sent_for(mid)] == []
+    rows = store.conn.execute("SELECT channel FROM deliveries WHERE meeting_record_id = ?", (mid,))
+    assert "CPRODUCT1" not in [r[0] for r in rows]

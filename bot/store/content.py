@@ -187,7 +187,9 @@ def _digest(transcript: Transcript) -> str:
 
 
 def _utf8(text: str) -> str:
-    """Text SQLite can store: lone surrogates (JSON allows them, UTF-8 does not) become '?'."""
+    """Text SQLite can store and search whole: lone surrogates (JSON allows them, UTF-8 does
+    not) become '?', and NUL bytes go (SQLite's LIKE and FTS5 stop reading at one)."""
+    text = text.replace("\x00", "")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -123,6 +123,10 @@ class RouteRepo:
     def list(self) -> list[Route]:
         return self._rows()
 
+    def ids(self) -> set[int]:
+        """The ids of the routes stored now (cheap: no route is built)."""
+        return {row[0] for row in self.store.conn.execute("SELECT id FROM routes")}
+
     def set_default(
         self,
         channel: str,
