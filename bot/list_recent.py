@@ -17,6 +17,7 @@ import click
 
 from bot.config import ConfigError, Settings
 from bot.models import RecordMeeting, RecordsPage
+from bot.preflight import StartupError
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
 from bot.wiring import demo_credentials, make_tencent_client, open_settings_store
@@ -78,6 +79,9 @@ def list_recent_recordings(settings: Settings, days: int = 7) -> int:
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         return 1
+    except StartupError as exc:  # the database cannot be used: one line, as every command says
+        click.echo(f"Error: {exc}", err=True)
+        return 2
     except TencentError as exc:
         click.echo(f"Sync failed: {exc}", err=True)
         return 1

@@ -20,6 +20,7 @@ from tests.server.run_helpers import BOT_TOKEN, bot_env, command, free_port
 pytestmark = pytest.mark.slow  # real processes
 
 COMMANDS = [("run", "--host", "127.0.0.1"), ("poll", "--once")]
+DB_COMMANDS = [*COMMANDS, ("sync", "--days", "1")]  # sync needs no Slack
 
 
 def _run(env: dict[str, str], cwd: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
@@ -61,7 +62,7 @@ def _make_db(path: Path) -> None:
     open_store(path).close()
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", DB_COMMANDS, ids=lambda a: a[0])
 def test_a_database_in_a_folder_that_cannot_exist(env, tmp_path, args) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     env["RECORDINGS_DB"] = db = str(tmp_path / "a-file" / "bot.db")
@@ -69,7 +70,7 @@ def test_a_database_in_a_folder_that_cannot_exist(env, tmp_path, args) -> None:
 
 
 @pytest.mark.parametrize("folder_too", [False, True], ids=["file", "file-and-folder"])
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", DB_COMMANDS, ids=lambda a: a[0])
 def test_a_read_only_database(env, tmp_path, args, folder_too: bool) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -81,7 +82,7 @@ def test_a_read_only_database(env, tmp_path, args, folder_too: bool) -> None:
     _assert_one_clear_line(done, str(db), "RECORDINGS_DB", "read-only")
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", DB_COMMANDS, ids=lambda a: a[0])
 def test_a_corrupt_database(env, tmp_path, args) -> None:
     db = tmp_path / "bot.db"
     _make_db(db)
@@ -93,7 +94,7 @@ def test_a_corrupt_database(env, tmp_path, args) -> None:
     _assert_one_clear_line(_run(env, tmp_path, args), str(db), "RECORDINGS_DB", "corrupt")
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", DB_COMMANDS, ids=lambda a: a[0])
 def test_a_database_locked_by_another_process(env, tmp_path, args) -> None:
     db = tmp_path / "bot.db"
     _make_db(db)

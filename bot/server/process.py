@@ -133,7 +133,13 @@ def _listen(bot: Bot, app: App, mode: str, host: str) -> tuple[Any, RunningServe
         from slack_bolt.adapter.socket_mode import SocketModeHandler
         from slack_sdk.errors import SlackApiError
 
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        # Its own logger, held at INFO (quiet_slack_sdk_bodies): by default it takes the app's,
+        # and at DEBUG that logs every frame whole (a click carries its message, password too).
+        handler = SocketModeHandler(
+            app,
+            settings.slack_app_token.get_secret_value(),
+            logger=logging.getLogger("slack_sdk.socket_mode"),
+        )
         try:
             handler.connect()  # apps.connections.open with the app token, then the WebSocket
             server = start_http_server(bot.wsgi(None), host, settings.webhook_port)

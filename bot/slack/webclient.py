@@ -50,6 +50,7 @@ SLACK_SDK_BODY_LOGGERS = (
     "slack_sdk.web.base_client",
     "slack_sdk.webhook.client",
     "slack_sdk.socket_mode",
+    "bot.slack.bolt",  # Bolt's own logger: at DEBUG it logs what Slack sent, whole
 )
 
 

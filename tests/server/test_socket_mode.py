@@ -206,3 +206,40 @@ def test_socket_mode_server_delivers_envelopes_and_reconnects() -> None:
             # (slack_sdk's client may keep a reconnect it had under way open after close():
             # whether it lets go is the library's business, so it is not asserted here.)
             client.close()
+
+
+@pytest.mark.slow
+def test_run_in_socket_mode_with_v_never_logs_what_slack_sends(backends, tmp_path) -> None:
+    """`-v` turns on debug logs, but not the frames Slack sends: a click on a `password:show`
+    message carries the whole message, password included, and its response_url."""
+    import subprocess
+
+    from tests.server.run_helpers import command
+
+    tencent, slack, sockets = backends
+    env, _, webhook_port = socket_env(tencent, slack, str(tmp_path / "bot.db"), APP_TOKEN)
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            command("-v", "run", "--host", "127.0.0.1"),
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            wait_until(lambda: healthz(webhook_port) == 200 or proc.poll() is not None, what="up")
+            sockets.wait_connected(timeout=5)
+            response_url = slack.new_response_url()
+            envelope_id = sockets.send_slash(
+                "search Secret-Frame-Marker", USER, response_url=response_url
+            )
+            sockets.wait_ack(envelope_id, timeout=3)
+            slack.wait_for(lambda: [r for r in slack.responses if r["url"] == response_url])
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+    text = log_path.read_text()
+    assert "DEBUG" in text  # -v took effect
+    assert response_url not in text  # the frame's body was not logged
