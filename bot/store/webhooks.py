@@ -73,6 +73,11 @@ class WebhookRepo:
             )
             return False
 
+    def forget_nonce(self, key: str) -> None:
+        """Forget `key`, so its next copy is processed (its first processing failed)."""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM webhook_nonces WHERE nonce_key = ?", (key,))
+
     def stats(self, since: float) -> dict[str, Any]:
         """last_event_at (ever), and accepted / duplicates / rejected counts since `since`."""
         row = self.store.conn.execute(

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
+from bot.slack.answers.failures import redacted_trace
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,4 +52,12 @@ def register(app: App, store: Store) -> None:
         next()
         return None
 
+    def forget_failed_events(error: Exception, body: dict[str, Any]) -> None:
+        """A listener failed (Slack gets a 500 and retries): the retry must be processed."""
+        key = event_key(body)
+        if key is not None:
+            store.webhooks.forget_nonce(key)
+        log.error("a Slack listener failed:\n%s", redacted_trace(error))
+
     app.middleware(drop_repeated_events)
+    app.error(forget_failed_events)
