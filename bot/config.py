@@ -86,6 +86,15 @@ def _positive(value: float, info: ValidationInfo) -> float:
     return value
 
 
+def _at_least_two(value: int, info: ValidationInfo) -> int:
+    if value < 2:
+        raise _problem(
+            f"{_name(info)} must be at least 2: the poller and people's questions each need a "
+            "call a minute"
+        )
+    return value
+
+
 def _not_negative(value: float, info: ValidationInfo) -> float:
     if value < 0:
         raise _problem(f"{_name(info)} must be 0 or more")
@@ -133,6 +142,7 @@ def _csv(value: Any) -> Any:
 Whole = Annotated[int, BeforeValidator(_whole)]
 PositiveWhole = Annotated[int, BeforeValidator(_whole), AfterValidator(_positive)]
 NonNegativeWhole = Annotated[int, BeforeValidator(_whole), AfterValidator(_not_negative)]
+CallsAMinute = Annotated[int, BeforeValidator(_whole), AfterValidator(_at_least_two)]
 Number = Annotated[float, BeforeValidator(_number)]
 PositiveNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_positive)]
 BaseUrl = Annotated[str, BeforeValidator(_url)]  # http(s)://..., without a trailing slash
@@ -176,7 +186,7 @@ class Settings(BaseSettings):
     tencent_secret_id: str = _env("TENCENT_MEETING_SECRET_ID")
     tencent_secret_key: SecretStr = _env("TENCENT_MEETING_SECRET_KEY", _UNSET)
     tencent_operator_id: str = _env("TENCENT_MEETING_OPERATOR_ID")
-    tencent_rate_limit: PositiveWhole = _env("TENCENT_MEETING_RATE_LIMIT", 10)
+    tencent_rate_limit: CallsAMinute = _env("TENCENT_MEETING_RATE_LIMIT", 10)
     # 0: automatic (70% of the rate limit); see interactive_call_limit
     tencent_interactive_limit: NonNegativeWhole = _env("TENCENT_MEETING_INTERACTIVE_LIMIT", 0)
     tencent_webhook_token: SecretStr = _env("TENCENT_MEETING_WEBHOOK_TOKEN", _UNSET)

@@ -152,12 +152,17 @@ def test_a_changed_copy_is_validated_and_keeps_secrets_secret() -> None:
         ({"TENCENT_MEETING_RATE_LIMIT": "100"}, 70),
         ({"TENCENT_MEETING_INTERACTIVE_LIMIT": "5"}, 5),
         ({"TENCENT_MEETING_INTERACTIVE_LIMIT": "10"}, 9),  # never the whole budget
-        ({"TENCENT_MEETING_RATE_LIMIT": "1"}, 1),
         ({"TENCENT_MEETING_RATE_LIMIT": "2"}, 1),
     ],
 )
 def test_peoples_share_of_the_budget_leaves_the_poller_some(env, expected) -> None:
     assert load_settings(env).interactive_call_limit == expected
+
+
+def test_a_rate_limit_below_two_is_named() -> None:
+    # With one call a minute, people's share would be all of it and the poller would starve.
+    with pytest.raises(ConfigError, match="TENCENT_MEETING_RATE_LIMIT must be at least 2"):
+        load_settings({"TENCENT_MEETING_RATE_LIMIT": "1"})
 
 
 def test_a_negative_interactive_limit_is_named() -> None:
