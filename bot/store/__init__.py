@@ -104,6 +104,9 @@ class Store:
         _use_wal(conn, min(WAL_SWITCH_SECONDS, self.busy_seconds))
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # Overwritten values (a password sealed or dropped) are zeroed, not left in free space:
+        # Debian's SQLite does this by default, many builds do not.
+        conn.execute("PRAGMA secure_delete = ON")
         with self._lock:
             self._all_conns.append(conn)
         return conn

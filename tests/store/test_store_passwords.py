@@ -146,3 +146,13 @@ def test_old_plaintext_rows_are_cleared_at_start_without_a_key(tmp_path) -> None
     store.close()
     assert sorted(stored(path), key=lambda row: row[1]) == [(None, 0), (None, 1)]
     assert SECRET.encode() not in raw_bytes(path)
+
+
+def test_every_connection_zeroes_what_it_overwrites(tmp_path: Path) -> None:
+    # The raw-bytes checks above pass on Debian's SQLite, built with SECURE_DELETE; on builds
+    # without it, an overwritten password would survive in the page's free space.
+    store = open_store(tmp_path / "bot.db")
+    try:
+        assert store.conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    finally:
+        store.close()

@@ -21,10 +21,10 @@ from bot.slack.answers.deps import Deps
 from bot.slack.answers.failures import redacted_trace
 from bot.slack.answers.more_button import parse_more_value
 from bot.slack.answers.query import tencent_error_message
-from bot.slack.answers.slash import password_policy, refusal, render_query_page
+from bot.slack.answers.slash import password_policy, refusal, send_started, start_command
 from bot.slack.blocks import COMMAND, parse_action_value, subject_text
 from bot.slack.mrkdwn import escape
-from bot.slack.texts import BUSY, waiting_text
+from bot.slack.texts import BUSY
 from bot.tencent.client import PageLimit
 from bot.tencent.errors import BudgetExhaustedError, TencentError
 
@@ -229,12 +229,9 @@ def more(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> N
         answer(MALFORMED)
         return
 
-    def on_wait(seconds: float) -> None:
-        message = waiting_text(seconds, deps.settings.tencent_rate_limit)
-        respond(text=message, response_type="ephemeral", replace_original=True)
-
-    answer_text, blocks = render_query_page(deps, click.user_id, text, page, on_wait=on_wait)
-    respond(text=answer_text, blocks=blocks, response_type="ephemeral", replace_original=True)
+    # Like the command: from the store at once, a fetch on the API lane (one per person).
+    started = start_command(deps, click.user_id, text, page=max(0, page), queries_only=True)
+    send_started(deps, started, respond, click.user_id, replace=True)
 
 
 # -- answering one click --------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Its value is `more_value(text, page)`: JSON `{"text": command text, "page": next page (0-based)}`.
 `parse_more_value(value)` gives back (text, page); the click renders that page again
-(bot.slack.answers.slash.render_query_page).
+(bot.slack.answers.slash.start_command with its page, fetched on the API lane when it must).
 """
 
 from __future__ import annotations

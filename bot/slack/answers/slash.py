@@ -15,7 +15,7 @@ Every answer is ephemeral, sent to the response_url (`reply_to_command`):
 - any unexpected failure is logged (without addresses or tokens) and answered politely.
 
 A long list ends with a "More" button (bot.slack.answers.more_button); its click renders the
-next page with `render_query_page`.
+next page through `start_command` and `send_started`, like the command.
 """
 
 from __future__ import annotations
@@ -303,19 +303,34 @@ def reply_to_command(deps: Deps, body: dict[str, Any], respond: Respond) -> None
     except Exception as exc:
         log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
         started = _say(SORRY)
+    send_started(deps, started, respond, user_id)
+
+
+def send_started(
+    deps: Deps, started: Answer | Pending, respond: Respond, user_id: str, *, replace=False
+) -> None:
+    """Send an answer at once, or fetch a Pending on the API lane first (here, without one),
+    so answers from the store never wait behind fetches. `replace`: replace the message the
+    request came from (a More button's page)."""
     if not isinstance(started, Pending):
-        _send(respond, *started, replace=False)
+        _send(respond, *started, replace=replace)
         return
     pending = started
+
+    def finish(late: bool) -> None:
+        _finish(deps, pending, respond, user_id, late=late, replace=replace)
+
     lane = deps.api_lane
     if lane is None:
-        _finish(deps, pending, respond, user_id, late=False)
-    elif not lane(lambda late: _finish(deps, pending, respond, user_id, late=late)):
+        finish(False)
+    elif not lane(finish):
         pending.release()
         reply_busy(respond)
 
 
-def _finish(deps: Deps, pending: Pending, respond: Respond, user_id: str, *, late: bool) -> None:
+def _finish(
+    deps: Deps, pending: Pending, respond: Respond, user_id: str, *, late: bool, replace: bool
+) -> None:
     """Fetch and answer a Pending query (or only say the bot is busy, when it came `late`)."""
     if late:
         pending.release()
@@ -326,7 +341,7 @@ def _finish(deps: Deps, pending: Pending, respond: Respond, user_id: str, *, lat
     def on_wait(seconds: float) -> None:
         nonlocal waited
         message = waiting_text(seconds, deps.settings.tencent_rate_limit)
-        _send(respond, message, notice(message), replace=False)
+        _send(respond, message, notice(message), replace=replace)
         waited = True
 
     try:
@@ -336,7 +351,7 @@ def _finish(deps: Deps, pending: Pending, respond: Respond, user_id: str, *, lat
     except Exception as exc:
         log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
         answer_text, blocks = _say(SORRY)
-    _send(respond, answer_text, blocks, replace=waited)
+    _send(respond, answer_text, blocks, replace=replace or waited)
 
 
 def reply_busy(respond: Respond) -> None:

@@ -128,3 +128,27 @@ def test_the_poller_gets_its_calls_while_people_saturate_the_budget(slack_env):
         )
     ]
     assert kinds.count("interactive") == 7 and 1 <= kinds.count("background") <= 3
+
+
+def test_more_clicks_that_fetch_wait_on_the_api_lane_not_before_store_answers(tmp_path):
+    """A More button whose page needs Tencent is fetched on the API lane, like the command."""
+    from bot.slack.answers.more_button import more_value
+    from bot.slack.blocks import ACTION_MORE
+    from tests.slack.answers.test_clicks import click
+
+    env = start_slack_env(tmp_path, after_ack=AfterAck(workers=2, queue=8))
+    try:
+        add_people(env)
+        store_has_the_last_days(env)
+        spend_the_budget(env)
+        fetching = [click(env, ACTION_MORE, more_value("365d", 1), user=u) for u in OTHERS[:4]]
+        for url in fetching:  # each is waiting for the budget (told so, in place)
+            answer = env.wait_answer(url, timeout=PROMPT)[0]
+            assert answer["replace_original"] is True
+        _, help_url = env.slash("help", user=ADMIN)
+        _, day_url = env.slash("yesterday", user=MEMBER)
+        assert "/recordings" in env.wait_answer(help_url, timeout=PROMPT)[0]["text"]
+        assert env.wait_answer(day_url, timeout=PROMPT)[0]["blocks"][0]["type"] == "header"
+        assert not any(final_answer(env, url) for url in fetching)
+    finally:
+        stop_slack_env(env)
