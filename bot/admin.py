@@ -1,22 +1,40 @@
 """Admin actions shared by the terminal (`recordings-bot routes ...`) and Slack
 (`/recordings route ...`, `/recordings link ...`): one function each, so both behave the same.
 
-Errors are `RouteOptionError` with a message fit to show the admin as is.
+Errors are `RouteOptionError` with a message fit to show the admin as is. A route change
+routes the recordings a quarantined route held again (bot/held.py) when the caller gives
+the default channel: those that now match a route are planned at once; the rest are left to
+the poll cycles.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import sqlite3
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.held import route_held_again
 from bot.models import Route
 from bot.routing import RouteOptionError, normalize_channel, parse_route_options
 from bot.store import Store
 from bot.store.routes import DuplicateRouteError
 
 _USERID = re.compile(r"^[\w.@+\-]{1,128}$")
+log = logging.getLogger(__name__)
+
+
+def _route_held(store: Store, default_channel: str | None) -> None:
+    """The routes changed: route the held recordings again (outside the change's transaction).
+    A failure here leaves them to the next poll cycle; the route change itself stands."""
+    if default_channel is None:
+        return
+    try:
+        route_held_again(store, default_channel, to_default=False)  # see bot/held.py
+    except sqlite3.Error as exc:
+        log.warning("held recordings left to the next poll cycle: %s", exc)
 
 
 def resolve_channel(slack: WebClient | None, token: str) -> tuple[str, str | None]:
@@ -75,31 +93,42 @@ def add_route(
     option_tokens: list[str],
     *,
     created_by: str | None = None,
+    default_channel: str | None = None,
 ) -> Route:
     """Add a route; refused (RouteOptionError) if its options are wrong, its channel unusable
     or an identical route (same channel, match fields and policies) exists."""
     spec = parse_route_options(option_tokens)  # validate options before asking Slack
     channel, name = resolve_channel(slack, channel_token)
     try:
-        return store.routes.add(channel, spec, channel_name=name, created_by=created_by)
+        route = store.routes.add(channel, spec, channel_name=name, created_by=created_by)
     except DuplicateRouteError as exc:
         raise RouteOptionError(
             f"route #{exc.existing.id} is identical (same channel {channel}, same options): "
             "no second copy added (`route list` shows it)"
         ) from None
+    _route_held(store, default_channel)
+    return route
 
 
 def set_default_route(
-    store: Store, slack: WebClient | None, channel_token: str, *, created_by: str | None = None
+    store: Store,
+    slack: WebClient | None,
+    channel_token: str,
+    *,
+    created_by: str | None = None,
+    default_channel: str | None = None,
 ) -> Route:
     channel, name = resolve_channel(slack, channel_token)
-    return store.routes.set_default(channel, channel_name=name, created_by=created_by)
+    route = store.routes.set_default(channel, channel_name=name, created_by=created_by)
+    _route_held(store, default_channel)
+    return route
 
 
-def remove_route(store: Store, route_id: int) -> Route:
+def remove_route(store: Store, route_id: int, *, default_channel: str | None = None) -> Route:
     route = store.routes.remove(route_id)
     if route is None:
         raise RouteOptionError(f"there is no route #{route_id} (see `route list`)")
+    _route_held(store, default_channel)
     return route
 
 

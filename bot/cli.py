@@ -286,7 +286,14 @@ def routes_add(ctx: click.Context, channel: str, options: tuple[str, ...]) -> No
         click.echo("Note: SLACK_BOT_TOKEN is not set, so the channel cannot be checked.", err=True)
     store = _store(ctx, settings)
     try:
-        route = add_route(store, slack, channel, list(options), created_by="cli")
+        route = add_route(
+            store,
+            slack,
+            channel,
+            list(options),
+            created_by="cli",
+            default_channel=settings.default_channel,
+        )
     except RouteOptionError as exc:
         click.echo(f"Refused: {exc}", err=True)
         sys.exit(2)
@@ -301,9 +308,10 @@ def routes_remove(ctx: click.Context, route_id: int) -> None:
     from bot.admin import remove_route
     from bot.routing import RouteOptionError
 
-    store = _store(ctx, _settings(ctx))
+    settings = _settings(ctx)
+    store = _store(ctx, settings)
     try:
-        route = remove_route(store, route_id)
+        route = remove_route(store, route_id, default_channel=settings.default_channel)
     except RouteOptionError as exc:
         click.echo(f"Refused: {exc}", err=True)
         sys.exit(2)

@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.delivery import Deliverer
 from bot.delivery.quarantine import report_quarantined
 from bot.health import CycleLog, CycleRecord, record_cycle_start
+from bot.held import held_stale, route_held_again, routes_settled
 from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.sync import WATERMARK_KEY, SyncOutcome, poller_horizon, sync_range
@@ -211,6 +212,8 @@ class Poller:
         try:
             if self.deliverer is not None:
                 report_quarantined(self.store, self.deliverer.notices)
+            if held_stale(self.store) and routes_settled(self.store):  # bot/held.py
+                route_held_again(self.store, self.settings.default_channel)
             plan = plan_cycle(self.store, started, self.settings)
             report.windows = plan.windows
             for start, end in plan.windows:

@@ -81,6 +81,24 @@ def _decide(
     return [], held
 
 
+def targets_and_held(
+    meeting: RecordMeeting, routes: list[Route], default_channel: str | None
+) -> tuple[list[Route], list[Route]]:
+    """(`targets_for`'s routes, the quarantined routes whose other fields fit the recording).
+    A recording with no target and some such route is held (bot/held.py)."""
+    return _decide(meeting, routes, default_channel)
+
+
+def routes_key(routes: list[Route]) -> str:
+    """What routing depends on in `routes`, as a string: equal keys route alike."""
+    fields = [
+        (r.id, r.channel, r.match_host, r.match_subject, r.match_subject_regex, r.match_code)
+        + (r.is_default,)
+        for r in sorted(routes, key=lambda r: r.id or 0)
+    ]
+    return repr(fields)
+
+
 def targets_for(
     meeting: RecordMeeting, routes: list[Route], default_channel: str | None
 ) -> list[Route]:
@@ -90,8 +108,8 @@ def targets_for(
     one built from `default_channel`), or nothing. A broken route still counts as a match, so
     a recording meant for a (private) channel never falls back to the default channel. A
     quarantined route (see `quarantine_reason`) matches nothing, and a recording it might have
-    matched does not fall back to the default channel either: it is kept unposted until an
-    admin replaces the route.
+    matched does not fall back to the default channel either: it is held (kept unposted) and
+    routed again when the routes change (bot/held.py).
     """
     return _decide(meeting, routes, default_channel)[0]
 

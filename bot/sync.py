@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, fields
 
 from bot.models import STATE_DONE, RecordMeeting, RecordsPage
 from bot.passwords import strip_hidden
-from bot.routing import targets_for
+from bot.routing import routes_key, targets_and_held
 from bot.store import Store
+from bot.store.held import hold
 from bot.tencent.client import CallCount, PageLimit, TencentMeetingClient, split_windows
 
 log = logging.getLogger(__name__)
@@ -82,22 +83,30 @@ class SyncOutcome:
 class Routed:
     """Fetched recordings, routed before any write transaction (matching must never hold the
     write lock): what to save (passwords every route hides left out, bot/passwords.py) and the
-    channels of the completed ones."""
+    channels of the completed ones; `held`: the completed ones a quarantined route holds
+    (routed nowhere, bot/held.py), and `routes_key` the routes it all was decided on."""
 
     meetings: list[RecordMeeting]
     targets: Targets
+    held: frozenset[str] = frozenset()
+    routes_key: str = ""
 
 
 def route_fetched(store: Store, meetings: list[RecordMeeting], default_channel: str) -> Routed:
     """Route `meetings` on the routes stored now. Call it outside any transaction."""
     routes = store.routes.list()  # the stored default route included
     default = default_channel or None
-    targets = {
-        m.meeting_record_id: [(r.channel, r.id) for r in targets_for(m, routes, default)]
-        for m in meetings
-        if m.state == STATE_DONE
-    }
-    return Routed(strip_hidden(meetings, routes, default), targets)
+    targets: Targets = {}
+    held: set[str] = set()
+    for m in meetings:
+        if m.state != STATE_DONE:
+            continue
+        chosen, holding = targets_and_held(m, routes, default)
+        targets[m.meeting_record_id] = [(r.channel, r.id) for r in chosen]
+        if holding and not chosen:
+            held.add(m.meeting_record_id)
+    kept = strip_hidden(meetings, routes, default)
+    return Routed(kept, targets, frozenset(held), routes_key(routes))
 
 
 def plan_deliveries(
@@ -154,6 +163,12 @@ def save_and_plan(
             outcome.deliveries_planned += plan_deliveries(
                 store, chosen, routed.targets, notify=post
             )
+        # Held ones wait for the routes to change (bot/held.py); old ones would not be posted.
+        hold(
+            store,
+            [m.meeting_record_id for m in due if m.meeting_record_id in routed.held],
+            routed.routes_key,
+        )
         if result.files_changed:
             store.deliveries.flag_for_update(result.files_changed)
     outcome.new = list(result.new)

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.slack.app", "bot.slack.listeners", "bot.poller", "bot.backfill", "bot.fastpath"),
     ("bot.slack.answers",),
     (
+        "bot.held",
         "bot.sync",
         "bot.passwords",
         "bot.preflight",

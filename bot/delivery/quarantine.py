@@ -2,8 +2,9 @@
 and telling the admins about them once per route.
 
 Such a route is quarantined rather than allowed to block the bot: routing treats it as matching
-nothing, and a recording it might have matched is not posted to the default channel either
-(bot/routing.py). `/recordings status` lists them (bot/health.py).
+nothing, and a recording it might have matched is held: not posted to the default channel
+either (bot/routing.py) until the routes change (bot/held.py). `/recordings status` lists
+them (bot/health.py).
 """
 
 from __future__ import annotations
@@ -44,8 +45,10 @@ def report_quarantined(store: Store, notices: AdminNotices) -> list[tuple[Route,
         notices.send(
             f":warning: Route #{route.id} (to <#{escape(route.channel)}>) is quarantined: its "
             f"`subject~` regex cannot be used: {escape(reason)}. It matches nothing, and "
-            "recordings it might have matched are kept but not posted (not to the default "
-            f"channel either) until you replace it: `/recordings route remove {route.id}`, then "
-            "add it again with a regex RE2 accepts."
+            "recordings it might have matched are held, not posted (not to the default channel "
+            f"either), until you replace it: `/recordings route remove {route.id}`, then add it "
+            "again with a regex RE2 accepts. Then the held ones that match a route are posted "
+            "there; the rest go to the default channel once the routes have stayed unchanged "
+            "for 5 minutes."
         )
     return found

@@ -47,6 +47,7 @@ def admin_word(command: Command) -> str:
 def admin_answer(deps: Deps, client: WebClient, facts: UserFacts, command: Command) -> Answer:
     """Run an admin command for an admin and say what was done."""
     store, user = deps.store, facts.user_id
+    default = deps.settings.default_channel  # route changes route held recordings again
     try:
         if isinstance(command, Status):
             health = collect_health(store, deps.settings)
@@ -58,13 +59,22 @@ def admin_answer(deps: Deps, client: WebClient, facts: UserFacts, command: Comma
             return _say("*Routes*\n" + "\n".join(f"• {route_line(r)}" for r in routes))
         if isinstance(command, RouteAdd):
             options = [unescape(token) for token in command.option_tokens]  # Slack's &lt; ...
-            route = add_route(store, client, command.channel_token, options, created_by=user)
+            route = add_route(
+                store,
+                client,
+                command.channel_token,
+                options,
+                created_by=user,
+                default_channel=default,
+            )
             return _say(f"Route added: {route_line(route)}")
         if isinstance(command, RouteRemove):
-            route = remove_route(store, command.route_id)
+            route = remove_route(store, command.route_id, default_channel=default)
             return _say(f"Route removed: {route_line(route)}")
         if isinstance(command, RouteDefault):
-            route = set_default_route(store, client, command.channel_token, created_by=user)
+            route = set_default_route(
+                store, client, command.channel_token, created_by=user, default_channel=default
+            )
             return _say(f"Default route set: {route_line(route)}")
         if isinstance(command, Link):
             link_user(store, command.slack_user_id, command.tencent_userid, set_by=user)
