@@ -42,6 +42,10 @@ def route(id: int | None, channel: str, **kw) -> Route:
         ({"match_subject_regex": r"第\d+期$"}, rec(), True),
         ({"match_subject_regex": r"^Weekly"}, rec("weekly sync"), False),
         ({"match_subject_regex": r"(unclosed"}, rec("(unclosed"), False),  # bad regex: no match
+        # \w \d \s keep Python's Unicode meaning on RE2, so these routes keep matching
+        ({"match_subject_regex": r"^\w+周会"}, rec(), True),
+        ({"match_subject_regex": r"\d{4}"}, rec("２０２４ 年度规划"), True),
+        ({"match_subject_regex": r"^[\w-]+\s第"}, rec(), True),
         ({"match_code": "123456789"}, rec(code="123-456-789"), True),
         ({"match_code": "123 456 789"}, rec(), True),
         ({"match_code": "999999999"}, rec(), False),
