@@ -18,7 +18,7 @@ from functools import lru_cache
 import re2
 
 MAX_REGEX_LENGTH = 200  # characters of pattern
-MAX_MEM = 1 << 20  # bytes RE2 may use for one compiled pattern (its default is 8 MiB)
+MAX_MEM = 4 << 20  # bytes RE2 may use for one compiled pattern (its default is 8 MiB): \w{200}
 
 _HINT = (
     "subject regexes use RE2 syntax, which runs in linear time: backreferences and "

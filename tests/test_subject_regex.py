@@ -116,6 +116,7 @@ def test_word_boundaries_keep_re2_ascii_meaning():
     assert subject_matches(compiled(r"\bweekly\b"), "weekly周会")  # Python: no boundary before 周
 
 
+@pytest.mark.slow  # about 5 s: every code point
 def test_every_code_point_is_classed_as_python_does():
     """\\w \\d \\s and their negations agree with Python on every code point Python's Unicode
     database assigns (RE2's database may be newer; surrogates cannot be UTF-8)."""
@@ -174,3 +175,9 @@ def test_re2_after_rewrite_agrees_with_python_re(pattern, subject):
     if regex is None:  # e.g. `a**`, which Python refuses too, or an empty `()` quirk
         return
     assert subject_matches(regex, subject) is (python.search(subject) is not None)
+
+
+def test_a_long_unicode_class_repeat_still_compiles():
+    # \w is a large Unicode class on RE2: the memory budget still takes a realistic repeat.
+    assert regex_problem(r"^[\w\s]{0,100}周会") is None
+    assert subject_matches(compiled(r"^\w{150}$"), "周" * 150)
