@@ -83,14 +83,14 @@ def test_broken_route_still_claims_the_recording():
 def test_describe():
     r = route(2, "C123", match_host="alice", match_subject="周会")
     assert r.describe() == (
-        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off"
+        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off, summary: thread"
     )
     everything = route(7, "C9", password_policy="hide", download=True, match_subject_regex="^W")
     assert everything.describe() == (
-        "#7 → <#C9>: subject matches /^W/, password: hide, download: on"
+        "#7 → <#C9>: subject matches /^W/, password: hide, download: on, summary: thread"
     )
     assert route(None, "C1", is_default=True).describe() == (
-        "default → <#C1>: everything, password: button, download: off"
+        "default → <#C1>: everything, password: button, download: off, summary: thread"
     )
 
 
@@ -206,3 +206,18 @@ def test_a_subject_with_a_lone_surrogate_is_routed_not_raised():
 def test_a_regex_with_a_lone_surrogate_is_refused_with_a_message():
     with pytest.raises(RouteOptionError, match="not a valid regex"):
         parse_route_options(["subject~a\ud800b"])
+
+
+def test_summary_option_is_parsed_and_defaults_to_thread():
+    assert parse_route_options([]).summary == "thread"
+    assert parse_route_options(["summary:OFF"]).summary == "off"
+    assert parse_route_options(["summary:always", "host:a"]).summary == "always"
+    assert route(3, "C1", summary="off").describe().endswith("summary: off")
+
+
+def test_a_wrong_summary_option_says_what_to_use():
+    with pytest.raises(RouteOptionError) as err:
+        parse_route_options(["summary:yes"])
+    assert "summary:thread" in err.value.message and "summary:off" in err.value.message
+    with pytest.raises(RouteOptionError):
+        parse_route_options(["summary:off", "summary:always"])
