@@ -83,7 +83,8 @@ def test_broken_route_still_claims_the_recording():
 def test_describe():
     r = route(2, "C123", match_host="alice", match_subject="周会")
     assert r.describe() == (
-        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off, summary: thread"
+        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off, "
+        "summary: thread"
     )
     everything = route(7, "C9", password_policy="hide", download=True, match_subject_regex="^W")
     assert everything.describe() == (
