@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from bot.models import PASSWORD_POLICIES, SUMMARY_POLICIES, RecordMeeting, Route, RouteSpec
+from bot.models import (
+    PASSWORD_POLICIES,
+    SUMMARY_POLICIES,
+    RecordFile,
+    RecordMeeting,
+    Route,
+    RouteSpec,
+)
 from bot.subject_regex import compiled, regex_problem, subject_matches
 
 
@@ -217,3 +224,14 @@ def normalize_channel(text: str) -> str:
     raise RouteOptionError(
         f"`{text}` is not a channel: pick one with # (or give its ID, such as C0123ABCD)"
     )
+
+
+def summary_allowed(policy: str, file: RecordFile) -> bool:
+    """May a channel whose route says `summary:<policy>` get this file's minutes in the thread?
+    `thread`: only a file shared company-wide or to everyone (sharing on, not participant-only);
+    `always`: whatever its sharing; `off` (or anything unknown): never."""
+    if policy == "always":
+        return True
+    if policy == "thread":
+        return file.shared and not file.required_participant
+    return False

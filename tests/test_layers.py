@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.slack.answers",),
     (
         "bot.sync",
+        "bot.content_fetch",
         "bot.passwords",
         "bot.preflight",
         "bot.delivery",
