@@ -252,8 +252,8 @@ class Route:
         return out
 
     def describe(self) -> str:
-        """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off,
-        summary: thread"."""
+        """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off"
+        (`summary: off|always` when not the default)."""
         if self.id is None:
             label = "default" if self.is_default else "route"
         else:
@@ -263,8 +263,9 @@ class Route:
             *what,
             f"password: {self.password_policy}",
             f"download: {'on' if self.download else 'off'}",
-            f"summary: {self.summary}",
         ]
+        if self.summary != DEFAULT_SUMMARY:
+            parts.append(f"summary: {self.summary}")
         line = f"{label} → <#{self.channel}>: {', '.join(parts)}"
         if self.broken_reason:
             line += f" (broken: {self.broken_reason})"

@@ -83,15 +83,14 @@ def test_broken_route_still_claims_the_recording():
 def test_describe():
     r = route(2, "C123", match_host="alice", match_subject="周会")
     assert r.describe() == (
-        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off, "
-        "summary: thread"
+        "#2 → <#C123>: host=alice, subject contains 周会, password: button, download: off"
     )
     everything = route(7, "C9", password_policy="hide", download=True, match_subject_regex="^W")
     assert everything.describe() == (
-        "#7 → <#C9>: subject matches /^W/, password: hide, download: on, summary: thread"
+        "#7 → <#C9>: subject matches /^W/, password: hide, download: on"
     )
     assert route(None, "C1", is_default=True).describe() == (
-        "default → <#C1>: everything, password: button, download: off, summary: thread"
+        "default → <#C1>: everything, password: button, download: off"
     )
 
 
