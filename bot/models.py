@@ -201,6 +201,11 @@ class Addresses(ApiRecord):
 # -- routes: which recordings go to which channel (the rules are in bot/routing.py) ----
 PASSWORD_POLICIES = ("show", "button", "hide")
 DEFAULT_POLICY = "button"  # noqa: S105 (a policy name, not a password)
+# What a channel gets of a recording's AI minutes, to-dos and chapters (in the post's thread):
+# `thread` only for recordings shared company-wide or to everyone, `always` whatever the
+# sharing, `off` never.
+SUMMARY_POLICIES = ("thread", "off", "always")
+DEFAULT_SUMMARY = "thread"
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,7 @@ class RouteSpec:
     match_code: str | None = None
     password_policy: str = DEFAULT_POLICY
     download: bool = False
+    summary: str = DEFAULT_SUMMARY
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,7 @@ class Route:
     broken_reason: str | None = None
     created_by: str | None = None
     created_at: float | None = None
+    summary: str = DEFAULT_SUMMARY
 
     def conditions(self) -> list[str]:
         """The match conditions in words, e.g. ["host=alice", "subject contains 周会"]."""
@@ -245,7 +252,8 @@ class Route:
         return out
 
     def describe(self) -> str:
-        """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off"."""
+        """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off"
+        (`summary: off|always` when not the default)."""
         if self.id is None:
             label = "default" if self.is_default else "route"
         else:
@@ -256,6 +264,8 @@ class Route:
             f"password: {self.password_policy}",
             f"download: {'on' if self.download else 'off'}",
         ]
+        if self.summary != DEFAULT_SUMMARY:
+            parts.append(f"summary: {self.summary}")
         line = f"{label} → <#{self.channel}>: {', '.join(parts)}"
         if self.broken_reason:
             line += f" (broken: {self.broken_reason})"

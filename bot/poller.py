@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from bot.config import Settings
+from bot.content_fetch import ContentFetcher, FetchReport
 from bot.delivery import Deliverer
 from bot.delivery.quarantine import report_quarantined
 from bot.health import CycleLog, CycleRecord, record_cycle_start
@@ -63,6 +64,8 @@ class CycleReport:
     updated: int = 0
     error: str | None = None
     windows: list[tuple[int, int]] = field(default_factory=list)
+    content: FetchReport | None = None  # what the content job asked Tencent for
+    thread_replies: int = 0  # minutes messages posted in recordings' threads
 
     @property
     def calls(self) -> int:
@@ -139,6 +142,7 @@ class Poller:
         self.stopping = stopping or threading.Event()  # set: finish no more work
         self._running = threading.Lock()
         self.cycles = CycleLog()  # failed cycles the database could not take yet
+        self.content = ContentFetcher(store, client)
 
     @property
     def lease_ttl(self) -> float:
@@ -250,6 +254,29 @@ class Poller:
             except Exception as exc:
                 log.exception("delivery failed")
                 report.error = report.error or f"Slack: {type(exc).__name__}: {exc}"
+        self._content(report)
+
+    def _content(self, report: CycleReport) -> None:
+        """What was said: ask Tencent for the content due (a few calls, background, on the
+        content bucket), then post the minutes that are ready in their threads. Its failures
+        are logged, never the cycle's: recordings' posts come first."""
+        try:
+            report.content = self.content.run()
+        except ShuttingDown:
+            raise
+        except Exception:
+            log.exception("fetching recordings' content failed")
+        if self.deliverer is None or not self._renew_lease():
+            return
+        try:
+            threads = self.deliverer.threads.post_due()
+            report.thread_replies = threads.posted
+            if threads.error:
+                log.warning("posting minutes in threads: %s", threads.error)
+        except ShuttingDown:
+            raise
+        except Exception:
+            log.exception("posting minutes in threads failed")
 
     def _keep_going_or_stop(self) -> None:
         if not self._renew_lease() and self.stopping.is_set():

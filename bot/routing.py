@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from bot.models import PASSWORD_POLICIES, RecordMeeting, Route, RouteSpec
+from bot.models import (
+    PASSWORD_POLICIES,
+    SUMMARY_POLICIES,
+    RecordFile,
+    RecordMeeting,
+    Route,
+    RouteSpec,
+)
 from bot.subject_regex import compiled, regex_problem, subject_matches
 
 
@@ -129,7 +136,7 @@ def password_hidden(
 
 
 _OPTIONS = "host:USERID, subject:WORD, subject~REGEX, code:MEETING_CODE, "
-_OPTIONS += "password:show|button|hide, download:on|off"
+_OPTIONS += "password:show|button|hide, download:on|off, summary:thread|off|always"
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
 
@@ -183,6 +190,14 @@ def parse_route_options(tokens: list[str]) -> RouteSpec:
             if value.lower() not in ("on", "off"):
                 raise RouteOptionError(f"`download:{value}` must be download:on or download:off")
             put("download", name, value.lower() == "on")
+        elif name == "summary:":
+            if value.lower() not in SUMMARY_POLICIES:
+                raise RouteOptionError(
+                    f"`summary:{value}` is not a choice: use summary:thread (AI minutes in the "
+                    "post's thread for recordings shared company-wide), summary:always or "
+                    "summary:off"
+                )
+            put("summary", name, value.lower())
         else:
             raise RouteOptionError(f"Unknown option `{name}`. Options: {_OPTIONS}")
     return RouteSpec(**values)  # type: ignore[arg-type]
@@ -196,6 +211,7 @@ def _example(name: str) -> str:
         "code:": "code:123456789",
         "password:": "password:button",
         "download:": "download:off",
+        "summary:": "summary:off",
     }.get(name, name)
 
 
@@ -226,3 +242,14 @@ def normalize_channel(text: str) -> str:
     raise RouteOptionError(
         f"`{text}` is not a channel: pick one with # (or give its ID, such as C0123ABCD)"
     )
+
+
+def summary_allowed(policy: str, file: RecordFile) -> bool:
+    """May a channel whose route says `summary:<policy>` get this file's minutes in the thread?
+    `thread`: only a file shared company-wide or to everyone (sharing on, not participant-only);
+    `always`: whatever its sharing; `off` (or anything unknown): never."""
+    if policy == "always":
+        return True
+    if policy == "thread":
+        return file.shared and not file.required_participant
+    return False

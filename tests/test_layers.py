@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "bot.held",
         "bot.sync",
+        "bot.content_fetch",
         "bot.passwords",
         "bot.preflight",
         "bot.delivery",

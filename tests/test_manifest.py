@@ -28,6 +28,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.info": ("channels:read", "groups:read"),  # public and private channels
     "conversations.list": ("channels:read", "groups:read"),
     "conversations.history": ("channels:history", "groups:history"),
+    "conversations.replies": ("channels:history", "groups:history"),
     "users.info": ("users:read",),
 }
 _CALL = re.compile(r"\.(auth|chat|conversations|users|views|reactions|files|im|team)_(\w+)\(")

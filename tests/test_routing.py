@@ -210,3 +210,18 @@ def test_a_subject_with_a_lone_surrogate_is_routed_not_raised():
 def test_a_regex_with_a_lone_surrogate_is_refused_with_a_message():
     with pytest.raises(RouteOptionError, match="not a valid regex"):
         parse_route_options(["subject~a\ud800b"])
+
+
+def test_summary_option_is_parsed_and_defaults_to_thread():
+    assert parse_route_options([]).summary == "thread"
+    assert parse_route_options(["summary:OFF"]).summary == "off"
+    assert parse_route_options(["summary:always", "host:a"]).summary == "always"
+    assert route(3, "C1", summary="off").describe().endswith("summary: off")
+
+
+def test_a_wrong_summary_option_says_what_to_use():
+    with pytest.raises(RouteOptionError) as err:
+        parse_route_options(["summary:yes"])
+    assert "summary:thread" in err.value.message and "summary:off" in err.value.message
+    with pytest.raises(RouteOptionError):
+        parse_route_options(["summary:off", "summary:always"])

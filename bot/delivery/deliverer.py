@@ -40,9 +40,12 @@ from bot.delivery.slack_errors import (
     is_rate_limited,
     retry_after,
 )
+from bot.delivery.threads import ThreadPoster
+from bot.models import RecordMeeting
 from bot.slack.blocks import files_signature
 from bot.stopping import ShuttingDown
 from bot.store import Store
+from bot.store.content import KINDS
 from bot.store.deliveries import Delivery
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,7 @@ class Deliverer:
         self.notices = AdminNotices(client, settings.admin_channel)
         self.broken_channels = BrokenChannels(store, self.notices)
         self.editor = MessageEditor(store, client, self.messages)
+        self.threads = ThreadPoster(store, client, self.messages, claimer=claimer)
 
     @property
     def min_interval(self) -> float:
@@ -153,6 +157,7 @@ class Deliverer:
                     if posted_signature and posted_signature != signature:
                         deliveries.flag_for_update([mid])
                     log.info("recovered delivery of %s to %s: already posted", mid, channel)
+                    self._watch_content(meeting)
                     report.recovered += 1
                     return Outcome.RECOVERED
             ts = self._post(channel, self.messages.render(meeting, before.route_id))
@@ -168,8 +173,19 @@ class Deliverer:
             return Outcome.DEFER_CHANNEL
         deliveries.mark_sent(mid, channel, ts, signature)
         report.sent += 1
+        self._watch_content(meeting)
         self.broken_channels.works(channel)
         return Outcome.SENT
+
+    def _watch_content(self, meeting: RecordMeeting) -> None:
+        """A recording in a channel: look for its minutes, chapters and transcript from now on
+        (bot/content_fetch.py asks Tencent; bot/delivery/threads.py posts the minutes)."""
+        try:
+            for file in meeting.record_files:
+                for kind in KINDS:
+                    self.store.content.watch(file.record_file_id, kind)
+        except Exception:  # never fails the delivery, which is sent
+            log.exception("could not start watching the content of %s", meeting.meeting_record_id)
 
     def _post(self, channel: str, message: RecordingMessage) -> str:
         """Post the message (paced), with at most one retry; the message's `ts`."""

@@ -17,6 +17,7 @@ from bot.delivery.messages import RecordingMessages
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_errors import describe, message_gone
 from bot.slack.blocks import files_signature
+from bot.slack.minutes import parent_summary_note, with_summary_note
 from bot.stopping import ShuttingDown
 
 if TYPE_CHECKING:
@@ -40,12 +41,15 @@ class MessageEditor:
             if meeting is None or not delivery.ts:
                 continue
             message = self.messages.render(meeting, delivery.route_id)
+            blocks = message.blocks
+            if self.store.threads.noted(delivery.meeting_record_id, delivery.channel):
+                blocks = with_summary_note(blocks, parent_summary_note())  # keep the note
             try:
                 self.client.chat_update(
                     channel=delivery.channel,
                     ts=delivery.ts,
                     text=message.text,
-                    blocks=message.blocks,
+                    blocks=blocks,
                     metadata=message.metadata,
                 )
             except ShuttingDown:  # woken from the client's rate-limit wait: the flag stays

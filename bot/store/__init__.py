@@ -12,6 +12,7 @@ repository module beside this one, reached as an attribute:
     store.users        Slack users cache, Slack -> Tencent links, password audit
     store.webhooks     webhook events and nonces
     store.content      what was said: minutes, chapters, transcripts, their status, search
+    store.threads      the exactly-once ledger of the minutes posted in recordings' threads
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from bot.store.routes import RouteRepo
     from bot.store.state import StateRepo
     from bot.store.sts import StsTokenRepo
+    from bot.store.threads import ThreadRepo
     from bot.store.users import UserRepo
     from bot.store.webhooks import WebhookRepo
 
@@ -215,6 +217,12 @@ class Store:
         from bot.store.content import ContentRepo
 
         return ContentRepo(self)
+
+    @cached_property
+    def threads(self) -> ThreadRepo:
+        from bot.store.threads import ThreadRepo
+
+        return ThreadRepo(self)
 
 
 def open_store(

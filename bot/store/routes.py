@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "id, channel, channel_name, match_host, match_subject, match_subject_regex, match_code, "
-    "password_policy, download, is_default, broken_reason, created_by, created_at"
+    "password_policy, download, is_default, broken_reason, created_by, created_at, summary"
 )
 
 
@@ -56,7 +56,7 @@ class RouteRepo:
             cur = conn.execute(
                 "INSERT INTO routes (channel, channel_name, match_host, match_subject, "
                 "match_subject_regex, match_code, password_policy, download, is_default, "
-                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_by, created_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     channel,
                     channel_name,
@@ -69,6 +69,7 @@ class RouteRepo:
                     int(is_default),
                     created_by,
                     self.store.now(),
+                    spec.summary,
                 ),
             )
             route = self.get(int(cur.lastrowid))
@@ -79,7 +80,7 @@ class RouteRepo:
         found = self._rows(
             "is_default = 0 AND channel = ? AND match_host IS ? AND match_subject IS ? "
             "AND match_subject_regex IS ? AND match_code IS ? AND password_policy = ? "
-            "AND download = ?",
+            "AND download = ? AND summary = ?",
             (
                 channel,
                 spec.match_host,
@@ -88,6 +89,7 @@ class RouteRepo:
                 spec.match_code,
                 spec.password_policy,
                 int(spec.download),
+                spec.summary,
             ),
         )
         return found[0] if found else None

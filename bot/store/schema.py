@@ -284,6 +284,38 @@ MIGRATIONS: list[list[str]] = [
             INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
         END""",
     ],
+    # 4: what was said, posted in each recording's thread (bot/delivery/threads.py): a route's
+    # `summary` option, and the exactly-once ledger of the thread replies, like `deliveries`.
+    [
+        "ALTER TABLE routes ADD COLUMN summary TEXT NOT NULL DEFAULT 'thread'",  # thread|off|always
+        # One row per (recording, channel, record file): its minutes thread.
+        """CREATE TABLE content_threads (
+            meeting_record_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            record_file_id TEXT NOT NULL,
+            state TEXT NOT NULL,          -- posting | posted (replies all there) | noted | skipped
+            parts INTEGER,                -- how many reply messages
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            claimed_by TEXT,
+            claimed_at REAL,
+            not_before REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (meeting_record_id, channel, record_file_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX idx_content_threads_state ON content_threads(state)",
+        # Each reply posted: its Slack ts once the post is known.
+        """CREATE TABLE content_replies (
+            meeting_record_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            record_file_id TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            posted_at REAL NOT NULL,
+            PRIMARY KEY (meeting_record_id, channel, record_file_id, part)
+        ) WITHOUT ROWID""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -119,6 +119,7 @@ def old_release_file(path: Path) -> None:
     with conn:
         conn.execute("UPDATE record_files SET password = ? WHERE password IS NOT NULL", (SECRET,))
         conn.execute("ALTER TABLE record_files DROP COLUMN has_password")
+        conn.execute("ALTER TABLE routes DROP COLUMN summary")  # migration 4's
         drop_later_tables(conn)
         conn.execute("PRAGMA user_version = 1")
     conn.close()

@@ -167,8 +167,12 @@ def conversations_history(ws: Workspace, params: Params) -> dict[str, Any]:
             return oldest <= ts <= latest
         return oldest < ts < latest
 
-    found = [
-        m for m in reversed(ws.messages) if m["channel"] == channel.id and in_range(float(m["ts"]))
+    found = [  # like Slack: a thread's replies are not in the channel's history
+        m
+        for m in reversed(ws.messages)
+        if m["channel"] == channel.id
+        and in_range(float(m["ts"]))
+        and m["thread_ts"] in (None, m["ts"])
     ]
     try:
         limit = max(1, min(int(params.get("limit") or 100), 999))
@@ -184,6 +188,34 @@ def conversations_history(ws: Workspace, params: Params) -> dict[str, Any]:
         "messages": [_api_message(m, with_metadata) for m in page],
         "has_more": has_more,
         "pin_count": 0,
+        "response_metadata": {"next_cursor": next_cursor},
+    }
+
+
+def conversations_replies(ws: Workspace, params: Params) -> dict[str, Any]:
+    """A thread: its parent, then its replies, oldest first (cursor-paged like history)."""
+    channel = ws.resolve_channel(params.get("channel"))
+    if not channel.bot_member:
+        raise ApiError("not_in_channel")
+    parent = ws.find_message(channel, params.get("ts"))
+    thread = [parent] + [
+        m
+        for m in ws.messages
+        if m["channel"] == channel.id and m["thread_ts"] == parent["ts"] and m is not parent
+    ]
+    try:
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        cursor = params.get("cursor")
+        start = int(base64.urlsafe_b64decode(str(cursor)).decode()) if cursor else 0
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ApiError("invalid_cursor") from e
+    page = thread[start : start + limit]
+    has_more = start + limit < len(thread)
+    next_cursor = base64.urlsafe_b64encode(str(start + limit).encode()).decode() if has_more else ""
+    with_metadata = _truthy(params.get("include_all_metadata", False))
+    return {
+        "messages": [_api_message(m, with_metadata) for m in page],
+        "has_more": has_more,
         "response_metadata": {"next_cursor": next_cursor},
     }
 
@@ -261,6 +293,7 @@ METHODS: dict[str, Method] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.history": conversations_history,
+    "conversations.replies": conversations_replies,
     "conversations.join": conversations_join,
     "conversations.info": conversations_info,
     "conversations.list": conversations_list,

@@ -1,0 +1,133 @@
+"""Asking Tencent for recordings' content as it becomes ready: AI minutes, chapters, transcripts.
+
+A recording posted to a channel starts being watched (the deliverer calls store.content.watch);
+each poll cycle then
+asks for what is due (`ContentFetcher.run`), at most `max_calls` calls, in the background on the
+content bucket (never a corp/records slot), and only for what started being watched in the last
+`since_hours`. "Still generating" is asked again after a growing backoff; AI off is noted once
+for the whole file and not asked again; a missing STS token is noted (asked again when one
+arrives).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.models import BACKGROUND
+from bot.store import Store
+from bot.store.content import (
+    KIND_CHAPTERS,
+    KIND_MINUTES,
+    KIND_TRANSCRIPT,
+    KINDS,
+    STATE_ERROR,
+    STATE_GENERATING,
+    STATE_NO_STS,
+    STATE_OFF,
+    DueCheck,
+)
+from bot.tencent.client import TencentMeetingClient
+from bot.tencent.errors import (
+    BudgetExhaustedError,
+    ContentGeneratingError,
+    ContentOffError,
+    StsTokenError,
+    TencentError,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_CALLS_PER_CYCLE = 6
+SINCE_HOURS = 24.0
+
+
+@dataclass
+class FetchReport:
+    calls: int = 0
+    saved: int = 0
+    generating: int = 0
+    off: int = 0
+    no_sts: int = 0
+    errors: int = 0
+    out_of_budget: bool = False
+
+
+class ContentFetcher:
+    def __init__(
+        self,
+        store: Store,
+        client: TencentMeetingClient,
+        *,
+        max_calls: int = MAX_CALLS_PER_CYCLE,
+        since_hours: float = SINCE_HOURS,
+    ):
+        self.store = store
+        self.client = client
+        self.max_calls = max_calls
+        self.since_hours = since_hours
+
+    def run(self) -> FetchReport:
+        """Ask for what is due, at most `max_calls` calls; never waits for a call slot."""
+        report = FetchReport()
+        since = self.store.now() - self.since_hours * 3600
+        for kind in (KIND_MINUTES, KIND_CHAPTERS, KIND_TRANSCRIPT):
+            room = self.max_calls - report.calls
+            if room <= 0 or report.out_of_budget:
+                break
+            for check in self.store.content.due_for_check(kind, limit=room, since=since):
+                if report.calls >= self.max_calls or report.out_of_budget:
+                    break
+                # An earlier answer in this run may have settled it (AI off for the file).
+                status = self.store.content.status(check.record_file_id, kind, check.lang)
+                if status is not None and status.state not in (STATE_GENERATING, STATE_ERROR):
+                    continue
+                self._check(check, report)
+        return report
+
+    def _check(self, check: DueCheck, report: FetchReport) -> None:
+        content = self.store.content
+        fid, kind = check.record_file_id, check.kind
+        report.calls += 1
+        try:
+            if kind == KIND_MINUTES:
+                content.save_minutes(self._call_minutes(fid, check.lang))
+            elif kind == KIND_CHAPTERS:
+                content.save_chapters(fid, self._call_chapters(fid, check.lang), check.lang)
+            else:
+                meeting = self.store.recordings.get(check.meeting_record_id)
+                content.save_transcript(
+                    self.client.get_transcript(
+                        fid,
+                        meeting_id=meeting.meeting_id if meeting else None,
+                        page_size=None,
+                        priority=BACKGROUND,
+                        max_wait=0,
+                    )
+                )
+            report.saved += 1
+        except BudgetExhaustedError:
+            report.calls -= 1  # no call was made
+            report.out_of_budget = True
+        except ContentGeneratingError:
+            content.mark_status(fid, kind, STATE_GENERATING, lang=check.lang)
+            report.generating += 1
+        except ContentOffError:
+            # The file's AI features are off: every kind of its content, noted once.
+            for each in KINDS:
+                content.mark_status(fid, each, STATE_OFF, reason="AI off", lang=check.lang)
+            report.off += 1
+            log.info("record file %s has its AI features off: not asked again", fid)
+        except StsTokenError:
+            content.mark_status(fid, kind, STATE_NO_STS, reason="no STS token", lang=check.lang)
+            report.no_sts += 1
+        except TencentError as exc:
+            content.mark_status(fid, kind, STATE_ERROR, reason=str(exc)[:200], lang=check.lang)
+            report.errors += 1
+            log.warning("could not fetch the %s of record file %s: %s", kind, fid, exc)
+
+    def _call_minutes(self, fid: str, lang: str):
+        return self.client.get_minutes(fid, lang=lang, priority=BACKGROUND, max_wait=0)
+
+    def _call_chapters(self, fid: str, lang: str):
+        return self.client.get_chapters(fid, lang=lang, priority=BACKGROUND, max_wait=0)

@@ -1,0 +1,193 @@
+"""Minutes in recordings' threads, over loopback: the Tencent emulator (content endpoints), the
+Slack stand-in, a real SQLite file, driven by poll cycles."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from bot.admin import add_route
+from bot.delivery.threads import REPLY_EVENT_TYPE
+from bot.models import BACKGROUND
+from bot.slack.minutes import SUMMARY_NOTE_BLOCK_ID
+from bot.store.content import STATE_GENERATING
+from bot.tencent.errors import BudgetExhaustedError
+from tests.conftest import REC_CHANNEL, BotEnv
+
+
+def add(env: BotEnv, **kw) -> str:
+    return env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, transcode_seconds=60, subject="产品周会", **kw
+    )
+
+
+def cycles(env: BotEnv, n: int) -> None:
+    """`n` poll cycles, the content backoff elapsing between them."""
+    for _ in range(n):
+        assert env.cycle().ok
+        env.services.store.content.retry_now(STATE_GENERATING)
+
+
+def file_id(env: BotEnv, mid: str) -> str:
+    return env.services.store.recordings.get(mid).record_files[0].record_file_id
+
+
+def replies(env: BotEnv) -> list[dict]:
+    return [m for m in env.posts(REC_CHANNEL) if m["thread_ts"] and m["thread_ts"] != m["ts"]]
+
+
+def parents(env: BotEnv) -> list[dict]:
+    return [m for m in env.posts(REC_CHANNEL) if not m["thread_ts"]]
+
+
+def noted(message: dict) -> bool:
+    return any(b.get("block_id") == SUMMARY_NOTE_BLOCK_ID for b in message["blocks"] or [])
+
+
+def test_minutes_are_posted_once_in_the_thread_after_still_generating(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 4  # minutes and chapters: twice each
+    mid = add(bot_env)
+    cycles(bot_env, 1)
+    assert len(parents(bot_env)) == 1 and replies(bot_env) == []
+    cycles(bot_env, 1)
+    assert replies(bot_env) == []  # still generating
+    cycles(bot_env, 4)
+    parent = parents(bot_env)[0]
+    posted = replies(bot_env)
+    assert len(posted) >= 1
+    assert all(m["thread_ts"] == parent["ts"] for m in posted)
+    assert all(m["metadata"]["event_type"] == REPLY_EVENT_TYPE for m in posted)
+    assert "Minutes" in posted[0]["text"]
+    assert noted(parent) and parent["updated"] == 1  # edited in place, once
+    delivery = bot_env.services.store.deliveries.get(mid, REC_CHANNEL)
+    assert delivery.ts == parent["ts"]
+    assert bot_env.services.store.threads.state(mid, REC_CHANNEL, file_id(bot_env, mid)) == "noted"
+
+
+def test_a_failed_ledger_write_after_the_post_posts_nothing_twice(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    threads = bot_env.services.store.threads
+    real = threads.record_reply
+    failures = []
+
+    def fail_once(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise OSError("disk gone, just after the post")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(threads, "record_reply", fail_once)
+    mid = add(bot_env)
+    cycles(bot_env, 1)
+    assert failures and len(replies(bot_env)) == 1  # posted, not recorded
+    cycles(bot_env, 3)
+    posted = replies(bot_env)
+    assert len(posted) == 1
+    fid = file_id(bot_env, mid)
+    assert threads.replies(mid, REC_CHANNEL, fid) == {0: posted[0]["ts"]}  # found in the thread
+    assert bot_env.slack.calls_to("conversations.replies")
+    assert noted(parents(bot_env)[0])
+
+
+def test_a_restarted_process_finds_a_reply_a_dead_one_posted(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    mid = add(bot_env)
+    cycles(bot_env, 1)
+    fid = file_id(bot_env, mid)
+    store = bot_env.services.store
+    assert len(replies(bot_env)) == 1
+    # As if the process died between the post and its write: the claim stays, no reply row.
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM content_replies")
+        conn.execute(
+            "UPDATE content_threads SET state = 'posting', claimed_by = 'dead', claimed_at = ?",
+            (store.now(),),
+        )
+    later = bot_env.restart(clock_offset=3600)  # the dead claim has expired
+    later.poller.run_cycle()
+    later.poller.run_cycle()
+    assert len(replies(bot_env)) == 1
+    assert later.store.threads.state(mid, REC_CHANNEL, fid) == "noted"
+
+
+def test_participant_only_recording_gets_nothing_with_thread(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    mid = add(bot_env, required_participant=True)
+    cycles(bot_env, 3)
+    assert len(parents(bot_env)) == 1 and replies(bot_env) == []
+    assert not noted(parents(bot_env)[0])
+    assert bot_env.services.store.content.get_minutes(file_id(bot_env, mid)) is not None
+
+
+def test_sharing_off_gets_nothing_with_thread(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    add(bot_env, sharing=False)
+    cycles(bot_env, 3)
+    assert len(parents(bot_env)) == 1 and replies(bot_env) == []
+
+
+def test_participant_only_recording_gets_its_minutes_with_always(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    add_route(bot_env.services.store, bot_env.services.slack, REC_CHANNEL, ["summary:always"])
+    add(bot_env, required_participant=True)
+    cycles(bot_env, 3)
+    assert len(parents(bot_env)) == 1 and len(replies(bot_env)) >= 1
+
+
+def test_summary_off_posts_no_minutes(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    add_route(bot_env.services.store, bot_env.services.slack, REC_CHANNEL, ["summary:off"])
+    add(bot_env)
+    cycles(bot_env, 3)
+    assert len(parents(bot_env)) == 1 and replies(bot_env) == []
+    assert not noted(parents(bot_env)[0])
+
+
+def test_channel_mentions_in_minutes_are_inert(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    bot_env.tencent.intelligence.hostile = True
+    add(bot_env)
+    cycles(bot_env, 3)
+    posted = replies(bot_env)
+    assert posted
+    body = json.dumps([(m["text"], m["blocks"]) for m in posted], ensure_ascii=False)
+    assert "<!channel>" not in body and "<@U" not in body
+    assert "&lt;!channel&gt;" in body or "channel" in body
+
+
+def test_ai_off_is_asked_once_and_posts_nothing(bot_env: BotEnv) -> None:
+    mid = add(bot_env)
+    bot_env.tencent.intelligence.ai_off(mid)
+    cycles(bot_env, 5)
+    fid = file_id(bot_env, mid)
+    assert bot_env.tencent.intelligence.calls_for(fid) == 0  # refused before counting
+    store = bot_env.services.store
+    assert store.content.status(fid, "minutes").state == "off"
+    assert store.content.status(fid, "transcript").state == "off"
+    assert store.content.status(fid, "minutes").attempts == 1
+    assert replies(bot_env) == [] and not noted(parents(bot_env)[0])
+    content_calls = store.conn.execute(
+        "SELECT COUNT(*) FROM api_calls WHERE bucket = ?",
+        (bot_env.services.tencent.content_throttle.bucket,),
+    ).fetchone()[0]
+    assert content_calls == 1
+
+
+def test_content_calls_never_delay_the_records_calls(bot_env: BotEnv) -> None:
+    throttle = bot_env.services.tencent.content_throttle
+    assert throttle.bucket != bot_env.services.tencent.throttle.bucket
+    with pytest.raises(BudgetExhaustedError):  # every content slot of this minute taken
+        for _ in range(1000):
+            throttle.acquire(BACKGROUND, max_wait=0)
+    mid = add(bot_env)
+    started = time.monotonic()
+    report = bot_env.cycle()
+    assert time.monotonic() - started < 5
+    assert report.ok and report.calls >= 1 and len(parents(bot_env)) == 1
+    assert report.content is not None and report.content.out_of_budget
+    fid = file_id(bot_env, mid)
+    assert bot_env.services.store.content.status(fid, "minutes").attempts == 0  # not asked
