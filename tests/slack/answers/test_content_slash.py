@@ -93,7 +93,7 @@ def test_a_mention_in_a_transcript_is_inert(slack_env):
     synced_store(slack_env, m)
     _said(slack_env, m, ("Eve", 0, "<!channel> attention <@U123> please read"))
     shown = mrkdwn_texts(ask(slack_env, "search attention")[0])
-    assert "attention" in shown
+    assert "*attention*" in shown and "please read" in shown  # the hit is shown
     assert "<!channel>" not in shown and "<@U123>" not in shown
 
 
