@@ -405,7 +405,16 @@ _USER_HELP = [
     ("7d", "the last 7 days (also `30d`, any number of days)"),
     ("2026-11-20", "one day"),
     ("2026-11-01..2026-11-20", "a range of days"),
-    ("search WORD...", "subjects containing every word (add a range: `search standup 30d`)"),
+    (
+        "search WORD...",
+        "subjects containing every word, and where they were said in transcripts "
+        "(add a range: `search standup 30d`)",
+    ),
+    (
+        "summary MEETING_CODE",
+        "one recording's AI minutes, to-dos and chapters (or give its share link "
+        "`https://meeting.tencent.com/...`)",
+    ),
     ("host USERID", "recordings hosted by a Tencent Meeting user id"),
     ("mine", "recordings you hosted (needs your Slack user linked)"),
     ("help", "this help"),

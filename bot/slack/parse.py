@@ -13,8 +13,9 @@ Query forms (keywords are case-insensitive; Chinese aliases in brackets):
 A period may be combined with mine, host and search, e.g. `last week mine search 周会`;
 without a period, mine / host / search look at the last 30 days.
 
-Other forms: help | ? [帮助]; status; route add CHANNEL OPTIONS...; route list; route remove ID;
-route default CHANNEL; link @user TENCENT_USERID.
+Other forms: help | ? [帮助]; summary MEETING_CODE | summary SHARE_LINK [纪要]; status;
+route add CHANNEL OPTIONS...; route list; route remove ID; route default CHANNEL;
+link @user TENCENT_USERID.
 """
 
 from __future__ import annotations
@@ -87,11 +88,31 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """One recording's minutes, to-dos and chapters: by meeting code (digits only) or by its
+    Tencent Meeting share link (exactly one of the two is set)."""
+
+    meeting_code: str | None = None
+    link: str | None = None
+
+
+@dataclass(frozen=True)
 class Invalid:
     message: str
 
 
-Command = Query | Help | Status | RouteAdd | RouteList | RouteRemove | RouteDefault | Link | Invalid
+Command = (
+    Query
+    | Help
+    | Status
+    | Summary
+    | RouteAdd
+    | RouteList
+    | RouteRemove
+    | RouteDefault
+    | Link
+    | Invalid
+)
 AdminCommand = (RouteAdd, RouteList, RouteRemove, RouteDefault, Link, Status)
 
 
@@ -102,6 +123,7 @@ _SEARCH = {"search", "搜索", "find"}
 _MINE = {"mine", "我的"}
 _HOST = {"host"}
 _ROUTE = {"route", "routes"}
+_SUMMARY = {"summary", "minutes", "纪要", "总结"}
 _RANGE_SEPARATORS = {"to", "..", "~", "～", "-", "–", "—", "至", "到"}
 
 _DATE = r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
@@ -114,6 +136,10 @@ _NUMBER_RE = re.compile(r"^[0-9]{1,6}$")
 _USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_RE = re.compile(r"^([UW][A-Z0-9]{2,})$")
 _ROUTE_ID_RE = re.compile(r"^#?([0-9]{1,18})$")
+_CODE_RE = re.compile(r"^[0-9][0-9 \-]*$")
+_LINK_RE = re.compile(r"^<?(https?://[^\s|<>]+)(?:\|[^>]*)?>?$", re.IGNORECASE)
+_TENCENT_HOST_RE = re.compile(r"^https://(?:[a-z0-9-]+\.)*meeting\.tencent\.com(?:[/?#]|$)", re.I)
+MIN_CODE_DIGITS, MAX_CODE_DIGITS = 6, 20
 _UNESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 _ENTITY_RE = re.compile(r"&(?:amp|lt|gt);")
 
@@ -334,6 +360,26 @@ def _link(tokens: list[str]) -> Command:
     return Link(user_token=tokens[1], tencent_userid=unescape(tokens[2]), slack_user_id=user)
 
 
+def _summary(tokens: list[str]) -> Command:
+    rest = tokens[1:]
+    usage = "`summary MEETING_CODE` or `summary https://meeting.tencent.com/...` (a share link)"
+    if not rest:
+        return Invalid(f"say which recording: {usage}")
+    if len(rest) == 1 and (match := _LINK_RE.match(rest[0])):
+        url = unescape(match.group(1))
+        if not _TENCENT_HOST_RE.match(url):
+            return Invalid(
+                f"{_quote(url)} is not a Tencent Meeting link (https://meeting.tencent.com/...)"
+            )
+        return Summary(link=url)
+    joined = " ".join(rest)
+    if _CODE_RE.match(joined):
+        digits = re.sub(r"[ \-]", "", joined)
+        if MIN_CODE_DIGITS <= len(digits) <= MAX_CODE_DIGITS:
+            return Summary(meeting_code=digits)
+    return Invalid(f"{_quote(joined)} is not a meeting code or a share link: {usage}")
+
+
 def parse_command(text: str, *, now: datetime) -> Command:
     """The request in `/recordings` text; `now` is aware, in the asker's time zone."""
     if now.tzinfo is None or now.utcoffset() is None:
@@ -349,6 +395,8 @@ def parse_command(text: str, *, now: datetime) -> Command:
             return _route(tokens)
         if first == "link":
             return _link(tokens)
+        if first in _SUMMARY:
+            return _summary(tokens)
         return _query(tokens, now)
     except _Stop as stop:
         return Invalid(stop.message)

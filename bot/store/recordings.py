@@ -293,6 +293,25 @@ class RecordingRepo:
         found = self._select("meeting_record_id = ?", (meeting_record_id,))
         return found[0] if found else None
 
+    def by_meeting_code(self, meeting_code: str, limit: int = 20) -> list[RecordMeeting]:
+        """The recordings of meetings with this code, newest first (a code may be reused)."""
+        if limit <= 0:
+            return []
+        return self._select(
+            "meeting_code = ?", (meeting_code, limit), "ORDER BY media_start_time DESC LIMIT ?"
+        )
+
+    def by_sharing_url(self, url: str) -> RecordMeeting | None:
+        """The recording one of whose files is shared at `url` (a trailing slash aside)."""
+        bare = url.rstrip("/")
+        found = self._select(
+            "meeting_record_id IN (SELECT meeting_record_id FROM record_files "
+            "WHERE sharing_url IN (?, ?))",
+            (bare, bare + "/"),
+            "ORDER BY media_start_time DESC LIMIT 1",
+        )
+        return found[0] if found else None
+
     def get_many(self, ids: Iterable[str]) -> list[RecordMeeting]:
         """The recordings with these ids that exist, in the order given."""
         wanted = list(dict.fromkeys(ids))

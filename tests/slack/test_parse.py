@@ -21,6 +21,7 @@ from bot.slack.parse import (
     RouteList,
     RouteRemove,
     Status,
+    Summary,
     parse_command,
 )
 
@@ -309,3 +310,39 @@ def test_fuzz_any_text(text, zone):
 def test_fuzz_keyword_combinations(words, sep, zone, upper):
     text = sep.join(words)
     _check(parse_command(text.upper() if upper else text, now=NOW.astimezone(zone)))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("summary 123456789", Summary(meeting_code="123456789")),
+        ("summary 123 456 789", Summary(meeting_code="123456789")),
+        ("minutes 123-456-789", Summary(meeting_code="123456789")),
+        ("纪要 123456789", Summary(meeting_code="123456789")),
+        (
+            "summary <https://meeting.tencent.com/crm/abc>",
+            Summary(link="https://meeting.tencent.com/crm/abc"),
+        ),
+        (
+            "summary https://meeting.tencent.com/v2/s?id=1&amp;x=2",
+            Summary(link="https://meeting.tencent.com/v2/s?id=1&x=2"),
+        ),
+    ],
+)
+def test_summary_by_code_or_link(text, expected):
+    assert parse_command(text, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("summary", "say which recording"),
+        ("summary abc", "not a meeting code"),
+        ("summary 12", "not a meeting code"),
+        ("summary https://evil.example/meeting.tencent.com/x", "not a Tencent Meeting link"),
+        ("summary https://meeting.tencent.com.evil.example/x", "not a Tencent Meeting link"),
+    ],
+)
+def test_summary_refuses_what_is_not_a_code_or_a_tencent_link(text, fragment):
+    result = parse_command(text, now=NOW)
+    assert isinstance(result, Invalid) and fragment in result.message

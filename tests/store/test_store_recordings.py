@@ -345,3 +345,25 @@ def test_large_batch_spans_chunks(store):
     again = store.recordings.save_meetings(batch[:700] + [meeting("r00001", start=1, files=())])
     assert again.changed == ["r00001"] and again.files_changed == ["r00001"]
     assert file_ids(store, "r00001") == []
+
+
+def test_by_meeting_code_newest_first_and_by_sharing_url(store):
+    older = meeting("r-old", start=1000, files=("f-old",))
+    newer = meeting("r-new", start=5000, files=("f-new",))
+    other = meeting("r-other", start=3000, files=("f-other",)).model_copy(
+        update={"meeting_code": "555000111"}
+    )
+    shared = other.record_files[0].model_copy(
+        update={"sharing_url": "https://meeting.tencent.com/crm/abc"}
+    )
+    other = other.model_copy(update={"record_files": (shared,)})
+    store.recordings.save_meetings([older, newer, other])
+    assert [m.meeting_record_id for m in store.recordings.by_meeting_code("123456789")] == [
+        "r-new",
+        "r-old",
+    ]
+    assert store.recordings.by_meeting_code("000") == []
+    for url in ("https://meeting.tencent.com/crm/abc", "https://meeting.tencent.com/crm/abc/"):
+        found = store.recordings.by_sharing_url(url)
+        assert found is not None and found.meeting_record_id == "r-other"
+    assert store.recordings.by_sharing_url("https://meeting.tencent.com/crm/zzz") is None

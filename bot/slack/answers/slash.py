@@ -43,9 +43,16 @@ from bot.slack.answers.query import (
     query_page_limit,
     tencent_error_message,
 )
+from bot.slack.answers.said import SaidPage, said_blocks, said_page
+from bot.slack.answers.summary import summary_answer
 from bot.slack.blocks import (
+    ACTION_MORE,
     COMMAND,
+    MAX_BLOCKS,
+    MAX_MESSAGE_TEXT,
     BlockDict,
+    actions,
+    button,
     context,
     help_blocks,
     notice,
@@ -53,7 +60,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.slack.mrkdwn import escape, truncate
-from bot.slack.parse import Help, Invalid, Query, parse_command
+from bot.slack.parse import Help, Invalid, Query, Summary, parse_command
 from bot.slack.texts import (
     ADMINS_ONLY,
     BUSY,
@@ -165,7 +172,9 @@ def _query_answer(
     except TencentError as exc:
         log.warning("query failed on the Tencent side: %s", type(exc).__name__)
         return _say(escape(tencent_error_message(exc)))
-    next_value = more_value(text, result.page + 1) if result.has_more else None
+    said = said_page(deps, facts, query, page) if query.search else None
+    has_more = result.has_more or (said is not None and said.has_more)
+    next_value = more_value(text, result.page + 1) if has_more else None
     answer_text, blocks = recordings_list(
         result.window(),  # type: ignore[arg-type]  # a Sequence holding only this page
         title=_title(query, userid),
@@ -184,7 +193,39 @@ def _query_answer(
         blocks.insert(1, context(note))
     if result.truncated:
         blocks.insert(1, context(truncated_note(deps, facts, query, result)))
+    if said is not None:
+        return _with_said(answer_text, blocks, said, facts, next_value, shown=bool(result.meetings))
     return answer_text, blocks
+
+
+def _with_said(
+    answer_text: str,
+    blocks: list[BlockDict],
+    said: SaidPage,
+    facts: UserFacts,
+    next_value: str | None,
+    *,
+    shown: bool,
+) -> Answer:
+    """A search answer: the subject matches, then the hits in what was said, then one More
+    button paging both (a later page leaves out a part that has nothing left)."""
+    said_text, said_part = said_blocks(said, tz_name=facts.tz)
+    subject_part = [b for b in blocks if b.get("block_id") != "more"]
+    parts: list[BlockDict] = []
+    if shown or said.offset == 0 or not said.hits:
+        parts += subject_part
+    else:  # a later page with hits only: keep the answer's title
+        parts += subject_part[:1]
+    if said.hits or said.offset == 0:
+        parts += said_part
+    if next_value:
+        more = actions([button("More", ACTION_MORE, value=next_value)], block_id="more")
+        if more:
+            parts.append(more)
+    elif said.has_more:
+        parts.append(context("More was said that matches; narrow the range to see it."))
+    said_summary = said_text.split(": ", 1)[-1] if said.hits else "nothing said matches"
+    return truncate(f"{answer_text} · {said_summary}", MAX_MESSAGE_TEXT), parts[:MAX_BLOCKS]
 
 
 def truncated_note(deps: Deps, facts: UserFacts, query: Query, result: QueryResult) -> str:
@@ -231,6 +272,8 @@ def start_command(
     command = parse_command(text, now=now)
     if isinstance(command, Query):
         return _start_query(deps, facts, text, command, page)
+    if isinstance(command, Summary) and not queries_only:
+        return summary_answer(deps, facts, command)
     if isinstance(command, Help) or queries_only:
         return help_blocks(facts.is_admin)
     if isinstance(command, Invalid):

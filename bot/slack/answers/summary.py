@@ -1,0 +1,115 @@
+"""`/recordings summary CODE-OR-LINK`: one recording's AI minutes, to-dos and chapters, shown to
+the asker alone, from the store (no Tencent call).
+
+The recording is found by its meeting code (the newest recording of that code) or by a file's
+share link. Who may see it: admins and its host always (the host: the asker's linked Tencent
+userid, or their e-mail's local part, as `mine` does); anyone else only when no file is for
+participants only and sharing is on for one of its files.
+"""
+
+from __future__ import annotations
+
+from bot.models import RecordFile, RecordMeeting
+from bot.slack.answers.deps import Deps
+from bot.slack.answers.said import viewer_for
+from bot.slack.blocks import MAX_BLOCKS, MAX_MESSAGE_TEXT, BlockDict, context, header, notice
+from bot.slack.minutes import thread_reply_messages
+from bot.slack.mrkdwn import date_token, escape, truncate
+from bot.slack.parse import Summary
+from bot.slack.users import UserFacts
+from bot.store.content import KIND_MINUTES, STATE_OFF, Viewer
+
+Answer = tuple[str, list[BlockDict]]
+
+PARTICIPANTS_ONLY = (
+    "This recording is for its participants only, so only its host and admins can see its summary."
+)
+SHARING_OFF = "Sharing is off for this recording, so I can't show its summary here."
+AI_OFF = "AI features are off for this recording, so it has no summary."
+NOT_YET = (
+    "The summary of this recording is not available yet: Tencent Meeting may still be making "
+    "it. Please try again later."
+)
+CUT_NOTE = "This summary is long: the rest is in the thread of the recording's post."
+
+
+def _say(text: str) -> Answer:
+    return text, notice(text)
+
+
+def find_recording(deps: Deps, command: Summary) -> tuple[RecordMeeting | None, int]:
+    """(the recording asked for or None, how many recordings share its meeting code)."""
+    recordings = deps.store.recordings
+    if command.link:
+        return recordings.by_sharing_url(command.link), 1
+    found = recordings.by_meeting_code(command.meeting_code or "")
+    return (found[0] if found else None), len(found)
+
+
+def refusal(meeting: RecordMeeting, viewer: Viewer) -> str | None:
+    """Why this viewer may not see the recording's summary (None: they may)."""
+    if viewer.admin or (viewer.userid is not None and meeting.userid == viewer.userid):
+        return None
+    files = meeting.record_files
+    if any(f.required_participant for f in files):
+        return PARTICIPANTS_ONLY
+    if files and not any(f.sharing_state == 1 for f in files):
+        return SHARING_OFF
+    return None
+
+
+def _file_blocks(deps: Deps, meeting: RecordMeeting, file: RecordFile) -> list[BlockDict]:
+    content = deps.store.content
+    minutes = content.get_minutes(file.record_file_id)
+    chapters = content.get_chapters(file.record_file_id) or []
+    messages = thread_reply_messages(minutes, chapters, subject=meeting.subject)
+    blocks: list[BlockDict] = []
+    for message in messages:
+        blocks += [b for b in message["blocks"] if b.get("type") != "header"]
+    return blocks
+
+
+def _missing_text(deps: Deps, meeting: RecordMeeting) -> str:
+    states = [
+        status.state
+        for f in meeting.record_files
+        if (status := deps.store.content.status(f.record_file_id, KIND_MINUTES)) is not None
+    ]
+    if states and all(state == STATE_OFF for state in states):
+        return AI_OFF
+    return NOT_YET
+
+
+def summary_answer(deps: Deps, facts: UserFacts, command: Summary) -> Answer:
+    """(text, blocks) of the summary `command` asks for, or why it cannot be shown."""
+    meeting, same_code = find_recording(deps, command)
+    if meeting is None:
+        what = "that share link" if command.link else f"meeting code {command.meeting_code}"
+        return _say(
+            f"I have no recording with {escape(what)}. It may still be in progress, or older "
+            "than what the bot has synced."
+        )
+    refused = refusal(meeting, viewer_for(deps, facts))
+    if refused:
+        return _say(refused)
+    files = meeting.record_files
+    body: list[BlockDict] = []
+    for number, file in enumerate(files, start=1):
+        part = _file_blocks(deps, meeting, file)
+        if part and len(files) > 1:
+            body.append(context(f"*Part {number}*"))
+        body += part
+    subject = escape(" ".join((meeting.subject or "").split()) or "(no subject)")
+    if not body:
+        return _say(f"*{truncate(subject, 200)}*\n{_missing_text(deps, meeting)}")
+    name = " ".join((meeting.subject or "").split()) or "(no subject)"
+    when = date_token(meeting.start_seconds, fallback_tz=facts.tz)
+    about = f"host {escape(meeting.userid)} · {when}"
+    if command.meeting_code and same_code > 1:
+        about += f" · the newest of {same_code} recordings with this code"
+    blocks = [header(f"Summary: {name}"), context(about)]
+    room = MAX_BLOCKS - len(blocks)
+    if len(body) > room:
+        body = [*body[: room - 1], context(CUT_NOTE)]
+    blocks += body
+    return truncate(f"Summary of {subject}", MAX_MESSAGE_TEXT), blocks
