@@ -60,12 +60,14 @@ class BotEnv:
         self.opened.append(services)
         return services
 
-    def posts(self, channel: str | None = None) -> list[dict]:
-        """Messages posted (not ephemeral), excluding admin notices unless asked for."""
+    def posts(self, channel: str | None = None, *, replies: bool = False) -> list[dict]:
+        """Messages posted (not ephemeral), excluding admin notices unless asked for, and
+        thread replies (the minutes under a post) unless `replies`."""
         return [
             m
             for m in self.slack.messages(channel)
-            if channel is not None or m["channel"] != ADMIN_CHANNEL_ID
+            if (channel is not None or m["channel"] != ADMIN_CHANNEL_ID)
+            and (replies or not m.get("thread_ts") or m.get("thread_ts") == m.get("ts"))
         ]
 
 

@@ -35,7 +35,11 @@ def file_id(env: BotEnv, mid: str) -> str:
 
 
 def replies(env: BotEnv) -> list[dict]:
-    return [m for m in env.posts(REC_CHANNEL) if m["thread_ts"] and m["thread_ts"] != m["ts"]]
+    return [
+        m
+        for m in env.posts(REC_CHANNEL, replies=True)
+        if m["thread_ts"] and m["thread_ts"] != m["ts"]
+    ]
 
 
 def parents(env: BotEnv) -> list[dict]:
