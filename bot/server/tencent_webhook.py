@@ -37,9 +37,13 @@ from bot.fastpath import FETCH_MAX_WAIT, FastPath, FastPathCounters
 from bot.server.rejections import RejectionLog
 from bot.server.workers import WorkQueue
 from bot.store import Store
+from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, KIND_TRANSCRIPT
 from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
+    EVENT_SMART_MINUTES,
+    EVENT_SMART_TRANSCRIPTS,
+    RESULT_FAILED,
     EventPayload,
     StsTokenInfo,
     WebhookDecodeError,
@@ -48,6 +52,7 @@ from bot.tencent.webhook import (
     decode_data,
     encode_data,
     parse_event,
+    smart_result,
     verify_signature,
 )
 from bot.wiring import Services
@@ -110,6 +115,7 @@ class WebhookApp:
         queue_size: int = 256,
         clock: Callable[[], float] = time.time,
         keep_sts_token: Callable[[StsTokenInfo], None] | None = None,
+        content_ready: Callable[[WebhookEvent], None] | None = None,
     ):
         if not token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
@@ -124,6 +130,7 @@ class WebhookApp:
                 raise ConfigError([f"TENCENT_MEETING_WEBHOOK_AES_KEY: {exc}"]) from None
         self.clock = clock
         self.keep_sts_token = keep_sts_token
+        self.content_ready = content_ready
         self.counters = counters if counters is not None else WebhookCounters()
         self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
@@ -233,6 +240,11 @@ class WebhookApp:
         if not duplicate and event.sts_tokens and self.keep_sts_token is not None:
             for ticket in event.sts_tokens:  # cheap: kept before the answer
                 self.keep_sts_token(ticket)
+        if not duplicate and event.event in SMART_KINDS and self.content_ready is not None:
+            try:  # cheap: one UPDATE; the next poll cycle fetches what it made due
+                self.content_ready(event)
+            except Exception as exc:  # the answer matters more: the backoff catches up
+                log.warning("could not note a %s event: %s", event.event, type(exc).__name__)
         if duplicate or event.event != EVENT_RECORDING_COMPLETED:
             return
         if not self._work.submit(event):
@@ -290,6 +302,7 @@ def make_webhook_app(
         queue_size=queue_size,
         clock=clock,
         keep_sts_token=lambda ticket: keep_sts_token(services.store, ticket),
+        content_ready=lambda event: content_ready(services.store, event),
     )
 
 
@@ -304,6 +317,35 @@ def keep_sts_token(store: Store, ticket: StsTokenInfo) -> None:
         ticket.req_id,
         ticket.expires_at,
     )
+
+
+# What each intelligence event says is ready (smart.minutes: the minutes, and the chapters
+# generated with them).
+SMART_KINDS = {
+    EVENT_SMART_TRANSCRIPTS: (KIND_TRANSCRIPT,),
+    EVENT_SMART_MINUTES: (KIND_MINUTES, KIND_CHAPTERS),
+}
+
+
+def content_ready(store: Store, event: WebhookEvent) -> int:
+    """A `smart.transcripts` / `smart.minutes` event: the named files' content is due at once
+    (the next poll cycle asks for it); how many pieces were made due. A failed one (`result`
+    2) changes nothing: the usual backoff goes on. Files not yet posted are left (they are
+    asked for as soon as they are); content already kept is not asked again."""
+    kinds = SMART_KINDS.get(event.event, ())
+    ids: list[str] = []
+    for payload in event.payloads:
+        if smart_result(event, payload) == RESULT_FAILED:
+            log.info(
+                "tencent webhook: %s reports a failure for meeting %s",
+                event.event,
+                payload.meeting_id,
+            )
+            continue
+        ids.extend(payload.record_file_ids)
+    made = store.content.due_now(ids, kinds) if ids and kinds else 0
+    log.info("tencent webhook: %s made %d pieces of content due now", event.event, made)
+    return made
 
 
 # -- helpers -------------------------------------------------------------------------------------

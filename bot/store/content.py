@@ -538,6 +538,25 @@ class ContentRepo:
         params.append(limit)
         return [DueCheck(*r) for r in self.store.conn.execute(sql, params)]
 
+    def due_now(self, record_file_ids: Sequence[str], kinds: Sequence[str]) -> int:
+        """Make these files' content of these kinds due at once (Tencent said it is ready),
+        unless it is already kept or noted as AI off; how many. Files not watched are left."""
+        for kind in kinds:
+            _check_kind(kind)
+        ids = list(dict.fromkeys(record_file_ids))[:_CHUNK]
+        if not ids or not kinds:
+            return 0
+        now = self.store.now()
+        sql = (
+            "UPDATE content_status SET next_try_at = ?, updated_at = ? "  # noqa: S608
+            f"WHERE record_file_id IN ({','.join('?' * len(ids))}) "
+            f"AND kind IN ({','.join('?' * len(kinds))}) AND state NOT IN (?, ?)"
+        )
+        with self.store.transaction() as conn:
+            before = conn.total_changes
+            conn.execute(sql, [now, now, *ids, *kinds, STATE_READY, STATE_OFF])
+            return conn.total_changes - before
+
     def retry_now(self, state: str, kind: str | None = None) -> int:
         """Make content in `state` (e.g. no_sts once a token arrives) due at once; how many."""
         now = self.store.now()

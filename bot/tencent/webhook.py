@@ -32,6 +32,9 @@ from bot.tencent.errors import TencentError
 
 EVENT_RECORDING_COMPLETED = "recording.completed"
 EVENT_STS_TOKEN = "common.sts-token"  # noqa: S105 (an event name: the ticket is refreshed)
+EVENT_SMART_TRANSCRIPTS = "smart.transcripts"  # a recording's transcript has been generated
+EVENT_SMART_MINUTES = "smart.minutes"  # its AI minutes: `result` 1 success, 2 failure
+RESULT_FAILED = 2
 
 _BLOCK = 16  # bytes: the AES block, which the padding fills up to
 _MS_THRESHOLD = 10**11  # a Unix time above this is in milliseconds (10**11 s is year 5138)
@@ -178,6 +181,9 @@ class WebhookEvent:
     trace_id: str
     payloads: tuple[EventPayload, ...]
     sts_tokens: tuple[StsTokenInfo, ...] = ()  # only in a `common.sts-token` event
+    # smart.minutes: `result` / `job_id` when sent at the top level (else in a payload's extra)
+    result: int | None = None
+    job_id: str | None = None
 
 
 _PAYLOAD_KEYS = frozenset({"operate_time", "recording_files", "meeting_info"})
@@ -311,7 +317,25 @@ def parse_event(raw: bytes | str) -> WebhookEvent:
         tokens = tuple(_parse_sts_token(item, f"payload[{i}]") for i, item in enumerate(payload))
         return WebhookEvent(event=event, trace_id=trace_id, payloads=(), sts_tokens=tokens)
     payloads = tuple(_parse_payload(item, f"payload[{i}]") for i, item in enumerate(payload))
+    if event == EVENT_SMART_MINUTES:
+        return WebhookEvent(
+            event=event,
+            trace_id=trace_id,
+            payloads=payloads,
+            result=_integer(body.get("result"), "result"),
+            job_id=_text(body.get("job_id"), "job_id"),
+        )
     return WebhookEvent(event=event, trace_id=trace_id, payloads=payloads)
+
+
+def smart_result(event: WebhookEvent, payload: EventPayload) -> int | None:
+    """A smart.* event's `result` for one payload (in the payload, else the event's); None
+    when not given or not a number."""
+    value = payload.extra.get("result", event.result)
+    try:
+        return _integer(value, "result")
+    except WebhookDecodeError:
+        return None
 
 
 # --- what Tencent sends (for the emulator and tests) -------------------------------------------

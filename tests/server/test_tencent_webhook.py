@@ -583,3 +583,74 @@ def test_a_malformed_sts_token_event_is_refused(env) -> None:
     bad = {"event": "common.sts-token", "trace_id": "t", "payload": [{"token_info": {}}]}
     assert env.sender().send_event(bad).status_code == 400
     assert env.services.store.sts.current() is None
+
+
+# -- intelligence events: content due at once -----------------------------------------------------
+def _posted_and_generating(env: Env) -> tuple[str, str]:
+    """A recording posted by its event, whose content Tencent still says is generating (asked
+    once, so the backoff has started): (meeting_record_id, record_file_id)."""
+    env.tencent.intelligence.generating_calls = 10**6
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    assert len(env.posted(mid, CHANNEL)) == 1
+    env.services.poller.run_cycle()
+    fid = env.tencent.dataset.get(mid).files[0].record_file_id
+    content = env.services.store.content
+    for kind in ("minutes", "transcript"):
+        status = content.status(fid, kind)
+        assert status is not None and status.state == "generating"
+        assert status.next_try_at > time.time() + 60  # backing off
+    return mid, fid
+
+
+def test_smart_events_make_the_content_due_and_the_next_cycle_fetches_it(env: Env) -> None:
+    mid, fid = _posted_and_generating(env)
+    content = env.services.store.content
+    env.tencent.enable_webhooks(env.url, TOKEN)
+    assert env.tencent.announce_content(mid) == 2  # smart.transcripts, smart.minutes
+    for kind in ("minutes", "chapters", "transcript"):
+        assert content.status(fid, kind).next_try_at <= time.time()
+    assert [e[0] for e in env.events()[-2:]] == ["smart.transcripts", "smart.minutes"]
+    env.services.poller.run_cycle()
+    assert content.get_minutes(fid) is not None
+    assert content.get_transcript(fid) is not None
+    assert content.status(fid, "transcript").state == "ready"
+    # A late or repeated event changes nothing: what is kept is not asked for again.
+    calls = env.tencent.intelligence.calls_for(fid)
+    assert env.tencent.announce_content(mid) == 2
+    assert content.status(fid, "minutes").next_try_at is None
+    env.services.poller.run_cycle()
+    assert env.tencent.intelligence.calls_for(fid) == calls
+
+
+def test_a_failed_smart_minutes_event_changes_nothing(env: Env) -> None:
+    mid, fid = _posted_and_generating(env)
+    before = env.services.store.content.status(fid, "minutes")
+    env.tencent.enable_webhooks(env.url, TOKEN)
+    assert env.tencent.announce_content(mid, result=2) == 1
+    assert env.services.store.content.status(fid, "minutes").next_try_at == before.next_try_at
+
+
+def test_a_smart_minutes_event_with_result_at_the_top_level(env: Env) -> None:
+    from bot.emulator.tencent.webhook_sender import smart_event
+
+    mid, fid = _posted_and_generating(env)
+    event = smart_event(env.tencent.dataset.get(mid), env.tencent.now(), "smart.minutes")
+    del event["payload"][0]["result"], event["payload"][0]["job_id"]
+    failed = event | {"result": 2, "job_id": "j1", "trace_id": "failed"}
+    assert env.sender().send_event(failed).status_code == 200
+    assert env.services.store.content.status(fid, "minutes").next_try_at > time.time() + 60
+    done = event | {"result": 1, "job_id": "j1", "trace_id": "done"}
+    assert env.sender().send_event(done).status_code == 200
+    assert env.services.store.content.status(fid, "minutes").next_try_at <= time.time()
+
+
+def test_a_smart_event_for_a_recording_not_posted_yet_is_harmless(env: Env) -> None:
+    from bot.emulator.tencent.webhook_sender import smart_event
+
+    mid = env.meeting()
+    event = smart_event(env.tencent.dataset.get(mid), env.tencent.now(), "smart.transcripts")
+    assert env.sender().send_event(event).status_code == 200
+    assert env.events()[-1][3] == "accepted"
+    assert env.services.store.content.status_counts() == {}

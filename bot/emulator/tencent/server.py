@@ -34,7 +34,7 @@ from bot.emulator.tencent.intelligence import (
 from bot.emulator.tencent.ratelimit import RateLimiter
 from bot.emulator.tencent.records import RECORDS_PATH, corp_records
 from bot.emulator.tencent.sts import StsToken, sts_token_event
-from bot.emulator.tencent.webhook_sender import WebhookSender
+from bot.emulator.tencent.webhook_sender import WebhookSender, smart_event
 from bot.tencent.signing import Credentials
 
 if TYPE_CHECKING:
@@ -208,6 +208,27 @@ class TencentEmulator:
     def webhooks(self) -> WebhookSender | None:
         """The sender attached by `enable_webhooks`, if any."""
         return self._webhooks[0] if self._webhooks is not None else None
+
+    def announce_content(self, meeting_record_id: str, *, result: int = 1) -> int:
+        """The recording's AI content is generated now (its content calls stop answering
+        "generating" unless `result` is 2); with webhooks enabled, Tencent's `smart.transcripts`
+        and `smart.minutes` events are sent (synchronously). How many events were sent."""
+        if result != 2:
+            self.intelligence.set_generating(meeting_record_id, 0)
+        sender = self.webhooks
+        if sender is None:
+            return 0
+        meeting = self.dataset.get(meeting_record_id)
+        sent = 0
+        for name in ("smart.transcripts", "smart.minutes"):
+            if name == "smart.transcripts" and result == 2:
+                continue
+            sender.send_event(
+                smart_event(meeting, self.now(), name, result=result),
+                meeting_record_id=meeting_record_id,
+            )
+            sent += 1
+        return sent
 
     # -- the STS-Token rule ------------------------------------------------------------------
     def require_sts(self, required: bool = True) -> None:

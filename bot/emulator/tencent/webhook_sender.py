@@ -69,6 +69,19 @@ def completed_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
     }
 
 
+def smart_event(
+    meeting: EmulatedMeeting, now: float, event: str, *, result: int = 1
+) -> dict[str, Any]:
+    """A `smart.transcripts` or `smart.minutes` event for `meeting`'s files (the minutes one
+    carries `job_id` and `result`, 1 success or 2 failure, in its payload element)."""
+    body = completed_event(meeting, now) | {"event": event}
+    item = body["payload"][0]
+    item["meeting_info"] |= {"start_time": str(int(meeting.start)), "media_set_type": 2}
+    if event == "smart.minutes":
+        item |= {"job_id": str(uuid.uuid4()), "result": result}
+    return body
+
+
 def _timestamp(at: float | None = None) -> str:
     """A header timestamp in milliseconds, as in Tencent's own example (13 digits)."""
     return str(int((time.time() if at is None else at) * 1000))
