@@ -25,6 +25,7 @@ from bot.store.content import (
     STATE_GENERATING,
     STATE_NO_STS,
     STATE_OFF,
+    STATE_READY,
     DueCheck,
 )
 from bot.tencent.client import TencentMeetingClient
@@ -80,7 +81,7 @@ class ContentFetcher:
                     break
                 # An earlier answer in this run may have settled it (AI off for the file).
                 status = self.store.content.status(check.record_file_id, kind, check.lang)
-                if status is not None and status.state not in (STATE_GENERATING, STATE_ERROR):
+                if status is not None and status.state in (STATE_READY, STATE_OFF):
                     continue
                 self._check(check, report)
         return report

@@ -37,7 +37,7 @@ from bot.fastpath import FETCH_MAX_WAIT, FastPath, FastPathCounters
 from bot.server.rejections import RejectionLog
 from bot.server.workers import WorkQueue
 from bot.store import Store
-from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, KIND_TRANSCRIPT
+from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, KIND_TRANSCRIPT, STATE_NO_STS
 from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
@@ -307,15 +307,18 @@ def make_webhook_app(
 
 
 def keep_sts_token(store: Store, ticket: StsTokenInfo) -> None:
-    """Keep an STS-Token that arrived in a `common.sts-token` event (the token is not logged)."""
+    """Keep an STS-Token that arrived in a `common.sts-token` event (the token is not logged);
+    content that waited for one is due at once (the next poll cycle asks for it)."""
     kept = store.sts.keep(
         ticket.token, expires_at=ticket.expires_at, issued_ms=ticket.operate_time_ms
     )
+    waiting = store.content.retry_now(STATE_NO_STS) if kept else 0
     log.info(
-        "tencent webhook: STS-Token %s (request %s, expires at %s)",
+        "tencent webhook: STS-Token %s (request %s, expires at %s); %d waiting for one now due",
         "kept" if kept else "ignored: a newer one is kept",
         ticket.req_id,
         ticket.expires_at,
+        waiting,
     )
 
 

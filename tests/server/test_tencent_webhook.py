@@ -654,3 +654,28 @@ def test_a_smart_event_for_a_recording_not_posted_yet_is_harmless(env: Env) -> N
     assert env.sender().send_event(event).status_code == 200
     assert env.events()[-1][3] == "accepted"
     assert env.services.store.content.status_counts() == {}
+
+
+def test_an_sts_token_arriving_makes_the_content_waiting_for_one_due(env: Env) -> None:
+    """Content that could not be had for want of an STS token is asked again as soon as a
+    `common.sts-token` event brings one, not after a backoff."""
+    env.tencent.require_sts()
+    env.tencent.intelligence.generating_calls = 0
+    # The STS-free way (the batch addresses' transcript file) fails too.
+    env.tencent.faults.add("error", None, "/v1/addresses", code=10000, message="nope")
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    env.services.poller.run_cycle()
+    fid = env.tencent.dataset.get(mid).files[0].record_file_id
+    content = env.services.store.content
+    status = content.status(fid, "transcript")
+    assert status.state == "no_sts" and status.next_try_at is None
+    env.services.poller.run_cycle()
+    assert content.get_transcript(fid) is None  # not asked again without a token
+    env.tencent.enable_webhooks(env.url, TOKEN)
+    env.tencent.issue_sts_token()
+    assert content.status(fid, "transcript").next_try_at <= time.time()
+    env.services.poller.run_cycle()
+    assert content.status(fid, "transcript").state == "ready"
+    assert content.get_transcript(fid).paragraphs
