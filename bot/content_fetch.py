@@ -120,12 +120,36 @@ class ContentFetcher:
             report.off += 1
             log.info("record file %s has its AI features off: not asked again", fid)
         except StsTokenError:
-            content.mark_status(fid, kind, STATE_NO_STS, reason="no STS token", lang=check.lang)
-            report.no_sts += 1
+            self._without_sts(check, report)
         except TencentError as exc:
             content.mark_status(fid, kind, STATE_ERROR, reason=str(exc)[:200], lang=check.lang)
             report.errors += 1
             log.warning("could not fetch the %s of record file %s: %s", kind, fid, exc)
+
+    def _without_sts(self, check: DueCheck, report: FetchReport) -> None:
+        """The transcript needs an STS token and none is usable: read the STS-free batch
+        addresses' transcript file instead; only when that fails too is it noted as waiting
+        for a token (asked again when one arrives, or when Tencent says it is ready)."""
+        content, fid = self.store.content, check.record_file_id
+        if check.kind == KIND_TRANSCRIPT and report.calls < self.max_calls:
+            report.calls += 1
+            try:
+                transcript = self.client.get_transcript_from_file(
+                    check.meeting_record_id, fid, priority=BACKGROUND, max_wait=0
+                )
+            except BudgetExhaustedError:
+                report.calls -= 1
+                report.out_of_budget = True
+                return  # still due: the next cycle tries again
+            except TencentError as exc:
+                log.info("record file %s: no transcript without an STS token (%s)", fid, exc)
+            else:
+                if transcript.paragraphs:
+                    content.save_transcript(transcript)
+                    report.saved += 1
+                    return
+        content.mark_status(fid, check.kind, STATE_NO_STS, reason="no STS token", lang=check.lang)
+        report.no_sts += 1
 
     def _call_minutes(self, fid: str, lang: str):
         return self.client.get_minutes(fid, lang=lang, priority=BACKGROUND, max_wait=0)

@@ -43,12 +43,14 @@ from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, Record
 from bot.tencent.content import (
     ParagraphSpan,
     RecordAddresses,
+    TranscriptFile,
     TranscriptPage,
     parse_chapters,
     parse_minutes,
     parse_paragraph_index,
     parse_record_addresses,
     parse_transcript_page,
+    parse_transcript_text,
 )
 from bot.tencent.errors import (
     MalformedRecordError,
@@ -199,6 +201,9 @@ def _valid_text(value: Any) -> Any:
     if isinstance(value, dict):
         return {_valid_text(key): _valid_text(item) for key, item in value.items()}
     return value
+
+
+TRANSCRIPT_FILE_MAX_BYTES = 16 << 20  # an hour is ~50 KB of text: far beyond it, refused
 
 
 class TencentMeetingClient:
@@ -539,6 +544,57 @@ class TencentMeetingClient:
             1,
             first.total_page,
         )
+
+    def get_transcript_from_file(
+        self,
+        meeting_record_id: str,
+        record_file_id: str,
+        *,
+        priority: str = BACKGROUND,
+        max_wait: float | None = None,
+        max_bytes: int = TRANSCRIPT_FILE_MAX_BYTES,
+    ) -> Transcript:
+        """The transcript without an STS-Token: the txt transcript file the batch
+        `GET /v1/addresses` names for the file, downloaded and read (speakers by name only,
+        offsets to the second). Raises TencentError when there is none or it cannot be read;
+        the file's link is never logged nor put in an error."""
+        addresses = self.get_record_addresses(
+            meeting_record_id, priority=priority, max_wait=max_wait
+        )
+        found = next(
+            (
+                t
+                for f in addresses.files
+                if f.record_file_id == str(record_file_id)
+                for t in f.transcript_files
+                if t.file_type == "txt"
+            ),
+            None,
+        )
+        if found is None:
+            raise TencentError(f"record file {record_file_id} has no transcript file (txt) yet")
+        text = self.download_transcript_file(found, record_file_id, max_bytes=max_bytes)
+        return Transcript(str(record_file_id), tuple(parse_transcript_text(text)), (), True)
+
+    def download_transcript_file(
+        self, file: TranscriptFile, record_file_id: str, *, max_bytes: int
+    ) -> str:
+        """The text of a transcript file (UTF-8, bad bytes replaced), at most `max_bytes`."""
+        label = f"the transcript file of record file {record_file_id}"
+        try:
+            with self.session.get(
+                file.download_address, timeout=self.timeout, stream=True
+            ) as response:
+                if response.status_code != 200:
+                    raise TransportError(f"{label}: HTTP {response.status_code}")
+                body = bytearray()
+                for chunk in response.iter_content(64 << 10):
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise MalformedResponseError(f"{label} is larger than {max_bytes} bytes")
+        except requests.RequestException as exc:
+            raise TransportError(f"{label}: network error ({type(exc).__name__})") from None
+        return bytes(body).decode("utf-8", "replace")
 
     def _transcript_params(
         self, record_file_id: str, meeting_id: str | None

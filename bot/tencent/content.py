@@ -5,6 +5,7 @@
     /v1/records/transcripts/paragraphs  pids[] {pid, start_time, end_time} -> list[ParagraphSpan]
     /v1/records/transcripts/details     minutes {paragraphs[], keywords}   -> TranscriptPage
     /v1/addresses?meeting_record_id=    record_files[] (+ meeting_summary) -> RecordAddresses
+    its transcript file (txt)           `Name(hh:mm:ss): text` lines       -> paragraphs
 
 Base64 is decoded defensively: a value that is not valid base64 of printable UTF-8 is kept as
 the text it is (the docs say which fields are base64, and are not always right). Strings of
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -271,3 +273,51 @@ def parse_record_addresses(meeting_record_id: str, data: Mapping[str, Any]) -> R
         current_page=current,
         total_page=total,
     )
+
+
+# -- the transcript file (meeting_summary, txt) -------------------------------------------------
+# `Name(hh:mm:ss): text`, with ASCII or full-width brackets and colon (Tencent's txt export is
+# not documented; this is the emulator's shape, read defensively).
+_LINE_RE = re.compile(
+    r"^(?P<name>[^()（）]{0,200}?)\s*[(（]\s*(?P<clock>\d{1,3}(?::\d{1,2}){1,2})\s*[)）]"
+    r"\s*[:：]\s?(?P<text>.*)$"
+)
+
+
+def _clock_ms(clock: str) -> int:
+    seconds = 0
+    for part in clock.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds * 1000
+
+
+def parse_transcript_text(text: str) -> list[TranscriptParagraph]:
+    """The paragraphs of a transcript file: one per `Name(hh:mm:ss): text` line; a line of any
+    other shape is text of the paragraph before it (or of a first paragraph without speaker).
+    A paragraph ends where the next one starts (the last one where it starts)."""
+    heads: list[tuple[str, int, list[str]]] = []
+    for raw in text.lstrip("\ufeff").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        match = _LINE_RE.match(line)
+        if match is not None:
+            heads.append((match["name"].strip(), _clock_ms(match["clock"]), [match["text"]]))
+        elif heads:
+            heads[-1][2].append(line)
+        else:
+            heads.append(("", 0, [line]))
+    paragraphs = []
+    for i, (name, start, lines) in enumerate(heads):
+        end = heads[i + 1][1] if i + 1 < len(heads) else start
+        paragraphs.append(
+            TranscriptParagraph(
+                pid=str(i + 1),
+                start_ms=start,
+                end_ms=max(start, end),
+                speaker_name=name,
+                speaker_userid=None,
+                text="\n".join(t for t in lines if t).strip(),
+            )
+        )
+    return paragraphs

@@ -679,3 +679,60 @@ def test_an_sts_token_arriving_makes_the_content_waiting_for_one_due(env: Env) -
     env.services.poller.run_cycle()
     assert content.status(fid, "transcript").state == "ready"
     assert content.get_transcript(fid).paragraphs
+
+
+def test_without_an_sts_token_the_transcript_comes_from_the_batch_addresses_file(
+    env: Env, caplog
+) -> None:
+    """An app under the STS rule with no token yet still gets the transcript: the batch
+    addresses (STS-free) name a txt transcript file, which is downloaded and read. Its link
+    is never logged."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    env.tencent.require_sts()
+    env.tencent.intelligence.generating_calls = 0
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    env.services.poller.run_cycle()
+    fid = env.tencent.dataset.get(mid).files[0].record_file_id
+    content = env.services.store.content
+    assert content.status(fid, "transcript").state == "ready"
+    transcript = content.get_transcript(fid)
+    meeting, file = env.tencent.dataset.find_file(fid)
+    expected = env.tencent.intelligence.content(meeting, file).paragraphs
+    assert [(p.speaker_name, p.text) for p in transcript.paragraphs] == [
+        (p.username, p.text.strip()) for p in expected
+    ]
+    assert content.search_transcripts(expected[0].text[:6])  # searchable like any other
+    assert "token=" not in _bot_log(caplog)
+
+
+def test_a_transcript_file_that_cannot_be_downloaded_leaves_it_waiting_for_a_token(
+    env: Env, caplog
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    env.tencent.require_sts()
+    env.tencent.intelligence.generating_calls = 0
+    env.tencent.faults.add("error", None, "/transcript-file/", code=1, status=403)
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    env.services.poller.run_cycle()
+    fid = env.tencent.dataset.get(mid).files[0].record_file_id
+    assert env.services.store.content.status(fid, "transcript").state == "no_sts"
+    assert "HTTP 403" in _bot_log(caplog)
+    assert "transcript-file/" not in _bot_log(caplog) and "token=" not in _bot_log(caplog)
+
+
+def _bot_log(caplog) -> str:
+    """What the bot logged (urllib3 logs URLs at DEBUG: `recordings-bot` silences it; the
+    emulator logs paths without their query)."""
+    return "\n".join(
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("bot.") and not r.name.startswith("bot.emulator")
+    )

@@ -339,3 +339,39 @@ def test_ms_strings_and_malformed_items() -> None:
     )
     assert len(page.paragraphs) == 1 and page.paragraphs[0].speaker_name == ""
     assert page.speakers_final is False and page.more is False
+
+
+# -- the transcript file (txt) ------------------------------------------------------------------
+def test_the_transcript_file_reads_back_the_emulators_paragraphs() -> None:
+    from bot.emulator.tencent.content import generate
+    from bot.tencent.content import parse_transcript_text
+
+    content = generate("123", "产品周会", 600.0)
+    paragraphs = parse_transcript_text(content.transcript_text())
+    assert [(p.speaker_name, p.start_ms // 1000, p.text) for p in paragraphs] == [
+        (p.username, p.start_ms // 1000, p.text) for p in content.paragraphs
+    ]
+    assert all(a.end_ms == b.start_ms for a, b in zip(paragraphs, paragraphs[1:], strict=False))
+    assert len({p.pid for p in paragraphs}) == len(paragraphs)
+
+
+def test_the_transcript_file_keeps_lines_of_other_shapes_as_text() -> None:
+    from bot.tencent.content import parse_transcript_text
+
+    text = (
+        "\ufeff会议记录\n"
+        "张三(00:00:05): 大家好\n"
+        "接着说\n"
+        "\n"
+        "李四（01:02:03）：好的 (yes): ok\n"
+        "Bob (1:02): short clock\n"
+    )
+    paragraphs = parse_transcript_text(text)
+    assert [(p.speaker_name, p.start_ms, p.text) for p in paragraphs] == [
+        ("", 0, "会议记录"),
+        ("张三", 5000, "大家好\n接着说"),
+        ("李四", 3723000, "好的 (yes): ok"),
+        ("Bob", 62000, "short clock"),
+    ]
+    assert paragraphs[-1].end_ms == paragraphs[-1].start_ms
+    assert parse_transcript_text("") == []
