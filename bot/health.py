@@ -20,6 +20,8 @@ from bot.config import Settings
 from bot.models import RecordMeeting, Route
 from bot.routing import quarantine_reason
 from bot.store import Store
+from bot.store.content import STATE_NO_STS
+from bot.store.content import STATES as CONTENT_STATES
 from bot.store.deliveries import Delivery
 from bot.tencent.throttle import CORP_RECORDS_BUCKET
 
@@ -195,6 +197,11 @@ class Health:
     webhook: dict[str, Any] | None = None
     malformed: dict[str, Any] | None = None  # records the API sent broken in the last cycle
     passwords_kept: bool = True  # PASSWORD_KEY is set: passwords are stored, encrypted
+    # What was said: pieces of content (minutes, chapters, transcripts) by state, every kind
+    # together ({"ready": 3, "generating": 1, "off": 0, "no_sts": 2, "error": 0}); and whether
+    # some wait for an STS token while none usable has arrived.
+    content: dict[str, int] = field(default_factory=dict)
+    sts_needed: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -212,6 +219,8 @@ class Health:
             "broken_routes": len(self.broken_routes),
             "quarantined_routes": len(self.quarantined_routes),
             "malformed_records": (self.malformed or {}).get("count", 0),
+            "content": dict(self.content),
+            "sts_needed": self.sts_needed,
         }
 
 
@@ -235,6 +244,9 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
     midnight = datetime.fromtimestamp(now, settings.tz).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
+    content = content_counts(store)
+    sts_info = store.sts.info()
+    sts_needed = content.get(STATE_NO_STS, 0) > 0 and not (sts_info and sts_info.usable)
     webhook = None
     if settings.tencent_webhook_token:
         webhook = store.webhooks.stats(midnight.timestamp())
@@ -260,4 +272,14 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
         webhook=webhook,
         malformed=poller.malformed,
         passwords_kept=store.passwords.keeps,
+        content=content,
+        sts_needed=sts_needed,
     )
+
+
+def content_counts(store: Store) -> dict[str, int]:
+    """Pieces of content by state, every kind together (each state present, 0 when none)."""
+    counts = dict.fromkeys(CONTENT_STATES, 0)
+    for (_kind, state), n in store.content.status_counts().items():
+        counts[state] = counts.get(state, 0) + n
+    return counts

@@ -116,6 +116,31 @@ def _webhook(health: Health, tz_name: str) -> str | None:
     )
 
 
+STS_NEEDED = (
+    ":warning: The Tencent app needs an STS-Token for transcripts and none usable has arrived. "
+    "Tencent sends it in the `common.sts-token` webhook event: set "
+    "TENCENT_MEETING_WEBHOOK_TOKEN and configure the event callback in Tencent Meeting's admin "
+    "console. Until then transcripts come from the recordings' transcript files when Tencent "
+    "offers one."
+)
+
+
+def _content(health: Health) -> str | None:
+    counts = health.content
+    if not any(counts.values()):
+        return None
+    text = (
+        f"*What was said:* {counts.get('ready', 0)} ready · "
+        f"{counts.get('generating', 0)} still generating · {counts.get('off', 0)} AI off · "
+        f"{counts.get('no_sts', 0)} waiting for an STS token"
+    )
+    if counts.get("error"):
+        text += f" · {counts['error']} failed (asked again later)"
+    if health.sts_needed:
+        text += "\n" + STS_NEEDED
+    return text
+
+
 def _malformed(health: Health, tz_name: str) -> str | None:
     found = health.malformed
     if not isinstance(found, dict) or not found.get("count"):
@@ -136,7 +161,12 @@ def status_blocks(health: Health, tz_name: str) -> tuple[str, list[BlockDict]]:
         section(_api(health)),
         section(_delivery(health)),
     ]
-    extras = (_last_error(health, tz_name), _malformed(health, tz_name), _webhook(health, tz_name))
+    extras = (
+        _content(health),
+        _last_error(health, tz_name),
+        _malformed(health, tz_name),
+        _webhook(health, tz_name),
+    )
     for extra in extras:
         if extra:
             blocks.append(section(extra))

@@ -673,8 +673,14 @@ def test_an_sts_token_arriving_makes_the_content_waiting_for_one_due(env: Env) -
     assert status.state == "no_sts" and status.next_try_at is None
     env.services.poller.run_cycle()
     assert content.get_transcript(fid) is None  # not asked again without a token
+    health = collect_health(env.services.store, env.settings)
+    assert health.content["no_sts"] == 1 and health.content["ready"] == 2  # minutes, chapters
+    assert health.sts_needed
+    status = json.dumps(status_blocks(health, "UTC")[1], ensure_ascii=False)
+    assert "1 waiting for an STS token" in status and "common.sts-token" in status
     env.tencent.enable_webhooks(env.url, TOKEN)
     env.tencent.issue_sts_token()
+    assert not collect_health(env.services.store, env.settings).sts_needed
     assert content.status(fid, "transcript").next_try_at <= time.time()
     env.services.poller.run_cycle()
     assert content.status(fid, "transcript").state == "ready"

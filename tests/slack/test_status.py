@@ -78,3 +78,21 @@ def test_broken_and_quarantined_routes_show_their_channel_as_a_link_and_escape_t
     assert "<#C0BROKEN1>" in shown and "<#C0HELD001>" in shown
     assert "&lt;#C0" not in shown
     assert "&lt;!here&gt;" in shown and "uses &lt;b&gt;" in shown
+
+
+def test_status_shows_what_was_said_and_asks_for_an_sts_token_when_one_is_needed():
+    from bot.slack.status import STS_NEEDED
+
+    counts = {"ready": 5, "generating": 2, "off": 1, "no_sts": 3, "error": 0}
+    _, blocks = status_blocks(_health(content=counts, sts_needed=True), "UTC")
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert (
+        "*What was said:* 5 ready · 2 still generating · 1 AI off · 3 waiting for an STS token"
+        in text
+    )
+    assert "common.sts-token" in text and "TENCENT_MEETING_WEBHOOK_TOKEN" in text
+    assert STS_NEEDED in [b["text"]["text"].split("\n")[-1] for b in blocks if "text" in b]
+    _, quiet = status_blocks(_health(content=counts, sts_needed=False), "UTC")
+    assert "common.sts-token" not in json.dumps(quiet)
+    _, none = status_blocks(_health(content={"ready": 0, "no_sts": 0}), "UTC")
+    assert "What was said" not in json.dumps(none)
