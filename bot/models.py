@@ -206,6 +206,10 @@ DEFAULT_POLICY = "button"  # noqa: S105 (a policy name, not a password)
 # sharing, `off` never.
 SUMMARY_POLICIES = ("thread", "off", "always")
 DEFAULT_SUMMARY = "thread"
+# The language a channel gets the AI minutes and chapters in (Tencent translates: `lang`);
+# `default` is the meeting's own.
+CONTENT_LANGS = ("default", "zh", "en", "ja")
+DEFAULT_LANG = "default"
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,7 @@ class RouteSpec:
     password_policy: str = DEFAULT_POLICY
     download: bool = False
     summary: str = DEFAULT_SUMMARY
+    lang: str = DEFAULT_LANG
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,7 @@ class Route:
     created_by: str | None = None
     created_at: float | None = None
     summary: str = DEFAULT_SUMMARY
+    lang: str = DEFAULT_LANG
 
     def conditions(self) -> list[str]:
         """The match conditions in words, e.g. ["host=alice", "subject contains 周会"]."""
@@ -266,6 +272,8 @@ class Route:
         ]
         if self.summary != DEFAULT_SUMMARY:
             parts.append(f"summary: {self.summary}")
+        if self.lang != DEFAULT_LANG:
+            parts.append(f"lang: {self.lang}")
         line = f"{label} → <#{self.channel}>: {', '.join(parts)}"
         if self.broken_reason:
             line += f" (broken: {self.broken_reason})"

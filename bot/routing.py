@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.models import (
+    CONTENT_LANGS,
     PASSWORD_POLICIES,
     SUMMARY_POLICIES,
     RecordFile,
@@ -136,7 +137,8 @@ def password_hidden(
 
 
 _OPTIONS = "host:USERID, subject:WORD, subject~REGEX, code:MEETING_CODE, "
-_OPTIONS += "password:show|button|hide, download:on|off, summary:thread|off|always"
+_OPTIONS += "password:show|button|hide, download:on|off, summary:thread|off|always, "
+_OPTIONS += "lang:default|zh|en|ja"
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 
 
@@ -198,6 +200,13 @@ def parse_route_options(tokens: list[str]) -> RouteSpec:
                     "summary:off"
                 )
             put("summary", name, value.lower())
+        elif name == "lang:":
+            if value.lower() not in CONTENT_LANGS:
+                raise RouteOptionError(
+                    f"`lang:{value}` is not a language the minutes come in: use lang:zh, lang:en, "
+                    "lang:ja (Tencent translates) or lang:default (the meeting's own)"
+                )
+            put("lang", name, value.lower())
         else:
             raise RouteOptionError(f"Unknown option `{name}`. Options: {_OPTIONS}")
     return RouteSpec(**values)  # type: ignore[arg-type]
@@ -212,6 +221,7 @@ def _example(name: str) -> str:
         "password:": "password:button",
         "download:": "download:off",
         "summary:": "summary:off",
+        "lang:": "lang:en",
     }.get(name, name)
 
 

@@ -25,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.messages import RecordingMessages
 from bot.delivery.slack_errors import describe, error_code, message_gone, retry_after
-from bot.models import DEFAULT_SUMMARY, RecordFile
+from bot.models import DEFAULT_LANG, DEFAULT_SUMMARY, RecordFile
 from bot.routing import summary_allowed
 from bot.slack.minutes import parent_summary_note, thread_reply_messages, with_summary_note
 from bot.stopping import ShuttingDown
@@ -101,6 +101,10 @@ class ThreadPoster:
         route = self.store.routes.get(route_id)
         return "off" if route is None else route.summary
 
+    def route_lang(self, route_id: int | None) -> str:
+        route = self.store.routes.get(route_id) if route_id is not None else None
+        return route.lang if route is not None else DEFAULT_LANG
+
     def post_due(self, limit: int = 20) -> ThreadReport:
         report = ThreadReport()
         since = self.store.now() - SINCE_HOURS * 3600
@@ -132,12 +136,14 @@ class ThreadPoster:
                 return meeting, file
         return None
 
-    def _settled(self, record_file_id: str) -> bool:
-        """Neither the minutes nor the chapters are still to come."""
+    def _settled(self, record_file_id: str, lang: str = DEFAULT_LANG) -> bool:
+        """Neither the minutes nor the chapters (in `lang`, and in the original) are still to
+        come."""
         for kind in (KIND_MINUTES, KIND_CHAPTERS):
-            status = self.store.content.status(record_file_id, kind)
-            if status is not None and status.state in _UNSETTLED:
-                return False
+            for each in {lang, DEFAULT_LANG}:
+                status = self.store.content.status(record_file_id, kind, each)
+                if status is not None and status.state in _UNSETTLED:
+                    return False
         return True
 
     def _one(self, candidate: ThreadCandidate, report: ThreadReport) -> None:
@@ -146,13 +152,16 @@ class ThreadPoster:
             self._note_parent(candidate, report)
             return
         found = self._file(candidate)
-        if found is None or not self._settled(fid):
+        lang = self.route_lang(candidate.route_id)
+        if found is None or not self._settled(fid, lang):
             return
         meeting, file = found
         if not summary_allowed(self.summary_policy(candidate.route_id), file):
             return  # not persisted: a route or the sharing may change within the window
-        minutes = self.store.content.get_minutes(fid)
-        chapters = self.store.content.get_chapters(fid) or []
+        # In the route's language where Tencent translated it, else in the original.
+        content = self.store.content
+        minutes = content.get_minutes(fid, lang) or content.get_minutes(fid)
+        chapters = content.get_chapters(fid, lang) or content.get_chapters(fid) or []
         messages = thread_reply_messages(minutes, chapters, subject=meeting.subject)
         if not messages:
             return  # nothing to say (AI off, or empty)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 _COLUMNS = (
     "id, channel, channel_name, match_host, match_subject, match_subject_regex, match_code, "
-    "password_policy, download, is_default, broken_reason, created_by, created_at, summary"
+    "password_policy, download, is_default, broken_reason, created_by, created_at, summary, lang"
 )
 
 
@@ -56,7 +56,8 @@ class RouteRepo:
             cur = conn.execute(
                 "INSERT INTO routes (channel, channel_name, match_host, match_subject, "
                 "match_subject_regex, match_code, password_policy, download, is_default, "
-                "created_by, created_at, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_by, created_at, summary, lang) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     channel,
                     channel_name,
@@ -70,6 +71,7 @@ class RouteRepo:
                     created_by,
                     self.store.now(),
                     spec.summary,
+                    spec.lang,
                 ),
             )
             route = self.get(int(cur.lastrowid))
@@ -80,7 +82,7 @@ class RouteRepo:
         found = self._rows(
             "is_default = 0 AND channel = ? AND match_host IS ? AND match_subject IS ? "
             "AND match_subject_regex IS ? AND match_code IS ? AND password_policy = ? "
-            "AND download = ? AND summary = ?",
+            "AND download = ? AND summary = ? AND lang = ?",
             (
                 channel,
                 spec.match_host,
@@ -90,6 +92,7 @@ class RouteRepo:
                 spec.password_policy,
                 int(spec.download),
                 spec.summary,
+                spec.lang,
             ),
         )
         return found[0] if found else None

@@ -316,6 +316,10 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (meeting_record_id, channel, record_file_id, part)
         ) WITHOUT ROWID""",
     ],
+    # 5: the language a route's channel gets the AI minutes and chapters in (Tencent translates).
+    [
+        "ALTER TABLE routes ADD COLUMN lang TEXT NOT NULL DEFAULT 'default'",  # default|zh|en|ja
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

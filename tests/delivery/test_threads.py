@@ -195,3 +195,30 @@ def test_content_calls_never_delay_the_records_calls(bot_env: BotEnv) -> None:
     assert report.content is not None and report.content.out_of_budget
     fid = file_id(bot_env, mid)
     assert bot_env.services.store.content.status(fid, "minutes").attempts == 0  # not asked
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_a_routes_lang_gets_the_minutes_translated_else_the_original(bot_env: BotEnv) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    store, slack = bot_env.services.store, bot_env.services.slack
+    add_route(store, slack, REC_CHANNEL, ["subject:产品", "lang:en"])
+    add(bot_env)  # a Chinese meeting: its minutes are Chinese unless translated
+    cycles(bot_env, 3)
+    posted = replies(bot_env)
+    assert posted
+    minutes = json.dumps([m["blocks"] for m in posted], ensure_ascii=False)
+    minutes = minutes.replace("产品周会", "")  # the subject, in the header, stays as it is
+    assert not _has_cjk(minutes), minutes[:300]
+    calls = [c for c in bot_env.tencent.calls if c.path.startswith("/v1/smart/minutes")]
+    assert {c.query.get("lang") for c in calls} >= {"en"}
+
+
+def test_a_routes_lang_option_is_checked() -> None:
+    from bot.routing import RouteOptionError, parse_route_options
+
+    assert parse_route_options(["lang:EN"]).lang == "en"
+    with pytest.raises(RouteOptionError, match="lang:zh, lang:en"):
+        parse_route_options(["lang:fr"])

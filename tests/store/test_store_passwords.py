@@ -120,6 +120,7 @@ def old_release_file(path: Path) -> None:
         conn.execute("UPDATE record_files SET password = ? WHERE password IS NOT NULL", (SECRET,))
         conn.execute("ALTER TABLE record_files DROP COLUMN has_password")
         conn.execute("ALTER TABLE routes DROP COLUMN summary")  # migration 4's
+        conn.execute("ALTER TABLE routes DROP COLUMN lang")  # migration 5's
         drop_later_tables(conn)
         conn.execute("PRAGMA user_version = 1")
     conn.close()
