@@ -8,9 +8,11 @@ may have posted (a crash, a failed write) reads the thread (conversations.replie
 what is already there instead of posting it again. Once every reply is there, the parent is
 edited in place (chat.update) to say so.
 
-Who gets it: the route's `summary` option (bot.routing.summary_allowed): `thread` only for files
-shared company-wide or to everyone, `always` whatever the sharing, `off` never. A route removed
-since the post counts as `off`; DEFAULT_CHANNEL deliveries (no route) as `thread`.
+Who gets it: the route's `summary` option (bot.routing.summary_allowed): `thread` only for
+recordings every file of which is shared company-wide or to everyone (none participant-only, as
+search and `/recordings summary` judge a recording), `always` whatever the sharing, `off`
+never. A route removed since the post counts as `off`; DEFAULT_CHANNEL deliveries (no route) as
+`thread`.
 """
 
 from __future__ import annotations
@@ -148,8 +150,11 @@ class ThreadPoster:
         found = self._file(candidate)
         if found is None or not self._settled(fid):
             return
-        meeting, file = found
-        if not summary_allowed(self.summary_policy(candidate.route_id), file):
+        meeting, _ = found
+        policy = self.summary_policy(candidate.route_id)
+        # The whole recording decides, as for search and `/recordings summary`: one
+        # participant-only or unshared file keeps every file's minutes out of the channel.
+        if not all(summary_allowed(policy, each) for each in meeting.record_files):
             return  # not persisted: a route or the sharing may change within the window
         minutes = self.store.content.get_minutes(fid)
         chapters = self.store.content.get_chapters(fid) or []

@@ -195,3 +195,44 @@ def test_content_calls_never_delay_the_records_calls(bot_env: BotEnv) -> None:
     assert report.content is not None and report.content.out_of_budget
     fid = file_id(bot_env, mid)
     assert bot_env.services.store.content.status(fid, "minutes").attempts == 0  # not asked
+
+
+def test_one_participant_only_file_keeps_the_whole_recordings_minutes_out_of_the_channel(
+    bot_env: BotEnv,
+) -> None:
+    """The channel follows the rule search and `/recordings summary` follow: a recording with
+    a participant-only (or unshared) file is not shared, its shared files' minutes included."""
+    bot_env.tencent.intelligence.generating_calls = 0
+    begin = int((time.time() - 3600) * 1000)
+
+    def file(fid: str, at: int, **kw) -> dict:
+        return {
+            "record_file_id": fid,
+            "record_start_time": begin + at,
+            "record_end_time": begin + at + 300_000,
+            "record_size": 1000,
+            "sharing_state": 1,
+            "sharing_url": f"https://meeting.tencent.com/crm/{fid}",
+            "required_participant": False,
+            **kw,
+        }
+
+    for mid, other in (("m-part", {"required_participant": True}), ("m-off", {"sharing_state": 0})):
+        bot_env.dataset.add_record(
+            {
+                "meeting_record_id": mid,
+                "meeting_id": "id-" + mid,
+                "meeting_code": "123123123",
+                "userid": "alice",
+                "subject": "Board " + mid,
+                "media_start_time": begin,
+                "state": 3,
+                "record_files": [file(mid + "-a", 0), file(mid + "-b", 400_000, **other)],
+            }
+        )
+    cycles(bot_env, 3)
+    assert len(parents(bot_env)) == 2
+    store = bot_env.services.store
+    assert store.content.get_minutes("m-part-a") is not None  # fetched, kept, not posted
+    assert replies(bot_env) == []
+    assert not any(noted(p) for p in parents(bot_env))
