@@ -41,6 +41,9 @@ REPLY_EVENT_TYPE = "tencent_recording_minutes"
 SINCE_HOURS = 24.0
 RETRY_SECONDS = 0.0  # other failures: on the next cycle
 MAX_REPLY_PAGES = 10
+# Candidates looked at per run: those with nothing to do (kept out of the channel, still
+# generating, AI off) stay candidates for SINCE_HOURS and must not take the `limit` slots.
+SCAN_CANDIDATES = 1000
 _UNSETTLED = (STATE_GENERATING, STATE_ERROR)
 
 
@@ -104,11 +107,15 @@ class ThreadPoster:
         return "off" if route is None else route.summary
 
     def post_due(self, limit: int = 20) -> ThreadReport:
+        """Post (or note) at most `limit` threads that have something to do."""
         report = ThreadReport()
         since = self.store.now() - SINCE_HOURS * 3600
-        for candidate in self.store.threads.candidates(since, limit=limit):
+        worked = 0
+        for candidate in self.store.threads.candidates(since, limit=SCAN_CANDIDATES):
+            if worked >= limit:
+                break
             try:
-                self._one(candidate, report)
+                worked += self._one(candidate, report)
             except ShuttingDown:
                 raise
             except Exception as exc:  # one thread's failure never stops the others
@@ -122,6 +129,7 @@ class ThreadPoster:
                     error,
                 )
                 self._release_failed(candidate, exc, error)
+                worked += 1
         return report
 
     # -- one thread ----------------------------------------------------------------------------
@@ -142,28 +150,29 @@ class ThreadPoster:
                 return False
         return True
 
-    def _one(self, candidate: ThreadCandidate, report: ThreadReport) -> None:
+    def _one(self, candidate: ThreadCandidate, report: ThreadReport) -> bool:
+        """Work on one thread; False when there was nothing to do (no Slack call)."""
         mid, channel, fid = candidate.meeting_record_id, candidate.channel, candidate.record_file_id
         if candidate.state == POSTED:
             self._note_parent(candidate, report)
-            return
+            return True
         found = self._file(candidate)
         if found is None or not self._settled(fid):
-            return
+            return False
         meeting, _ = found
         policy = self.summary_policy(candidate.route_id)
         # The whole recording decides, as for search and `/recordings summary`: one
         # participant-only or unshared file keeps every file's minutes out of the channel.
         if not all(summary_allowed(policy, each) for each in meeting.record_files):
-            return  # not persisted: a route or the sharing may change within the window
+            return False  # not persisted: a route or the sharing may change within the window
         minutes = self.store.content.get_minutes(fid)
         chapters = self.store.content.get_chapters(fid) or []
         messages = thread_reply_messages(minutes, chapters, subject=meeting.subject)
         if not messages:
-            return  # nothing to say (AI off, or empty)
+            return False  # nothing to say (AI off, or empty)
         before = self.store.threads.claim(mid, channel, fid, self.claimer)
         if before is None:
-            return
+            return False
         threads = self.store.threads
         known = threads.replies(mid, channel, fid)
         if before > 0 and len(known) < len(messages):
@@ -192,6 +201,7 @@ class ThreadPoster:
             report.posted += 1
         threads.set_state(mid, channel, fid, POSTED, parts=len(messages))
         self._note_parent(candidate, report, first_reply=known.get(0))
+        return True
 
     def _note_parent(
         self, candidate: ThreadCandidate, report: ThreadReport, first_reply: str | None = None
