@@ -8,9 +8,11 @@ may have posted (a crash, a failed write) reads the thread (conversations.replie
 what is already there instead of posting it again. Once every reply is there, the parent is
 edited in place (chat.update) to say so.
 
-Who gets it: the route's `summary` option (bot.routing.summary_allowed): `thread` only for files
-shared company-wide or to everyone, `always` whatever the sharing, `off` never. A route removed
-since the post counts as `off`; DEFAULT_CHANNEL deliveries (no route) as `thread`.
+Who gets it: the route's `summary` option (bot.routing.summary_allowed): `thread` only for
+recordings every file of which is shared company-wide or to everyone (none participant-only, as
+search and `/recordings summary` judge a recording), `always` whatever the sharing, `off`
+never. A route removed since the post counts as `off`; DEFAULT_CHANNEL deliveries (no route) as
+`thread`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ REPLY_EVENT_TYPE = "tencent_recording_minutes"
 SINCE_HOURS = 24.0
 RETRY_SECONDS = 0.0  # other failures: on the next cycle
 MAX_REPLY_PAGES = 10
+# Candidates looked at per run: those with nothing to do (kept out of the channel, still
+# generating, AI off) stay candidates for SINCE_HOURS and must not take the `limit` slots.
+SCAN_CANDIDATES = 1000
 _UNSETTLED = (STATE_GENERATING, STATE_ERROR)
 
 
@@ -106,11 +111,15 @@ class ThreadPoster:
         return route.lang if route is not None else DEFAULT_LANG
 
     def post_due(self, limit: int = 20) -> ThreadReport:
+        """Post (or note) at most `limit` threads that have something to do."""
         report = ThreadReport()
         since = self.store.now() - SINCE_HOURS * 3600
-        for candidate in self.store.threads.candidates(since, limit=limit):
+        worked = 0
+        for candidate in self.store.threads.candidates(since, limit=SCAN_CANDIDATES):
+            if worked >= limit:
+                break
             try:
-                self._one(candidate, report)
+                worked += self._one(candidate, report)
             except ShuttingDown:
                 raise
             except Exception as exc:  # one thread's failure never stops the others
@@ -124,6 +133,7 @@ class ThreadPoster:
                     error,
                 )
                 self._release_failed(candidate, exc, error)
+                worked += 1
         return report
 
     # -- one thread ----------------------------------------------------------------------------
@@ -146,28 +156,32 @@ class ThreadPoster:
                     return False
         return True
 
-    def _one(self, candidate: ThreadCandidate, report: ThreadReport) -> None:
+    def _one(self, candidate: ThreadCandidate, report: ThreadReport) -> bool:
+        """Work on one thread; False when there was nothing to do (no Slack call)."""
         mid, channel, fid = candidate.meeting_record_id, candidate.channel, candidate.record_file_id
         if candidate.state == POSTED:
             self._note_parent(candidate, report)
-            return
+            return True
         found = self._file(candidate)
         lang = self.route_lang(candidate.route_id)
         if found is None or not self._settled(fid, lang):
-            return
-        meeting, file = found
-        if not summary_allowed(self.summary_policy(candidate.route_id), file):
-            return  # not persisted: a route or the sharing may change within the window
+            return False
+        meeting, _ = found
+        policy = self.summary_policy(candidate.route_id)
+        # The whole recording decides, as for search and `/recordings summary`: one
+        # participant-only or unshared file keeps every file's minutes out of the channel.
+        if not all(summary_allowed(policy, each) for each in meeting.record_files):
+            return False  # not persisted: a route or the sharing may change within the window
         # In the route's language where Tencent translated it, else in the original.
         content = self.store.content
         minutes = content.get_minutes(fid, lang) or content.get_minutes(fid)
         chapters = content.get_chapters(fid, lang) or content.get_chapters(fid) or []
         messages = thread_reply_messages(minutes, chapters, subject=meeting.subject)
         if not messages:
-            return  # nothing to say (AI off, or empty)
+            return False  # nothing to say (AI off, or empty)
         before = self.store.threads.claim(mid, channel, fid, self.claimer)
         if before is None:
-            return
+            return False
         threads = self.store.threads
         known = threads.replies(mid, channel, fid)
         if before > 0 and len(known) < len(messages):
@@ -196,6 +210,7 @@ class ThreadPoster:
             report.posted += 1
         threads.set_state(mid, channel, fid, POSTED, parts=len(messages))
         self._note_parent(candidate, report, first_reply=known.get(0))
+        return True
 
     def _note_parent(
         self, candidate: ThreadCandidate, report: ThreadReport, first_reply: str | None = None

@@ -96,11 +96,30 @@ class DueCheck:
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who searches. Admins see every transcript; anyone else sees those of recordings that do
-    not require participants, plus the participant-only ones hosted by their linked userid."""
+    """Who looks at what was said (search, `/recordings summary`): see `_visible_sql`."""
 
     admin: bool = False
     userid: str | None = None  # the Tencent userid linked to the Slack user, if any
+
+
+# The one rule for who may see a recording's content (transcript hits, minutes, chapters):
+# admins and its host (the viewer's userid) always; anyone else only when the recording still
+# has files and every one of them is shared with sharing on and none is for participants only.
+# A file deleted in Tencent Meeting leaves the store with its content, so only the files left
+# decide. `m` is the record_meetings row; the host's id is bound as the one parameter.
+_MEMBER_SEES = (
+    "(EXISTS (SELECT 1 FROM record_files vf WHERE vf.meeting_record_id = m.meeting_record_id)"
+    " AND NOT EXISTS (SELECT 1 FROM record_files vf"
+    " WHERE vf.meeting_record_id = m.meeting_record_id"
+    " AND (vf.sharing_state IS NOT 1 OR COALESCE(vf.required_participant, 0) != 0)))"
+)
+
+
+def _visible_sql(viewer: Viewer) -> tuple[str, list[Any]] | None:
+    """(SQL condition on `m`, its parameters) of what `viewer` may see; None: everything."""
+    if viewer.admin:
+        return None
+    return f"(m.userid IS ? OR {_MEMBER_SEES})", [viewer.userid]
 
 
 @dataclass(frozen=True)
@@ -570,6 +589,18 @@ class ContentRepo:
             conn.execute(sql, params)
             return conn.total_changes - before
 
+    # -- who sees it ---------------------------------------------------------------------------
+    def visible_to(self, viewer: Viewer, meeting_record_id: str) -> bool:
+        """May `viewer` see this recording's content? The rule search applies to every hit
+        (`_visible_sql`); False for a recording the store does not know."""
+        visible = _visible_sql(viewer)
+        condition, params = visible if visible is not None else ("1", [])
+        row = self.store.conn.execute(
+            f"SELECT 1 FROM record_meetings m WHERE m.meeting_record_id = ? AND {condition}",  # noqa: S608
+            [meeting_record_id, *params],
+        ).fetchone()
+        return row is not None
+
     # -- search --------------------------------------------------------------------------------
     def _short_terms(self, word: str) -> list[str] | None:
         """The indexed trigrams starting with a 1-2 character word; None when too many."""
@@ -624,14 +655,14 @@ class ContentRepo:
         for pattern in likes:
             clauses.append("p.text LIKE ? ESCAPE '\\'")
             params.append(pattern)
-        if viewer is not None and not viewer.admin:
+        visible = None if viewer is None else _visible_sql(viewer)
+        if visible is not None:
             source += (
                 " CROSS JOIN transcripts t ON t.id = p.transcript_id"
-                " CROSS JOIN record_files rf ON rf.record_file_id = t.record_file_id"
                 " CROSS JOIN record_meetings m ON m.meeting_record_id = t.meeting_record_id"
             )
-            clauses.append("(COALESCE(rf.required_participant, 0) = 0 OR m.userid IS ?)")
-            params.append(viewer.userid)
+            clauses.append(visible[0])
+            params += visible[1]
         where = " AND ".join(clauses) or "1"
         sql = f"SELECT p.id FROM {source} WHERE {where} ORDER BY {key}"  # noqa: S608
         return sql, params

@@ -10,6 +10,7 @@ import pytest
 
 from bot.admin import add_route
 from bot.delivery.threads import REPLY_EVENT_TYPE
+from bot.meeting_content import Minutes
 from bot.models import BACKGROUND
 from bot.slack.minutes import SUMMARY_NOTE_BLOCK_ID
 from bot.store.content import STATE_GENERATING
@@ -222,3 +223,73 @@ def test_a_routes_lang_option_is_checked() -> None:
     assert parse_route_options(["lang:EN"]).lang == "en"
     with pytest.raises(RouteOptionError, match="lang:zh, lang:en"):
         parse_route_options(["lang:fr"])
+
+
+def test_one_participant_only_file_keeps_the_whole_recordings_minutes_out_of_the_channel(
+    bot_env: BotEnv,
+) -> None:
+    """The channel follows the rule search and `/recordings summary` follow: a recording with
+    a participant-only (or unshared) file is not shared, its shared files' minutes included."""
+    bot_env.tencent.intelligence.generating_calls = 0
+    begin = int((time.time() - 3600) * 1000)
+
+    def file(fid: str, at: int, **kw) -> dict:
+        return {
+            "record_file_id": fid,
+            "record_start_time": begin + at,
+            "record_end_time": begin + at + 300_000,
+            "record_size": 1000,
+            "sharing_state": 1,
+            "sharing_url": f"https://meeting.tencent.com/crm/{fid}",
+            "required_participant": False,
+            **kw,
+        }
+
+    for mid, other in (("m-part", {"required_participant": True}), ("m-off", {"sharing_state": 0})):
+        bot_env.dataset.add_record(
+            {
+                "meeting_record_id": mid,
+                "meeting_id": "id-" + mid,
+                "meeting_code": "123123123",
+                "userid": "alice",
+                "subject": "Board " + mid,
+                "media_start_time": begin,
+                "state": 3,
+                "record_files": [file(mid + "-a", 0), file(mid + "-b", 400_000, **other)],
+            }
+        )
+    cycles(bot_env, 3)
+    assert len(parents(bot_env)) == 2
+    store = bot_env.services.store
+    assert store.content.get_minutes("m-part-a") is not None  # fetched, kept, not posted
+    assert replies(bot_env) == []
+    assert not any(noted(p) for p in parents(bot_env))
+
+
+def test_many_recordings_kept_out_of_the_channel_never_starve_one_that_may_go(
+    bot_env: BotEnv,
+) -> None:
+    """Recordings whose minutes may not go to the channel (participant-only here; AI off or
+    still generating alike) stay candidates for a day: they must not take every slot."""
+    bot_env.tencent.intelligence.generating_calls = 0
+    now = time.time()
+    for i in range(25):
+        bot_env.dataset.add_meeting(
+            start=now - 3600 + i, duration=600, transcode_seconds=60, required_participant=True
+        )
+    shared = bot_env.dataset.add_meeting(start=now - 7200, duration=600, transcode_seconds=60)
+    assert bot_env.cycle().ok
+    store = bot_env.services.store
+    assert len(parents(bot_env)) == 26
+    with store.transaction() as conn:  # the content is all there: no Tencent call needed
+        fids = [r[0] for r in conn.execute("SELECT record_file_id FROM record_files")]
+    for fid in fids:
+        assert store.content.save_minutes(Minutes(fid, minute="Decided", todo="- do it"))
+        assert store.content.save_chapters(fid, [])
+        store.content.mark_status(fid, "transcript", "off")
+    assert bot_env.cycle().ok
+    posted = replies(bot_env)
+    shared_ts = store.deliveries.get(shared, REC_CHANNEL).ts
+    sent = "SELECT meeting_record_id FROM deliveries ORDER BY sent_at"
+    assert [r[0] for r in store.conn.execute(sent)][-1] == shared  # sent last
+    assert [m["thread_ts"] for m in posted] == [shared_ts]

@@ -2,9 +2,10 @@
 
 Hits come from the store only (no Tencent call), newest recording first, a page of
 HITS_PAGE_SIZE at a time; page N of the answer shows hits page N (the More button pages the
-subject matches and the hits together). A participant-only recording's transcript is searched
-only for its host (the Slack user's linked Tencent userid, or their e-mail's local part, as
-`mine` does) and for admins.
+subject matches and the hits together). Who sees a hit is the rule `/recordings summary` also
+applies (bot/store/content.py `_visible_sql`): admins and the recording's host (the Slack user's
+linked Tencent userid, or their e-mail's local part, as `mine` does) always; anyone else only
+recordings whose files are all shared and none for participants only.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ SAID_HINT = "No transcript in this period holds every word."
 
 
 def viewer_for(deps: Deps, facts: UserFacts) -> Viewer:
-    """Whose eyes search transcripts: admins see all, others their own participant-only ones."""
+    """Whose eyes look at what was said: admin or not, and the Tencent userid they host as."""
     userid = deps.store.users.linked_userid(facts.user_id) or facts.email_local
     return Viewer(admin=facts.is_admin, userid=userid or None)
 

@@ -2,9 +2,10 @@
 the asker alone, from the store (no Tencent call).
 
 The recording is found by its meeting code (the newest recording of that code) or by a file's
-share link. Who may see it: admins and its host always (the host: the asker's linked Tencent
-userid, or their e-mail's local part, as `mine` does); anyone else only when no file is for
-participants only and sharing is on for one of its files.
+share link. Who may see it is the rule transcript search applies (`ContentRepo.visible_to`):
+admins and its host always (the host: the asker's linked Tencent userid, or their e-mail's
+local part, as `mine` does); anyone else only when every file it still has is shared and none
+is for participants only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PARTICIPANTS_ONLY = (
     "This recording is for its participants only, so only its host and admins can see its summary."
 )
 SHARING_OFF = "Sharing is off for this recording, so I can't show its summary here."
+NO_FILES = "This recording has no files left (they were deleted), so it has no summary."
 AI_OFF = "AI features are off for this recording, so it has no summary."
 NOT_YET = (
     "The summary of this recording is not available yet: Tencent Meeting may still be making "
@@ -46,16 +48,17 @@ def find_recording(deps: Deps, command: Summary) -> tuple[RecordMeeting | None, 
     return (found[0] if found else None), len(found)
 
 
-def refusal(meeting: RecordMeeting, viewer: Viewer) -> str | None:
-    """Why this viewer may not see the recording's summary (None: they may)."""
-    if viewer.admin or (viewer.userid is not None and meeting.userid == viewer.userid):
+def refusal(deps: Deps, meeting: RecordMeeting, viewer: Viewer) -> str | None:
+    """Why this viewer may not see the recording's summary (None: they may). The decision is
+    the store's (the same as search's); the files only choose the words."""
+    if deps.store.content.visible_to(viewer, meeting.meeting_record_id):
         return None
     files = meeting.record_files
     if any(f.required_participant for f in files):
         return PARTICIPANTS_ONLY
-    if files and not any(f.sharing_state == 1 for f in files):
-        return SHARING_OFF
-    return None
+    if not files:
+        return NO_FILES
+    return SHARING_OFF
 
 
 def _file_blocks(deps: Deps, meeting: RecordMeeting, file: RecordFile) -> list[BlockDict]:
@@ -70,6 +73,8 @@ def _file_blocks(deps: Deps, meeting: RecordMeeting, file: RecordFile) -> list[B
 
 
 def _missing_text(deps: Deps, meeting: RecordMeeting) -> str:
+    if not meeting.record_files:
+        return NO_FILES
     states = [
         status.state
         for f in meeting.record_files
@@ -89,7 +94,7 @@ def summary_answer(deps: Deps, facts: UserFacts, command: Summary) -> Answer:
             f"I have no recording with {escape(what)}. It may still be in progress, or older "
             "than what the bot has synced."
         )
-    refused = refusal(meeting, viewer_for(deps, facts))
+    refused = refusal(deps, meeting, viewer_for(deps, facts))
     if refused:
         return _say(refused)
     files = meeting.record_files

@@ -179,3 +179,88 @@ def test_help_lists_the_new_forms(slack_env):
     shown = flat(ask(slack_env, "help")[0])
     assert "summary MEETING_CODE" in shown and "meeting.tencent.com" in shown
     assert "where they were said in transcripts" in shown
+
+
+# -- one visibility rule for search and summary --------------------------------------------------
+def _files(m: RecordMeeting, *updates: dict) -> RecordMeeting:
+    """The meeting with one file per update (ids -f, -f2, ...), each the first file changed."""
+    base = m.record_files[0]
+    files = tuple(
+        base.model_copy(
+            update={
+                "record_file_id": base.record_file_id + ("" if i == 0 else str(i + 1)),
+                **update,
+            }
+        )
+        for i, update in enumerate(updates)
+    )
+    return m.model_copy(update={"record_files": files})
+
+
+def _search_and_summary(env, user: str) -> tuple[str, str]:
+    return (
+        flat(ask(env, "search merger", user=user)[0]),
+        flat(ask(env, "summary 555666777", user=user)[0]),
+    )
+
+
+def _coded(mid: str, userid: str = "alice") -> RecordMeeting:
+    return meeting(mid, time.time() - 600, "Board", userid=userid).model_copy(
+        update={"meeting_code": "555666777"}
+    )
+
+
+def test_sharing_off_hides_the_transcript_and_the_summary_alike(slack_env):
+    m = _files(_coded("r-off"), {"sharing_state": 0})
+    synced_store(slack_env, m)
+    _said(slack_env, m, ("Alice", 1000, "the merger closes friday"))
+    _with_minutes(slack_env, m)
+    said, summary = _search_and_summary(slack_env, MEMBER)
+    assert "closes friday" not in said  # was shown: search only knew participant-only
+    assert "Sharing is off" in summary and "ship v2" not in summary
+    said, summary = _search_and_summary(slack_env, ADMIN)
+    assert "closes friday" in said and "ship v2" in summary
+    slack_env.services.store.users.link(MEMBER, "alice", set_by=ADMIN)  # MEMBER hosts it
+    said, summary = _search_and_summary(slack_env, MEMBER)
+    assert "closes friday" in said and "ship v2" in summary
+
+
+def test_one_unshared_or_participant_only_file_hides_the_whole_recording(slack_env):
+    shared_first = {"sharing_state": 1}
+    for mid, other in (("r-half", {"sharing_state": 0}), ("r-part", {"required_participant": 1})):
+        m = _files(_coded(mid), shared_first, other)
+        synced_store(slack_env, m)
+        _said(slack_env, m, ("Alice", 1000, f"the merger closes friday {mid}"))  # shared file's
+        _with_minutes(slack_env, m)
+        said, summary = _search_and_summary(slack_env, MEMBER)
+        assert mid not in said, mid  # r-half was shown by search, and by summary too
+        assert "ship v2" not in summary, mid
+        said, summary = _search_and_summary(slack_env, ADMIN)
+        assert mid in said and "ship v2" in summary
+        slack_env.services.store.recordings.save_meetings([_files(m, {"sharing_state": 0})])
+
+
+def test_a_deleted_file_takes_its_content_and_its_say_along(slack_env):
+    m = _files(_coded("r-del"), {"sharing_state": 1}, {"required_participant": 1})
+    synced_store(slack_env, m)
+    store = slack_env.services.store
+    assert store.content.save_transcript(
+        Transcript(
+            "r-del-f2",
+            (TranscriptParagraph("p", 0, 5000, "Alice", None, "the merger secret part"),),
+        )
+    )
+    _said(slack_env, m, ("Alice", 1000, "the merger closes friday"))
+    _with_minutes(slack_env, m)
+    said, summary = _search_and_summary(slack_env, MEMBER)
+    assert "closes friday" not in said and "participants only" in summary
+    store.recordings.save_meetings([_files(m, {"sharing_state": 1})])  # the private part deleted
+    said, summary = _search_and_summary(slack_env, MEMBER)
+    assert "closes friday" in said and "secret part" not in said and "ship v2" in summary
+    said, _ = _search_and_summary(slack_env, ADMIN)
+    assert "secret part" not in said  # gone with its file
+    store.recordings.save_meetings([m.model_copy(update={"record_files": ()})])  # all deleted
+    said, summary = _search_and_summary(slack_env, MEMBER)
+    assert "closes friday" not in said and "no files left" in summary
+    _, summary = _search_and_summary(slack_env, ADMIN)
+    assert "no files left" in summary
