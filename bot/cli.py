@@ -195,12 +195,28 @@ def _parse_day(value: str, tz) -> int:
 @click.option("--until", default=None, help="Last day, YYYY-MM-DD (default: now).")
 @click.option("--notify", is_flag=True, help="Also post completed recordings to channels.")
 @click.option("--force", is_flag=True, help="Fetch ranges already synced again.")
+@click.option(
+    "--no-content",
+    "skip_content",
+    is_flag=True,
+    help="Do not fetch the transcripts, AI minutes and chapters of the recordings.",
+)
 @click.pass_context
-def backfill(ctx: click.Context, since: str, until: str | None, notify: bool, force: bool) -> None:
-    """Sync history inside the API budget, with a progress bar and the time left."""
+def backfill(
+    ctx: click.Context,
+    since: str,
+    until: str | None,
+    notify: bool,
+    force: bool,
+    skip_content: bool,
+) -> None:
+    """Sync history inside the API budget, with a progress bar and the time left; then fetch
+    what the completed recordings said (transcripts, minutes, chapters) not fetched yet."""
     import time as _time
 
     from bot.backfill import backfill as run_backfill
+    from bot.content_backfill import backfill_content
+    from bot.tencent.client import CONTENT_LIMIT
     from bot.tencent.errors import TencentError
 
     settings = _settings(ctx)
@@ -224,6 +240,16 @@ def backfill(ctx: click.Context, since: str, until: str | None, notify: bool, fo
         )
         if services.deliverer is not None:
             services.deliverer.deliver_due()
+        content = None
+        if not skip_content:
+            content = backfill_content(
+                services.store,
+                services.tencent,
+                start,
+                end,
+                rate_limit=services.tencent.content_throttle.limit or CONTENT_LIMIT,
+                echo=click.echo,
+            )
     except TencentError as exc:
         click.echo(
             f"Backfill stopped: {exc}. What was synced so far is kept; run it again to continue.",
@@ -239,6 +265,13 @@ def backfill(ctx: click.Context, since: str, until: str | None, notify: bool, fo
         + (f", {o.deliveries_planned} message(s) planned" if notify else "")
         + "."
     )
+    if content is not None:
+        f = content.fetch
+        click.echo(
+            f"Content: {f.saved} fetched, {f.generating} still generating (asked again later), "
+            f"{f.off} with AI off, {f.no_sts} waiting for an STS token, {f.errors} failed; "
+            f"{f.calls} API call(s)."
+        )
 
 
 @cli.group()

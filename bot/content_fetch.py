@@ -62,11 +62,15 @@ class ContentFetcher:
         *,
         max_calls: int = MAX_CALLS_PER_CYCLE,
         since_hours: float = SINCE_HOURS,
+        max_wait: float | None = 0,
     ):
+        """`max_wait`: seconds a call may wait for a content slot (0: never waits, as the
+        poller wants; None: waits as long as it takes, as the backfill does)."""
         self.store = store
         self.client = client
         self.max_calls = max_calls
         self.since_hours = since_hours
+        self.max_wait = max_wait
 
     def run(self) -> FetchReport:
         """Ask for what is due, at most `max_calls` calls; never waits for a call slot."""
@@ -83,10 +87,11 @@ class ContentFetcher:
                 status = self.store.content.status(check.record_file_id, kind, check.lang)
                 if status is not None and status.state in (STATE_READY, STATE_OFF):
                     continue
-                self._check(check, report)
+                self.check(check, report)
         return report
 
-    def _check(self, check: DueCheck, report: FetchReport) -> None:
+    def check(self, check: DueCheck, report: FetchReport) -> None:
+        """Ask for one piece of content and record the answer (in the store and `report`)."""
         content = self.store.content
         fid, kind = check.record_file_id, check.kind
         report.calls += 1
@@ -103,7 +108,7 @@ class ContentFetcher:
                         meeting_id=meeting.meeting_id if meeting else None,
                         page_size=None,
                         priority=BACKGROUND,
-                        max_wait=0,
+                        max_wait=self.max_wait,
                     )
                 )
             report.saved += 1
@@ -152,7 +157,7 @@ class ContentFetcher:
         report.no_sts += 1
 
     def _call_minutes(self, fid: str, lang: str):
-        return self.client.get_minutes(fid, lang=lang, priority=BACKGROUND, max_wait=0)
+        return self.client.get_minutes(fid, lang=lang, priority=BACKGROUND, max_wait=self.max_wait)
 
     def _call_chapters(self, fid: str, lang: str):
-        return self.client.get_chapters(fid, lang=lang, priority=BACKGROUND, max_wait=0)
+        return self.client.get_chapters(fid, lang=lang, priority=BACKGROUND, max_wait=self.max_wait)

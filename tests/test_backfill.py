@@ -113,3 +113,73 @@ def test_a_backfill_until_today_does_not_mark_the_future_synced(bot_env: BotEnv)
     synced_until = store.recordings.synced_until()
     assert synced_until is not None
     assert synced_until <= time.time() + 1
+
+
+def _quiet_backfill(bot_env: BotEnv, start: float, end: float):
+    from bot.content_backfill import backfill_content
+
+    services = bot_env.services
+    backfill(
+        services.store,
+        services.tencent,
+        int(start),
+        int(end),
+        rate_limit=100,
+        default_channel=REC_CHANNEL,
+        progress=False,
+        echo=lambda _: None,
+    )
+    return backfill_content(
+        services.store,
+        services.tencent,
+        int(start),
+        int(end),
+        rate_limit=60,
+        progress=False,
+        echo=lambda _: None,
+    )
+
+
+def test_a_backfill_fetches_the_content_of_older_recordings_once(bot_env: BotEnv) -> None:
+    """Transcripts (searchable), minutes and chapters of older completed recordings: one call
+    each per file; a second backfill asks nothing; an AI-off file is asked once, never again;
+    "still generating" is left to the poller's backoff."""
+    now = time.time()
+    emu = bot_env.tencent.intelligence
+    emu.generating_calls = 0
+    dataset = bot_env.dataset
+    ready = [
+        dataset.add_meeting(start=now - day * 86400, duration=900, subject=f"Budget review {day}")
+        for day in (3, 5, 9)
+    ]
+    off = dataset.add_meeting(start=now - 4 * 86400, duration=600, subject="AI off")
+    emu.ai_off(off)
+    later = dataset.add_meeting(start=now - 6 * 86400, duration=600, subject="Still generating")
+    emu.set_generating(later, 1)
+    live = dataset.add_meeting(start=now - 2 * 86400, duration=600, subject="Transcoding")
+    dataset.set_state(live, 2)
+
+    report = _quiet_backfill(bot_env, now - 12 * 86400, now)
+    store = bot_env.services.store
+    fetch = report.fetch
+    assert report.files == 5  # the transcoding one is not completed yet
+    assert fetch.saved == 3 * 3 + 2  # the generating file: its minutes and chapters are ready
+    assert fetch.off == 1 and fetch.generating == 1 and fetch.errors == 0
+    assert fetch.calls == 3 * 3 + 1 + 3  # AI off answered once for the whole file
+    for mid in ready:
+        fid = store.recordings.get(mid).record_files[0].record_file_id
+        assert store.content.get_transcript(fid) is not None
+        assert store.content.get_minutes(fid) is not None
+        assert store.content.get_chapters(fid) is not None
+    off_file = store.recordings.get(off).record_files[0].record_file_id
+    assert store.content.status(off_file, "transcript").state == "off"
+    calls_before = {
+        f.record_file_id: emu.calls_for(f.record_file_id)
+        for mid in (*ready, off, later)
+        for f in store.recordings.get(mid).record_files
+    }
+
+    again = _quiet_backfill(bot_env, now - 12 * 86400, now)
+    assert again.asked == 0 and again.fetch.calls == 0
+    assert calls_before == {fid: emu.calls_for(fid) for fid in calls_before}
+    assert bot_env.posts() == []  # nothing posted, no thread either

@@ -103,7 +103,18 @@ def test_backfill_reports_its_progress_and_posts_nothing_without_notify(
     assert result.exit_code == 0, result.output
     assert "about" in result.output and "calls/min" in result.output
     assert "15 recording(s)" in result.output
+    assert "Content: 45 transcript/minutes/chapters call(s) for 15 file(s)" in result.output
     assert bot_env.posts() == []
+
+
+def test_backfill_without_content_asks_for_none(run, bot_env: BotEnv) -> None:
+    bot_env.dataset.add_meeting(start=time.time() - 3 * 86400, duration=600, subject="Old")
+    since = time.strftime("%Y-%m-%d", time.localtime(time.time() - 5 * 86400))
+    result = run("backfill", "--since", since, "--no-content")
+    assert result.exit_code == 0, result.output
+    assert "1 recording(s)" in result.output and "Content:" not in result.output
+    store = bot_env.services.store
+    assert store.content.status_counts() == {}
 
 
 def test_backfill_rejects_a_malformed_date(run) -> None:

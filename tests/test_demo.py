@@ -167,7 +167,7 @@ def test_quick_demo_end_to_end():
     assert err.strip() == ""  # library logs stay at WARNING, and there were none
 
     setup = _section(out, "Tencent Meeting emulator", "Running for")
-    story = _section(out, "Running for", "Summary")
+    story = _section(out, "Running for", "\nSummary\n")  # not the minutes' "Summary, to-dos"
     busy_codes = re.findall(r"code (\d+): (?:recording|transcoding)", setup)
     finishing = setup[setup.index("Finishing during") : setup.index("Still recording")]
     finishing_codes = re.findall(r"code (\d+)", finishing)
@@ -192,17 +192,32 @@ def test_quick_demo_end_to_end():
     # The slash commands and their answers, in order.
     today = story.index("@mei types: /recordings today")
     search = story.index("@mei types: /recordings search 周会")
+    said = story.index("@mei types: /recordings search 预算")
     status = story.index("@admin types: /recordings status")
-    assert today < search < status
+    assert today < search < said < status
     assert "Recordings · today" in story[today:search]
-    answer = story[search:status]
+    answer = story[search:said]
     assert "“周会” · last 30 days" in answer and "市场部周会" in answer
     assert "产品周会 第42期" in answer and "Customer call" not in answer
+
+    # What was said: a hit inside a posted recording's transcript, with speaker and time.
+    answer = story[said:status]
+    assert "In what was said" in answer and "times into the recording" in answer
+    hit = re.search(r"│ (.+) · \d{4}-\d\d-\d\d \d\d:\d\d\n.*│ \S+ (\S+) at `(\d+:\d\d)`", answer)
+    assert hit is not None, answer
+    assert "预算" in answer[hit.end() : hit.end() + 400]
+
+    # The minutes arrive in the thread of a posted recording, and the post says so.
+    reply = re.search(r"#(\w+) · reply in a thread from the bot\n.*│ Minutes: (.+)", story)
+    assert reply is not None
+    edited = story.index(f"#{reply.group(1)} · message edited by the bot")
+    assert "Summary, to-dos and chapters are [in the thread]" in story[edited:]
+    assert "Chapters" in story[reply.start() :]
     assert "Recordings bot status" in story[status:]
     assert "answer to @admin" in story[status:]
 
-    summary = out[out.index("Summary") :]
-    assert "Slash commands:      3 of 3 answered" in summary
+    summary = out[out.index("\nSummary\n") + 1 :]
+    assert "Slash commands:      4 of 4 answered" in summary
     posted = dict(re.findall(r"#([\w-]+) (\d+)", summary.splitlines()[2]))
     assert int(posted["product"]) >= 2 and int(posted["recordings"]) >= 2
     used = re.search(r"Tencent API budget:  (\d+) of 10 calls in the last minute", summary)

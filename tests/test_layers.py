@@ -19,7 +19,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.cli", "bot.__main__"),
     ("bot.server", "bot.serve", "bot.demo", "bot.list_recent"),
     ("bot.wiring",),
-    ("bot.slack.app", "bot.slack.listeners", "bot.poller", "bot.backfill", "bot.fastpath"),
+    (
+        "bot.slack.app",
+        "bot.slack.listeners",
+        "bot.poller",
+        "bot.backfill",
+        "bot.content_backfill",
+        "bot.fastpath",
+    ),
     ("bot.slack.answers",),
     (
         "bot.held",

@@ -50,6 +50,8 @@ def message_lines(
     """(head, body) of a channel message as its readers see it."""
     channel = names.get(message.get("channel", ""), message.get("channel", "?"))
     what = "message edited by the bot" if edited else "new message from the bot"
+    if message.get("thread_ts") not in (None, message.get("ts")):
+        what = "reply in a thread" + (", edited" if edited else "") + " from the bot"
     body = render_blocks(
         message.get("blocks"), tz_name=tz_name, names=names, fallback=message.get("text", "")
     )

@@ -2,10 +2,11 @@
 
 The timeline: set up the world (bot.demo.world), backfill the history (not posted), start the
 real poller and the real Bolt app over HTTP, then watch the stand-in's channels. Two recordings
-finish transcoding at the emulator during the demo and are posted at the next poll; a member
-and an admin type `/recordings` commands (signed requests to the Bolt endpoint, answers via a
-response_url); a summary ends it. `--follow` keeps the bot running until Ctrl-C; `--serve`
-keeps only the stand-ins up, for a bot started by hand.
+finish transcoding at the emulator during the demo and are posted at the next poll; the
+minutes of posted recordings arrive in their threads; a member and an admin type `/recordings`
+commands (signed requests to the Bolt endpoint, answers via a response_url; one search finds a
+word inside a transcript, with speaker and time); a summary ends it. `--follow` keeps the bot
+running until Ctrl-C; `--serve` keeps only the stand-ins up, for a bot started by hand.
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ from bot.wiring import Services, build_services
 
 RATE_LIMIT = 10  # corp/records calls a minute, as in production
 FOLLOW_INTERVAL = 10  # seconds between polls once the script is over (6 calls a minute)
-COMMANDS = (("today", world.MEMBER), ("search 周会", world.MEMBER), ("status", world.ADMIN))
+COMMANDS = (
+    ("today", world.MEMBER),
+    ("search 周会", world.MEMBER),  # subjects
+    ("search 预算", world.MEMBER),  # what was said: a transcript hit, with speaker and time
+    ("status", world.ADMIN),
+)
 
 
 @dataclass
@@ -145,6 +151,8 @@ class Demo:
             say("Pick others with --tencent-port / --slack-port.")
             return 1
         self.emulator.tick()  # recordings ready before the demo are not news
+        # Content is ready at the first ask: the demo is shorter than the first backoff.
+        self.emulator.intelligence.generating_calls = 0
         self.watch = Watcher(self.console, self.emulator, self.slack, tz_name=o.timezone)
         env = world.demo_env(
             self.emulator.url,
@@ -226,7 +234,8 @@ class Demo:
     def _play(self) -> bool:
         """Run the timeline; True when Ctrl-C stopped it early."""
         end = self.t0 + self.timeline.duration
-        to_ask = list(zip(self.timeline.ask_at, COMMANDS, strict=True))
+        today, search, status = self.timeline.ask_at
+        to_ask = list(zip((today, search, search, status), COMMANDS, strict=True))
         try:
             while time.time() < end:
                 if to_ask and time.time() >= self.t0 + to_ask[0][0]:
