@@ -130,6 +130,11 @@ class ContentFetcher:
             content.mark_status(fid, kind, STATE_ERROR, reason=str(exc)[:200], lang=check.lang)
             report.errors += 1
             log.warning("could not fetch the %s of record file %s: %s", kind, fid, exc)
+        except Exception as exc:  # a bug or an odd answer: backed off, never blocking the rest
+            reason = f"{type(exc).__name__}: {str(exc)[:150]}"
+            content.mark_status(fid, kind, STATE_ERROR, reason=reason, lang=check.lang)
+            report.errors += 1
+            log.exception("could not save the %s of record file %s", kind, fid)
 
     def _without_sts(self, check: DueCheck, report: FetchReport) -> None:
         """The transcript needs an STS token and none is usable: read the STS-free batch

@@ -293,3 +293,24 @@ def test_many_recordings_kept_out_of_the_channel_never_starve_one_that_may_go(
     sent = "SELECT meeting_record_id FROM deliveries ORDER BY sent_at"
     assert [r[0] for r in store.conn.execute(sent)][-1] == shared  # sent last
     assert [m["thread_ts"] for m in posted] == [shared_ts]
+
+
+def test_an_unexpected_failure_on_one_file_never_blocks_the_others(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot_env.tencent.intelligence.generating_calls = 0
+    first, second = add(bot_env), add(bot_env)
+    content = bot_env.services.store.content
+    real = content.save_minutes
+    bad = [bot_env.dataset.get(first).files[0].record_file_id]
+
+    def odd_answer(minutes):
+        if minutes.record_file_id == bad[0]:
+            raise ValueError("an answer we did not expect")
+        return real(minutes)
+
+    monkeypatch.setattr(content, "save_minutes", odd_answer)
+    cycles(bot_env, 3)
+    good = file_id(bot_env, second)
+    assert content.get_minutes(good) is not None  # fetched despite the other's failure
+    assert content.status(bad[0], "minutes").state == "error"  # backed off, not stuck first
