@@ -134,6 +134,8 @@ def test_a_recording_that_gains_a_file_updates_its_message(bot_env: BotEnv) -> N
     [after] = bot_env.posts()
     assert after["ts"] == post["ts"] and after["updated"] == 1
     assert len(bot_env.services.store.recordings.get(mid).record_files) == 2
+    # The new file's minutes and transcript are looked for too, as the first one's are.
+    assert bot_env.services.store.content.status("9" * 19, "transcript") is not None
     bot_env.cycle()
     assert bot_env.posts()[0]["updated"] == 1  # not edited again
 

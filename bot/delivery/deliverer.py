@@ -41,11 +41,11 @@ from bot.delivery.slack_errors import (
     retry_after,
 )
 from bot.delivery.threads import ThreadPoster
-from bot.models import DEFAULT_LANG, RecordMeeting
+from bot.delivery.watch import watch_content
+from bot.models import RecordMeeting
 from bot.slack.blocks import files_signature
 from bot.stopping import ShuttingDown
 from bot.store import Store
-from bot.store.content import KIND_TRANSCRIPT, KINDS
 from bot.store.deliveries import Delivery
 
 log = logging.getLogger(__name__)
@@ -178,19 +178,7 @@ class Deliverer:
         return Outcome.SENT
 
     def _watch_content(self, meeting: RecordMeeting, route_id: int | None) -> None:
-        """A recording in a channel: look for its minutes, chapters and transcript from now on
-        (bot/content_fetch.py asks Tencent; bot/delivery/threads.py posts the minutes), the
-        minutes and chapters also in the route's `lang` when it asks for a translation."""
-        try:
-            route = self.store.routes.get(route_id) if route_id is not None else None
-            lang = route.lang if route is not None else DEFAULT_LANG
-            for file in meeting.record_files:
-                for kind in KINDS:
-                    self.store.content.watch(file.record_file_id, kind)
-                    if lang != DEFAULT_LANG and kind != KIND_TRANSCRIPT:
-                        self.store.content.watch(file.record_file_id, kind, lang=lang)
-        except Exception:  # never fails the delivery, which is sent
-            log.exception("could not start watching the content of %s", meeting.meeting_record_id)
+        watch_content(self.store, meeting, route_id)
 
     def _post(self, channel: str, message: RecordingMessage) -> str:
         """Post the message (paced), with at most one retry; the message's `ts`."""

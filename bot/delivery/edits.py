@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.delivery.messages import RecordingMessages
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_errors import describe, message_gone
+from bot.delivery.watch import watch_content
 from bot.slack.blocks import files_signature
 from bot.slack.minutes import parent_summary_note, with_summary_note
 from bot.stopping import ShuttingDown
@@ -63,6 +64,7 @@ class MessageEditor:
                     continue  # retried on the next run; a deleted message is given up on
             else:
                 report.updated += 1
+                watch_content(self.store, meeting, delivery.route_id)  # a file added since
             self.store.deliveries.update_signature(
                 delivery.meeting_record_id, delivery.channel, files_signature(meeting)
             )
