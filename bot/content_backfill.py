@@ -102,4 +102,6 @@ def backfill_content(
                 fetcher.check(check, report.fetch)
             bar.update(1)
             bar.set_postfix_str(f"~{max(0, bar.total - bar.n) / rate_limit:.1f} min left")
+    if report.fetch.saved:
+        store.content.optimize_index()  # many new transcripts: one index segment again
     return report

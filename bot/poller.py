@@ -262,6 +262,8 @@ class Poller:
         are logged, never the cycle's: recordings' posts come first."""
         try:
             report.content = self.content.run()
+            if self.store.content.optimize_index_if_due():  # keeps 2-character words fast
+                log.info("transcript search index merged")
         except ShuttingDown:
             raise
         except Exception:

@@ -17,6 +17,7 @@ from bot.models import STATE_DONE, RecordMeeting, RecordsPage
 from bot.passwords import strip_hidden
 from bot.routing import routes_key, targets_and_held
 from bot.store import Store
+from bot.store.content import KINDS
 from bot.store.held import hold
 from bot.tencent.client import CallCount, PageLimit, TencentMeetingClient, split_windows
 
@@ -169,6 +170,12 @@ def save_and_plan(
             [m.meeting_record_id for m in due if m.meeting_record_id in routed.held],
             routed.routes_key,
         )
+        # What was said in every recording completing now, posted anywhere or not, is looked
+        # for (bot/content_fetch.py), so search covers all the company's meetings.
+        for meeting in due:
+            for file in meeting.record_files:
+                for kind in KINDS:
+                    store.content.watch(file.record_file_id, kind)
         if result.files_changed:
             store.deliveries.flag_for_update(result.files_changed)
     outcome.new = list(result.new)

@@ -303,3 +303,33 @@ def test_a_subject_holding_a_lone_surrogate_is_saved_and_posted(bot_env: BotEnv)
     assert report.ok, report.error
     assert bot_env.services.store.recordings.get(mid).subject == "Odd \ufffd sync"
     assert len(bot_env.posts(PRODUCT_CHANNEL)) == 1
+
+
+def test_what_was_said_is_looked_for_in_every_completed_recording_posted_or_not(
+    bot_env: BotEnv,
+) -> None:
+    # Search covers all the company's meetings: the content is asked for when a recording
+    # completes, not only once a channel got it (here Slack refuses every post).
+    bot_env.slack.fail("chat.postMessage", status=500, count=100)
+    bot_env.tencent.intelligence.generating_calls = 0
+    mid = bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, transcode_seconds=60, subject="预算评审"
+    )
+    bot_env.cycle()
+    assert bot_env.posts() == []
+    store = bot_env.services.store
+    fid = store.recordings.get(mid).record_files[0].record_file_id
+    assert store.content.get_transcript(fid) is not None  # fetched in the same cycle
+
+
+def test_the_transcript_search_index_is_merged_about_daily(bot_env: BotEnv) -> None:
+    from bot.store.content import OPTIMIZED_KEY
+
+    store = bot_env.services.store
+    bot_env.cycle()
+    first = store.state.get(OPTIMIZED_KEY)
+    assert first is not None
+    bot_env.cycle()
+    assert store.state.get(OPTIMIZED_KEY) == first  # not again within the day
+    assert store.content.optimize_index_if_due(every=0.0)
+    assert store.state.get(OPTIMIZED_KEY) >= first

@@ -56,6 +56,8 @@ BACKOFF_MAX = 3600.0
 HIT_OPEN = HIT_START
 HIT_CLOSE = HIT_END
 SNIPPET_CHARS = 120
+OPTIMIZED_KEY = "content.index_optimized_at"
+OPTIMIZE_EVERY = 86400.0  # seconds: the poller merges the search index about daily
 COUNT_AT_MOST = 1000  # hits counted at most: "1000+" beyond
 
 _SHORT = 3  # words shorter than this have no trigram of their own
@@ -739,6 +741,16 @@ class ContentRepo:
         small segments, one per saved transcript, slow 1-2 character words most."""
         with self.store.transaction() as conn:
             conn.execute("INSERT INTO transcript_fts(transcript_fts) VALUES ('optimize')")
+            self.store.state.set(OPTIMIZED_KEY, self.store.now())
+
+    def optimize_index_if_due(self, every: float = OPTIMIZE_EVERY) -> bool:
+        """Merge the search index when the last merge is `every` seconds old (or never was);
+        True when it merged. Every process may call it: the state key is shared."""
+        last = self.store.state.get(OPTIMIZED_KEY)
+        if isinstance(last, (int, float)) and self.store.now() - float(last) < every:
+            return False
+        self.optimize_index()
+        return True
 
 
 def _check_kind(kind: str) -> None:
