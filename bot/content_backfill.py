@@ -92,7 +92,7 @@ def backfill_content(
         f"Content: {len(todo)} transcript/minutes/chapters call(s) for {files} file(s); at "
         f"{rate_limit} calls/min that is about {len(todo) / rate_limit:.0f} min."
     )
-    fetcher = ContentFetcher(store, client, max_wait=None)
+    fetcher = ContentFetcher(store, client, max_calls=len(todo) * 2, max_wait=None)
     now = store.now()
     with tqdm(total=len(todo), unit="call", disable=not progress, dynamic_ncols=True) as bar:
         for check in todo:

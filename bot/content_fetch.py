@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.models import BACKGROUND
+from bot.models import BACKGROUND, DEFAULT_LANG
+from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.store.content import (
     KIND_CHAPTERS,
@@ -39,7 +40,7 @@ from bot.tencent.errors import (
 
 log = logging.getLogger(__name__)
 
-MAX_CALLS_PER_CYCLE = 6
+MAX_CALLS_PER_CYCLE = 12  # about 6 a minute at the default poll interval; the bucket has 60
 SINCE_HOURS = 24.0
 
 
@@ -119,11 +120,15 @@ class ContentFetcher:
             content.mark_status(fid, kind, STATE_GENERATING, lang=check.lang)
             report.generating += 1
         except ContentOffError:
-            # The file's AI features are off: every kind of its content, noted once.
+            # The file's AI features are off: every kind of its content, in every language
+            # asked for, noted once.
             for each in KINDS:
-                content.mark_status(fid, each, STATE_OFF, reason="AI off", lang=check.lang)
+                for lang in {check.lang, DEFAULT_LANG}:
+                    content.mark_status(fid, each, STATE_OFF, reason="AI off", lang=lang)
             report.off += 1
             log.info("record file %s has its AI features off: not asked again", fid)
+        except ShuttingDown:
+            raise  # stopping: nothing was learnt about this content
         except StsTokenError:
             self._without_sts(check, report)
         except TencentError as exc:
@@ -145,7 +150,7 @@ class ContentFetcher:
             report.calls += 1
             try:
                 transcript = self.client.get_transcript_from_file(
-                    check.meeting_record_id, fid, priority=BACKGROUND, max_wait=0
+                    check.meeting_record_id, fid, priority=BACKGROUND, max_wait=self.max_wait
                 )
             except BudgetExhaustedError:
                 report.calls -= 1

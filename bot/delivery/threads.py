@@ -32,7 +32,7 @@ from bot.routing import summary_allowed
 from bot.slack.minutes import parent_summary_note, thread_reply_messages, with_summary_note
 from bot.stopping import ShuttingDown
 from bot.store import Store
-from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, STATE_ERROR, STATE_GENERATING
+from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, STATE_GENERATING
 from bot.store.threads import FAILED, MAX_ATTEMPTS, NOTED, POSTED, POSTING, ThreadCandidate
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,10 @@ MAX_REPLY_PAGES = 10
 # Candidates looked at per run: those with nothing to do (kept out of the channel, still
 # generating, AI off) stay candidates for SINCE_HOURS and must not take the `limit` slots.
 SCAN_CANDIDATES = 1000
-_UNSETTLED = (STATE_GENERATING, STATE_ERROR)
+# Only what Tencent is still generating is waited for: an error (a translation refused, say)
+# settles it, and the thread goes out with what there is (the original, where needed).
+_UNSETTLED = (STATE_GENERATING,)
+THREADS_PER_CYCLE = 5  # threads worked on a cycle: their Slack calls never hold a cycle long
 
 
 @dataclass
@@ -110,7 +113,7 @@ class ThreadPoster:
         route = self.store.routes.get(route_id) if route_id is not None else None
         return route.lang if route is not None else DEFAULT_LANG
 
-    def post_due(self, limit: int = 20) -> ThreadReport:
+    def post_due(self, limit: int = THREADS_PER_CYCLE) -> ThreadReport:
         """Post (or note) at most `limit` threads that have something to do."""
         report = ThreadReport()
         since = self.store.now() - SINCE_HOURS * 3600

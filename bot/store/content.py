@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -274,6 +274,7 @@ class ContentRepo:
     def save_minutes(self, minutes: Minutes) -> bool:
         """Keep (or replace) a file's minutes and to-dos in one language; status becomes ready.
         False when the record file is unknown to the store."""
+        hide = self._password_scrubber(minutes.record_file_id)
         with self.store.transaction() as conn:
             if self._file_meeting(conn, minutes.record_file_id) is None:
                 return False
@@ -284,13 +285,24 @@ class ContentRepo:
                 (
                     minutes.record_file_id,
                     minutes.lang,
-                    _utf8(minutes.minute),
-                    _utf8(minutes.todo),
+                    hide(_utf8(minutes.minute)),
+                    hide(_utf8(minutes.todo)),
                     self.store.now(),
                 ),
             )
             self._ready(conn, minutes.record_file_id, KIND_MINUTES, minutes.lang)
         return True
+
+    def _password_scrubber(self, record_file_id: str) -> Callable[[str], str]:
+        """Text with the file's meeting password (when the store knows it: kept encrypted with
+        PASSWORD_KEY) masked: content is shown to channels and members, a password never."""
+        row = self.store.conn.execute(
+            "SELECT password FROM record_files WHERE record_file_id = ?", (record_file_id,)
+        ).fetchone()
+        password = self.store.passwords.open(row[0]) if row and row[0] else None
+        if not password or len(password) < 4:  # Tencent's are 4-8 letters or digits
+            return lambda text: text
+        return lambda text: text.replace(password, "••••")
 
     def get_minutes(self, record_file_id: str, lang: str = "default") -> Minutes | None:
         row = self.store.conn.execute(
@@ -306,8 +318,9 @@ class ContentRepo:
     ) -> bool:
         """Keep (or replace) a file's chapters in one language; status becomes ready. False
         when the record file is unknown to the store."""
+        hide = self._password_scrubber(record_file_id)
         body = json.dumps(
-            [[c.chapter_id, _utf8(c.name), c.start_ms] for c in chapters], ensure_ascii=False
+            [[c.chapter_id, hide(_utf8(c.name)), c.start_ms] for c in chapters], ensure_ascii=False
         )
         with self.store.transaction() as conn:
             if self._file_meeting(conn, record_file_id) is None:
@@ -336,6 +349,7 @@ class ContentRepo:
     def save_transcript(self, transcript: Transcript) -> bool:
         """Keep a file's transcript, replacing any earlier one whole (an unchanged one is left
         as it is); status becomes ready. False when the record file is unknown to the store."""
+        hide = self._password_scrubber(transcript.record_file_id)
         clean = Transcript(
             record_file_id=transcript.record_file_id,
             paragraphs=tuple(
@@ -345,7 +359,7 @@ class ContentRepo:
                     end_ms=p.end_ms,
                     speaker_name=_utf8(p.speaker_name),
                     speaker_userid=None if p.speaker_userid is None else _utf8(p.speaker_userid),
-                    text=_utf8(p.text),
+                    text=hide(_utf8(p.text)),
                 )
                 for p in transcript.paragraphs
             ),

@@ -392,3 +392,24 @@ def test_optimize_index_keeps_results(store):
     before = where(store, "预算") + where(store, "ai")
     store.content.optimize_index()
     assert where(store, "预算") + where(store, "ai") == before
+
+
+def test_a_meeting_password_said_aloud_is_masked_in_every_kind_of_content(store):
+    # Content goes to channels and members; a password must never ride along with it.
+    from tests.store.test_store_recordings import rfile
+
+    secret = "K7Q9"
+    m = meeting("r1", files=())
+    m = m.model_copy(update={"record_files": (rfile("r1-f", 1_000_000, password=secret),)})
+    store.recordings.save_meetings([m])
+    store.content.save_minutes(Minutes("r1-f", f"## 摘要\n密码是 {secret}", f"- send {secret}"))
+    store.content.save_chapters("r1-f", [Chapter("c1", f"Password {secret}", 0)])
+    store.content.save_transcript(transcript("r1-f", f"the password is {secret}, see you"))
+    shown = [
+        store.content.get_minutes("r1-f").minute,
+        store.content.get_minutes("r1-f").todo,
+        store.content.get_chapters("r1-f")[0].name,
+        store.content.get_transcript("r1-f").paragraphs[0].text,
+    ]
+    assert all(secret not in text and "••••" in text for text in shown), shown
+    assert not store.content.search_transcripts([secret])

@@ -25,8 +25,10 @@ SAID_HINT = "No transcript in this period holds every word."
 
 
 def viewer_for(deps: Deps, facts: UserFacts) -> Viewer:
-    """Whose eyes look at what was said: admin or not, and the Tencent userid they host as."""
-    userid = deps.store.users.linked_userid(facts.user_id) or facts.email_local
+    """Whose eyes look at what was said: admin or not, and the Tencent userid they host as,
+    by the admin-set user link only (an e-mail's local part is not proof enough to see a
+    participant-only recording's content)."""
+    userid = deps.store.users.linked_userid(facts.user_id)
     return Viewer(admin=facts.is_admin, userid=userid or None)
 
 
