@@ -95,6 +95,7 @@ class ContentFetcher:
         """Ask for one piece of content and record the answer (in the store and `report`)."""
         content = self.store.content
         fid, kind = check.record_file_id, check.kind
+        sent_token = self.store.sts.current() if kind == KIND_TRANSCRIPT else None
         report.calls += 1
         try:
             if kind == KIND_MINUTES:
@@ -129,7 +130,10 @@ class ContentFetcher:
             log.info("record file %s has its AI features off: not asked again", fid)
         except ShuttingDown:
             raise  # stopping: nothing was learnt about this content
-        except StsTokenError:
+        except StsTokenError as exc:
+            if exc.token_sent and sent_token is not None:  # Tencent refused ours: stale
+                self.store.sts.reject(sent_token)
+                log.warning("Tencent refused the kept STS-Token: waiting for a new one")
             self._without_sts(check, report)
         except TencentError as exc:
             content.mark_status(fid, kind, STATE_ERROR, reason=str(exc)[:200], lang=check.lang)

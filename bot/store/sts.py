@@ -48,10 +48,19 @@ class StsTokenRepo:
             )
         return True
 
+    def reject(self, token: str) -> None:
+        """Tencent refused `token` although its time is not up: never send it again (the next
+        `common.sts-token` event brings a new one)."""
+        with self.store.transaction():
+            saved = self.store.state.get(KEY)
+            if isinstance(saved, dict) and saved.get("token") == token:
+                self.store.state.set(KEY, {**saved, "rejected_at": self.store.now()})
+
     def current(self) -> str | None:
-        """The token to send now, or None (none received, or it is about to expire)."""
+        """The token to send now, or None (none received, refused by Tencent, or about to
+        expire)."""
         saved = self.store.state.get(KEY)
-        if not isinstance(saved, dict) or not saved.get("token"):
+        if not isinstance(saved, dict) or not saved.get("token") or saved.get("rejected_at"):
             return None
         expires_at = saved.get("expires_at")
         if expires_at is not None and float(expires_at) - EXPIRY_MARGIN <= self.store.now():

@@ -742,3 +742,20 @@ def _bot_log(caplog) -> str:
         for r in caplog.records
         if r.name.startswith("bot.") and not r.name.startswith("bot.emulator")
     )
+
+
+def test_a_kept_sts_token_tencent_refuses_is_never_sent_again(env: Env) -> None:
+    """A token whose time by our clock is not up, but which Tencent refuses (rotated on its
+    side), is dropped: `status` asks for a new one instead of sending the stale one forever."""
+    env.tencent.require_sts()
+    env.tencent.intelligence.generating_calls = 0
+    env.tencent.faults.add("error", None, "/v1/addresses", code=10000, message="nope")
+    env.services.store.sts.keep("a-token-tencent-no-longer-takes", expires_at=2**31)
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    env.services.poller.run_cycle()
+    fid = env.tencent.dataset.get(mid).files[0].record_file_id
+    assert env.services.store.content.status(fid, "transcript").state == "no_sts"
+    assert env.services.store.sts.current() is None  # refused: not sent again
+    assert collect_health(env.services.store, env.settings).sts_needed
