@@ -40,6 +40,7 @@ from bot.tencent.errors import (
 
 log = logging.getLogger(__name__)
 
+STS_RULE_KEY = "tencent.sts_rule"  # set once Tencent asked this app for an STS-Token
 MAX_CALLS_PER_CYCLE = 12  # about 6 a minute at the default poll interval; the bucket has 60
 SINCE_HOURS = 24.0
 
@@ -96,6 +97,9 @@ class ContentFetcher:
         content = self.store.content
         fid, kind = check.record_file_id, check.kind
         sent_token = self.store.sts.current() if kind == KIND_TRANSCRIPT else None
+        if kind == KIND_TRANSCRIPT and sent_token is None and self.store.state.get(STS_RULE_KEY):
+            self._without_sts(check, report)  # details would refuse: go to the STS-free file
+            return
         report.calls += 1
         try:
             if kind == KIND_MINUTES:
@@ -134,6 +138,7 @@ class ContentFetcher:
             if exc.token_sent and sent_token is not None:  # Tencent refused ours: stale
                 self.store.sts.reject(sent_token)
                 log.warning("Tencent refused the kept STS-Token: waiting for a new one")
+            self.store.state.set(STS_RULE_KEY, True)  # this app is under the STS rule
             self._without_sts(check, report)
         except TencentError as exc:
             content.mark_status(fid, kind, STATE_ERROR, reason=str(exc)[:200], lang=check.lang)

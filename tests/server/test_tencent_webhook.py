@@ -759,3 +759,22 @@ def test_a_kept_sts_token_tencent_refuses_is_never_sent_again(env: Env) -> None:
     assert env.services.store.content.status(fid, "transcript").state == "no_sts"
     assert env.services.store.sts.current() is None  # refused: not sent again
     assert collect_health(env.services.store, env.settings).sts_needed
+
+
+def test_once_an_app_is_known_to_need_an_sts_token_no_call_is_wasted_without_one(
+    env: Env,
+) -> None:
+    env.tencent.require_sts()
+    env.tencent.intelligence.generating_calls = 0
+    first, second = env.meeting(), env.meeting()
+    for mid in (first, second):
+        assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    env.services.poller.run_cycle()
+    env.services.poller.run_cycle()
+    details = env.tencent.call_count("/v1/records/transcripts/details")
+    assert details == 1  # the first refusal taught it; the second went to the file at once
+    content = env.services.store.content
+    for mid in (first, second):
+        fid = env.tencent.dataset.get(mid).files[0].record_file_id
+        assert content.status(fid, "transcript").state == "ready"
