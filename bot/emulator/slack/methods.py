@@ -174,22 +174,7 @@ def conversations_history(ws: Workspace, params: Params) -> dict[str, Any]:
         and in_range(float(m["ts"]))
         and m["thread_ts"] in (None, m["ts"])
     ]
-    try:
-        limit = max(1, min(int(params.get("limit") or 100), 999))
-        cursor = params.get("cursor")
-        start = int(base64.urlsafe_b64decode(str(cursor)).decode()) if cursor else 0
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ApiError("invalid_cursor") from e
-    page = found[start : start + limit]
-    has_more = start + limit < len(found)
-    next_cursor = base64.urlsafe_b64encode(str(start + limit).encode()).decode() if has_more else ""
-    with_metadata = _truthy(params.get("include_all_metadata", False))
-    return {
-        "messages": [_api_message(m, with_metadata) for m in page],
-        "has_more": has_more,
-        "pin_count": 0,
-        "response_metadata": {"next_cursor": next_cursor},
-    }
+    return {**_message_page(found, params), "pin_count": 0}
 
 
 def conversations_replies(ws: Workspace, params: Params) -> dict[str, Any]:
@@ -203,14 +188,19 @@ def conversations_replies(ws: Workspace, params: Params) -> dict[str, Any]:
         for m in ws.messages
         if m["channel"] == channel.id and m["thread_ts"] == parent["ts"] and m is not parent
     ]
+    return _message_page(thread, params)
+
+
+def _message_page(messages: list[dict[str, Any]], params: Params) -> dict[str, Any]:
+    """One cursor-paged page of `messages`, as history and replies answer it."""
     try:
         limit = max(1, min(int(params.get("limit") or 100), 999))
         cursor = params.get("cursor")
         start = int(base64.urlsafe_b64decode(str(cursor)).decode()) if cursor else 0
     except (ValueError, UnicodeDecodeError) as e:
         raise ApiError("invalid_cursor") from e
-    page = thread[start : start + limit]
-    has_more = start + limit < len(thread)
+    page = messages[start : start + limit]
+    has_more = start + limit < len(messages)
     next_cursor = base64.urlsafe_b64encode(str(start + limit).encode()).decode() if has_more else ""
     with_metadata = _truthy(params.get("include_all_metadata", False))
     return {
