@@ -16,6 +16,26 @@ _COLUMNS = (
 )
 
 
+# What a RouteSpec sets, as the routes table names it (the insert and the duplicate check).
+_SPEC_COLUMNS = (
+    "match_host",
+    "match_subject",
+    "match_subject_regex",
+    "match_code",
+    "password_policy",
+    "download",
+    "summary",
+    "lang",
+)
+
+
+def _spec_values(spec: RouteSpec) -> tuple[Any, ...]:
+    """`spec`'s values in _SPEC_COLUMNS order (its fields bear the columns' names), as the
+    table stores them (a flag as 0 or 1)."""
+    values = (getattr(spec, column) for column in _SPEC_COLUMNS)
+    return tuple(int(v) if isinstance(v, bool) else v for v in values)
+
+
 class DuplicateRouteError(ValueError):
     """An identical route (same channel, match fields and policies) is stored already."""
 
@@ -53,47 +73,22 @@ class RouteRepo:
                 same = self._identical(channel, spec)
                 if same is not None:
                     raise DuplicateRouteError(same)
+            columns = ("channel", "channel_name", *_SPEC_COLUMNS, "is_default", "created_by")
+            values = (channel, channel_name, *_spec_values(spec), int(is_default), created_by)
             cur = conn.execute(
-                "INSERT INTO routes (channel, channel_name, match_host, match_subject, "
-                "match_subject_regex, match_code, password_policy, download, is_default, "
-                "created_by, created_at, summary, lang) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    channel,
-                    channel_name,
-                    spec.match_host,
-                    spec.match_subject,
-                    spec.match_subject_regex,
-                    spec.match_code,
-                    spec.password_policy,
-                    int(spec.download),
-                    int(is_default),
-                    created_by,
-                    self.store.now(),
-                    spec.summary,
-                    spec.lang,
-                ),
+                f"INSERT INTO routes ({', '.join(columns)}, created_at) "  # noqa: S608 (constants)
+                f"VALUES ({', '.join('?' for _ in columns)}, ?)",
+                (*values, self.store.now()),
             )
             route = self.get(int(cur.lastrowid))
         assert route is not None
         return route
 
     def _identical(self, channel: str, spec: RouteSpec) -> Route | None:
+        """A stored non-default route with this channel and every option of `spec` alike."""
+        same = " AND ".join(f"{column} IS ?" for column in _SPEC_COLUMNS)  # IS: NULLs alike
         found = self._rows(
-            "is_default = 0 AND channel = ? AND match_host IS ? AND match_subject IS ? "
-            "AND match_subject_regex IS ? AND match_code IS ? AND password_policy = ? "
-            "AND download = ? AND summary = ? AND lang = ?",
-            (
-                channel,
-                spec.match_host,
-                spec.match_subject,
-                spec.match_subject_regex,
-                spec.match_code,
-                spec.password_policy,
-                int(spec.download),
-                spec.summary,
-                spec.lang,
-            ),
+            f"is_default = 0 AND channel = ? AND {same}", (channel, *_spec_values(spec))
         )
         return found[0] if found else None
 
