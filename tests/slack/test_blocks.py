@@ -15,6 +15,7 @@ from bot.models import RecordMeeting
 from bot.slack import blocks as kit
 from bot.slack import mrkdwn
 from bot.tencent.records import parse_meeting, to_api_dict
+from tests.slack.kit_checks import text_objects
 
 EVIL = "<!channel> test <@U123> & co"
 PASSWORD = "pw-<!here>&9"
@@ -57,20 +58,6 @@ def make_meeting(n_files: int = 1, *, subject: str = EVIL, state: int = 3, **kw)
 
 
 # --------------------------------------------------------------------------- walking blocks
-def text_objects(node: Any) -> list[dict[str, Any]]:
-    """Every text object ({"type": "mrkdwn"|"plain_text", "text": ...}) inside blocks."""
-    found = []
-    if isinstance(node, dict):
-        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-            found.append(node)
-        for value in node.values():
-            found += text_objects(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += text_objects(item)
-    return found
-
-
 OWN_TOKENS = re.compile(r"<!date\^\d+\^[^|>]*\|[^<>|]*>|<https?://[^|<>\s]+\|[^<>|]*>")
 
 
