@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.tencent.dataset import Dataset
+from bot.models import STATE_TRANSCODING
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -22,3 +24,16 @@ def posted_at(slack: SlackStandIn, channel: str) -> dict[str, float]:
         if mid and mid not in out:
             out[mid] = float(message["ts"])
     return out
+
+
+def transcoding_recordings(dataset: Dataset, count: int, now: float) -> list[str]:
+    """`count` recordings that started in the last hour, held transcoding until the bench
+    completes them (dataset.complete_now); their meeting_record_ids."""
+    mids = []
+    for i in range(count):
+        mid = dataset.add_meeting(
+            start=int(now - 3600 + i * 60), duration=1800, transcode_seconds=10**6
+        )
+        dataset.set_state(mid, STATE_TRANSCODING)
+        mids.append(mid)
+    return mids

@@ -38,14 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from _shared import percentile, posted_at
+from _shared import percentile, posted_at, transcoding_recordings
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.slack.signed_requests import post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
-from bot.models import STATE_TRANSCODING
 from bot.poller import start_scheduler
 from bot.server.http import make_wsgi_app, start_http_server
 from bot.slack.app import build_app
@@ -116,13 +115,7 @@ def run_mode(mode: str, args: argparse.Namespace, seed: int) -> Run:
     now = time.time()
     dataset = Dataset.generate_history(args.history, end=now, days=365, seed=seed)
     count = max(1, int(args.seconds / args.spacing))
-    mids = []
-    for i in range(count):
-        mid = dataset.add_meeting(
-            start=int(now - 3600 + i * 60), duration=1800, transcode_seconds=10**6
-        )
-        dataset.set_state(mid, STATE_TRANSCODING)
-        mids.append(mid)
+    mids = transcoding_recordings(dataset, count, now)
     tencent = TencentEmulator(
         rate_limit=args.limit, rate_window=args.window, dataset=dataset
     ).start()

@@ -31,14 +31,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _shared import percentile, posted_at
+from _shared import percentile, posted_at, transcoding_recordings
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, load_settings
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
 from bot.fastpath import WINDOW_MARGIN
-from bot.models import STATE_TRANSCODING
 from bot.poller import start_scheduler
 from bot.server.http import make_wsgi_app, start_http_server
 from bot.server.tencent_webhook import make_webhook_app
@@ -67,13 +66,7 @@ def run_mode(
     rng = random.Random(seed)
     now = time.time()
     dataset = Dataset(seed=seed)
-    mids = []
-    for i in range(recordings):
-        mid = dataset.add_meeting(
-            start=int(now - 3600 + i * 60), duration=1800, transcode_seconds=10**6
-        )
-        dataset.set_state(mid, STATE_TRANSCODING)
-        mids.append(mid)
+    mids = transcoding_recordings(dataset, recordings, now)
     tencent = TencentEmulator(rate_limit=limit, dataset=dataset).start()
     slack = SlackStandIn(bot_token=BOT_TOKEN).start()
     slack.add_channel(CHANNEL, "recordings")
