@@ -60,6 +60,19 @@ class BotEnv:
         self.opened.append(services)
         return services
 
+    def cli_env(self) -> dict[str, str]:
+        """The variables a `recordings-bot` command needs to reach these emulators and DB."""
+        return {
+            "TENCENT_MEETING_API_URL": self.tencent.url,
+            "TENCENT_MEETING_APP_ID": self.settings.tencent_app_id,
+            "TENCENT_MEETING_SECRET_ID": self.settings.tencent_secret_id,
+            "TENCENT_MEETING_SECRET_KEY": self.settings.tencent_secret_key.get_secret_value(),
+            "TENCENT_MEETING_RATE_LIMIT": "100",
+            "RECORDINGS_DB": self.settings.recordings_db,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_API_URL": self.slack.api_url,
+        }
+
     def posts(self, channel: str | None = None, *, replies: bool = False) -> list[dict]:
         """Messages posted (not ephemeral), excluding admin notices unless asked for, and
         thread replies (the minutes under a post) unless `replies`."""

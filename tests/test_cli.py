@@ -14,17 +14,7 @@ from tests.conftest import PRODUCT_CHANNEL, REC_CHANNEL, BotEnv
 
 @pytest.fixture
 def run(bot_env: BotEnv, monkeypatch):
-    env = {
-        "TENCENT_MEETING_API_URL": bot_env.tencent.url,
-        "TENCENT_MEETING_APP_ID": bot_env.settings.tencent_app_id,
-        "TENCENT_MEETING_SECRET_ID": bot_env.settings.tencent_secret_id,
-        "TENCENT_MEETING_SECRET_KEY": bot_env.settings.tencent_secret_key.get_secret_value(),
-        "TENCENT_MEETING_RATE_LIMIT": "100",
-        "RECORDINGS_DB": bot_env.settings.recordings_db,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_API_URL": bot_env.slack.api_url,
-        "DEFAULT_CHANNEL": REC_CHANNEL,
-    }
+    env = {**bot_env.cli_env(), "DEFAULT_CHANNEL": REC_CHANNEL}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     runner = CliRunner()

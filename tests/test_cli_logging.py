@@ -19,14 +19,7 @@ def _run(bot_env: BotEnv, *args: str, **extra: str) -> subprocess.CompletedProce
     env.update(
         {
             "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
-            "TENCENT_MEETING_API_URL": bot_env.tencent.url,
-            "TENCENT_MEETING_APP_ID": bot_env.settings.tencent_app_id,
-            "TENCENT_MEETING_SECRET_ID": bot_env.settings.tencent_secret_id,
-            "TENCENT_MEETING_SECRET_KEY": bot_env.settings.tencent_secret_key.get_secret_value(),
-            "TENCENT_MEETING_RATE_LIMIT": "100",
-            "RECORDINGS_DB": bot_env.settings.recordings_db,
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_API_URL": bot_env.slack.api_url,
+            **bot_env.cli_env(),
             **extra,
         }
     )
