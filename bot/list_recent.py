@@ -17,10 +17,10 @@ import click
 
 from bot.config import ConfigError, Settings
 from bot.models import RecordMeeting, RecordsPage
-from bot.preflight import StartupError
+from bot.preflight import StartupError, open_checked_store
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
-from bot.wiring import demo_credentials, make_tencent_client, open_settings_store
+from bot.wiring import demo_credentials, make_tencent_client
 
 
 @contextlib.contextmanager
@@ -70,7 +70,7 @@ def list_recent_recordings(settings: Settings, days: int = 7) -> int:
         return 1
     try:
         with _api(settings, days) as where:
-            store = open_settings_store(settings)
+            store = open_checked_store(settings)
             try:
                 client = make_tencent_client(settings, store, **where)
                 return _list(client, settings, days)

@@ -53,12 +53,6 @@ class Services:
         self.store.close()
 
 
-def open_settings_store(settings: Settings) -> Store:
-    """The store at RECORDINGS_DB, keeping meeting passwords encrypted with PASSWORD_KEY;
-    StartupError when the database cannot be used (bot/preflight.py)."""
-    return open_checked_store(settings)
-
-
 def build_services(
     settings: Settings, *, store: Store | None = None, with_slack: bool = True
 ) -> Services:
