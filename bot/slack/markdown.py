@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from bot.slack.mrkdwn import escape
+from bot.slack.mrkdwn import drop_controls, escape
 
 ZWSP = "\u200b"
 BULLETS = ("•", "◦", "▪")
@@ -37,7 +37,6 @@ MAX_URL = 1500  # a longer address is shown as its text only (keeps sections wit
 _LOOKALIKE = {"*": "∗", "~": "∼", "`": "ˋ"}
 _UNDERSCORE = "ˍ"
 _EDGE_PUNCTUATION = set(".,:;!?'\"()[]{}/-") | {"&", ";"}  # ASCII: already a word edge
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 
@@ -103,7 +102,7 @@ def clean(text: str) -> str:
     A lone surrogate (JSON allows one, UTF-8 does not) becomes U+FFFD.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+    return _SURROGATE.sub("\ufffd", drop_controls(text))
 
 
 def parse(text: str | None, *, bullets: bool = False) -> list[Paragraph]:
