@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,6 +19,7 @@ from bot.held import route_held_again
 from bot.models import Route
 from bot.routing import RouteOptionError, normalize_channel, parse_route_options
 from bot.store import Store
+from bot.store.engine import DATABASE_ERRORS
 from bot.store.routes import DuplicateRouteError
 
 _USERID = re.compile(r"^[\w.@+\-]{1,128}$")
@@ -33,7 +33,7 @@ def _route_held(store: Store, default_channel: str | None) -> None:
         return
     try:
         route_held_again(store, default_channel, to_default=False)  # see bot/held.py
-    except sqlite3.Error as exc:
+    except DATABASE_ERRORS as exc:
         log.warning("held recordings left to the next poll cycle: %s", exc)
 
 

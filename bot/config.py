@@ -193,6 +193,8 @@ class Settings(BaseSettings):
     tencent_webhook_aes_key: SecretStr = _env("TENCENT_MEETING_WEBHOOK_AES_KEY", _UNSET)
     # Store and time
     recordings_db: str = _env("RECORDINGS_DB", "recordings.db")
+    # postgresql://USER:PASSWORD@HOST:PORT/DATABASE: PostgreSQL instead of the SQLite file
+    database_url: SecretStr = _env("DATABASE_URL", _UNSET)
     # How long a write waits for another process's lock on the database before failing.
     recordings_db_busy_seconds: PositiveNumber = _env("RECORDINGS_DB_BUSY_SECONDS", 30.0)
     bot_timezone: TimeZoneName = _env("BOT_TIMEZONE", "Asia/Shanghai")
@@ -226,6 +228,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Arguments, then the environment; `.env` is loaded by load_settings (python-dotenv).
         return init_settings, _Environment(settings_cls)
+
+    @property
+    def database_location(self) -> str:
+        """What the store opens: DATABASE_URL when set, else the SQLite file RECORDINGS_DB."""
+        return self.database_url.get_secret_value().strip() or self.recordings_db
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,7 +10,6 @@ database already: renaming one loses what existing databases hold.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +22,7 @@ from bot.store import Store
 from bot.store.content import STATE_NO_STS
 from bot.store.content import STATES as CONTENT_STATES
 from bot.store.deliveries import Delivery
+from bot.store.engine import DATABASE_ERRORS
 from bot.tencent.throttle import CORP_RECORDS_BUCKET
 
 # The poller's health record in store.state (the on-disk names).
@@ -137,7 +137,7 @@ class CycleLog:
             cycle, next_run_at = self._waiting[0]
             try:
                 record_cycle(store, cycle, next_run_at=next_run_at)
-            except sqlite3.Error as exc:
+            except DATABASE_ERRORS as exc:
                 log.warning(
                     "could not record the poll cycle in %s (%s); %d cycle(s) kept until it can",
                     store.path,

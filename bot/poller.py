@@ -21,7 +21,6 @@ import logging
 import math
 import os
 import socket
-import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from bot.health import CycleLog, CycleRecord, record_cycle_start
 from bot.held import held_stale, route_held_again, routes_settled
 from bot.stopping import ShuttingDown
 from bot.store import Store
+from bot.store.engine import DATABASE_ERRORS, describe_error
 from bot.sync import WATERMARK_KEY, SyncOutcome, poller_horizon, sync_range
 from bot.tencent.client import TencentMeetingClient
 from bot.tencent.errors import TencentError
@@ -173,9 +173,9 @@ class Poller:
             self.cycles.flush(self.store)  # failures kept while the database took no writes
             report.ran = True
             record_cycle_start(self.store, started)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             report.ran = True  # it may hold the lease; the failure is this process's to report
-            report.error = f"database {self.store.path}: {exc}"
+            report.error = f"database {self.store.path}: {describe_error(exc)}"
             log.warning("poll cycle failed before it started: %s", report.error)
             self._record(report, started)
             return

@@ -8,13 +8,14 @@ traceback (a database that fails later is a failed poll cycle, reported in `stat
 from __future__ import annotations
 
 import os
-import sqlite3
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.store import Store, open_store
+from bot.store.engine import DATABASE_ERRORS, DatabaseUrlError, describe_error, target_for
+from bot.store.schema import NewerSchemaError
 
 DEFAULT_SLACK_URL = "https://slack.com/api"
 
@@ -23,9 +24,27 @@ class StartupError(Exception):
     """The bot cannot start: the message says why, in one line, and what to check."""
 
 
-def database_problem(path: str, exc: sqlite3.Error, *, busy_seconds: float) -> str:
-    """One line saying what is wrong with the database at `path`, from SQLite's error."""
-    text = str(exc)
+def postgresql_problem(where: str, exc: Exception) -> str:
+    """One line saying what is wrong with the PostgreSQL database `where`, from its error."""
+    text = describe_error(exc)
+    lowered = text.lower()
+    where = f"the PostgreSQL database {where} (DATABASE_URL)"
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return f"{where} refused the user or password ({text}): check DATABASE_URL"
+    if "does not exist" in lowered and "database" in lowered:
+        return f"{where} does not exist ({text}): create it, or check DATABASE_URL"
+    if "connection refused" in lowered or "could not translate host" in lowered:
+        return f"cannot reach {where} ({text}): check the host and port in DATABASE_URL"
+    if "timeout" in lowered:
+        return f"{where} did not answer in time ({text}): check DATABASE_URL and the network"
+    if "permission denied" in lowered or "read-only" in lowered:
+        return f"{where} does not let this user write ({text}): grant it, or check DATABASE_URL"
+    return f"cannot use {where}: {text}; check DATABASE_URL"
+
+
+def database_problem(path: str, exc: Exception, *, busy_seconds: float) -> str:
+    """One line saying what is wrong with the SQLite database at `path`, from SQLite's error."""
+    text = str(getattr(exc, "orig", None) or exc)
     lowered = text.lower()
     where = f"the database {path} (RECORDINGS_DB)"
     if "locked" in lowered or "busy" in lowered:
@@ -59,26 +78,41 @@ def database_problem(path: str, exc: sqlite3.Error, *, busy_seconds: float) -> s
 
 def _probe_write(store: Store) -> None:
     """A write, rolled back: a read-only file opens and reads fine, and fails only here."""
-    conn = store.conn
-    conn.execute("BEGIN IMMEDIATE")
+
+    class _RolledBack(Exception):
+        pass
+
     try:
-        conn.execute("CREATE TABLE main.preflight_write_probe (x)")
-    finally:
-        conn.execute("ROLLBACK")
+        with store.transaction() as conn:
+            conn.execute("CREATE TABLE preflight_write_probe (x INTEGER)")
+            raise _RolledBack
+    except _RolledBack:
+        pass
 
 
 def open_checked_store(settings: Settings) -> Store:
-    """The store at RECORDINGS_DB, opened, migrated and shown writable; else StartupError."""
-    path, busy = settings.recordings_db, settings.recordings_db_busy_seconds
+    """The store at DATABASE_URL or RECORDINGS_DB, opened, migrated and shown writable; else
+    StartupError."""
+    location, busy = settings.database_location, settings.recordings_db_busy_seconds
+    try:
+        target = target_for(location)
+    except DatabaseUrlError as exc:
+        raise StartupError(str(exc)) from None
     store: Store | None = None
     try:
         key = settings.password_key.get_secret_value() or None
-        store = open_store(path, busy_seconds=busy, password_key=key)
+        store = open_store(location, busy_seconds=busy, password_key=key)
         _probe_write(store)
-    except sqlite3.Error as exc:
+    except NewerSchemaError as exc:
         if store is not None:
             store.close()
-        raise StartupError(database_problem(path, exc, busy_seconds=busy)) from None
+        raise StartupError(f"{target.describe()}: {exc}") from None
+    except DATABASE_ERRORS as exc:
+        if store is not None:
+            store.close()
+        if target.is_postgresql:
+            raise StartupError(postgresql_problem(target.describe(), exc)) from None
+        raise StartupError(database_problem(location, exc, busy_seconds=busy)) from None
     return store
 
 

@@ -17,6 +17,37 @@ from bot.poller import CycleReport
 from bot.store import open_store
 from bot.wiring import Services, build_services
 
+# Tests in these files run twice, on SQLite and on PostgreSQL, when they use `db_location`
+# (the `store` and `bot_env` fixtures do); the rest run on SQLite.
+BOTH_ENGINES = (
+    "tests/store/",
+    "tests/delivery/",
+    "tests/test_poller",
+    "tests/test_crash_recovery.py",
+    "tests/test_sync.py",
+    "tests/test_fastpath.py",
+    "tests/server/test_tencent_webhook.py",
+    "tests/tencent/test_throttle.py",
+    "tests/test_replicas.py",
+)
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_engine" not in metafunc.fixturenames:
+        return
+    where = metafunc.definition.path.resolve().relative_to(_ROOT).as_posix()
+    both = where.startswith(BOTH_ENGINES)
+    metafunc.parametrize("db_engine", ["sqlite", "postgresql"] if both else ["sqlite"])
+
+
+@pytest.fixture
+def db_location(db_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where the test's database is: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if db_engine == "postgresql":
+        return request.getfixturevalue("pg_url")
+    return str(tmp_path / "bot.db")
+
 
 @pytest.fixture
 def tmp_db_path(tmp_path: Path) -> str:
@@ -53,7 +84,9 @@ class BotEnv:
     def restart(self, *, clock_offset: float = 0.0) -> Services:
         """Open the same database anew, as a restarted process would (optionally with a clock
         that runs `clock_offset` seconds ahead, to let claims and leases expire)."""
-        store = open_store(self.settings.recordings_db, clock=lambda: time.time() + clock_offset)
+        store = open_store(
+            self.settings.database_location, clock=lambda: time.time() + clock_offset
+        )
         services = build_services(self.settings, store=store)
         if services.deliverer is not None:
             services.deliverer.min_interval = 0.0
@@ -68,7 +101,7 @@ class BotEnv:
             "TENCENT_MEETING_SECRET_ID": self.settings.tencent_secret_id,
             "TENCENT_MEETING_SECRET_KEY": self.settings.tencent_secret_key.get_secret_value(),
             "TENCENT_MEETING_RATE_LIMIT": "100",
-            "RECORDINGS_DB": self.settings.recordings_db,
+            **database_env(self.settings.database_location),
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_API_URL": self.slack.api_url,
         }
@@ -84,6 +117,13 @@ class BotEnv:
         ]
 
 
+def database_env(location: str) -> dict[str, str]:
+    """DATABASE_URL for a PostgreSQL URL, RECORDINGS_DB for a SQLite file."""
+    if location.startswith("postgresql://"):
+        return {"DATABASE_URL": location}
+    return {"RECORDINGS_DB": location}
+
+
 def make_bot_settings(tencent_url: str, slack_api_url: str, db_path: str, **extra: str) -> Settings:
     env = {
         "TENCENT_MEETING_API_URL": tencent_url,
@@ -91,7 +131,7 @@ def make_bot_settings(tencent_url: str, slack_api_url: str, db_path: str, **extr
         "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
         "TENCENT_MEETING_SECRET_KEY": DEMO_SECRET_KEY,
         "TENCENT_MEETING_RATE_LIMIT": "100",
-        "RECORDINGS_DB": db_path,
+        **database_env(db_path),
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_SIGNING_SECRET": "test-signing-secret",
         "SLACK_API_URL": slack_api_url,
@@ -103,14 +143,14 @@ def make_bot_settings(tencent_url: str, slack_api_url: str, db_path: str, **extr
 
 
 @pytest.fixture
-def bot_env(tmp_path: Path) -> Iterator[BotEnv]:
+def bot_env(db_location: str) -> Iterator[BotEnv]:
     dataset = Dataset()
     tencent = TencentEmulator(dataset=dataset, rate_limit=100).start()
     slack = SlackStandIn(bot_token="xoxb-test-token").start()
     slack.add_channel(REC_CHANNEL, "recordings")
     slack.add_channel(PRODUCT_CHANNEL, "product")
     slack.add_channel(ADMIN_CHANNEL_ID, "recordings-admins")
-    settings = make_bot_settings(tencent.url, slack.api_url, str(tmp_path / "bot.db"))
+    settings = make_bot_settings(tencent.url, slack.api_url, db_location)
     services = build_services(settings)
     assert services.deliverer is not None
     services.deliverer.min_interval = 0.0
@@ -126,3 +166,25 @@ def bot_env(tmp_path: Path) -> Iterator[BotEnv]:
 
 
 from tests.slack_env import slack_env  # noqa: E402, F401 (a fixture for every folder)
+
+# -- TEMPORARY until the throwaway-server harness lands: a database per test on the server at
+# RECORDINGS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:55432/postgres).
+_pg_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    import os
+
+    import psycopg
+
+    base = os.environ.get("RECORDINGS_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("no PostgreSQL (RECORDINGS_TEST_POSTGRES_URL)")
+    name = f"t_{os.getpid()}_{next(_pg_counter)}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -10,7 +10,6 @@ answers 503 with the cause (the error's kind and SQLite's message; never the pat
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.health import collect_health
+from bot.store.engine import DATABASE_ERRORS, describe_error
 from bot.wiring import Services
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,14 @@ class HealthAnswer:
 
     def _read(self) -> tuple[str, dict[str, Any]]:
         store = self.services.store
-        problem = database_problem(store.path)
+        problem = None if store.is_postgresql else database_problem(store.path)
         if problem is not None:
             log.warning("/healthz: %s", problem)
             return UNAVAILABLE, failing(problem)
         try:
             health = collect_health(store, self.services.settings)
-        except sqlite3.Error as exc:  # a corrupt, unreadable or locked database: never a 500
-            cause = f"{type(exc).__name__}: {exc}"
+        except DATABASE_ERRORS as exc:  # a corrupt, unreadable or locked database: never a 500
+            cause = describe_error(exc)
             log.warning("/healthz: %s", cause)
             return UNAVAILABLE, failing(cause)
         except Exception as exc:  # anything else: its kind only (a message might quote data)

@@ -1,6 +1,7 @@
-"""The store: the only package that writes SQL. One SQLite file (WAL), shared by every process.
+"""The store: the only package that writes SQL. One database shared by every process: a SQLite
+file (WAL), the embedded default, or PostgreSQL (`DATABASE_URL`), through SQLAlchemy.
 
-`Store` owns the connections (one per thread) and transactions; each table family has a small
+`Store` owns the engine, its connections and transactions; each table family has a small
 repository module beside this one, reached as an attribute:
 
     store.recordings   record_meetings, record_files, synced_ranges, subject search
@@ -18,18 +19,21 @@ repository module beside this one, reached as an attribute:
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+import sqlalchemy
+from sqlalchemy.engine import Connection
 
+from bot.store.engine import Target, make_engine, target_for
 from bot.store.passwords import PasswordBox, seal_plaintext
 from bot.store.schema import migrate
+from bot.store.sql import Params, Rows, run
 
 if TYPE_CHECKING:
     from bot.store.budget import BudgetRepo
@@ -46,113 +50,144 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], float]
 
-
-WAL_SWITCH_SECONDS = 30.0
 BUSY_SECONDS = 30.0  # how long a write waits for another connection's lock
+WRITER = "writer"  # the lock a transaction takes unless told otherwise (see `transaction`)
 
 
-def _use_wal(conn: sqlite3.Connection, wait: float = WAL_SWITCH_SECONDS) -> None:
-    """Put the file in WAL mode (it stays so: later connections find it already set).
+def lock_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit number) for a lock's name."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
-    Switching takes an exclusive lock, and SQLite answers "database is locked" at once, without
-    its busy handler, when another connection opens the new file at the same moment: so wait
-    and try again, as busy_timeout would.
-    """
-    deadline = time.monotonic() + wait
-    delay = 0.005
-    while True:
-        try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-                return
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= deadline:
-                raise
-            time.sleep(delay)
-            delay = min(0.1, delay * 2)
+
+def _no_nul(value: Any) -> Any:
+    """PostgreSQL's text holds no NUL character (SQLite's does): it becomes U+FFFD."""
+    if isinstance(value, str) and "\x00" in value:
+        return value.replace("\x00", "\ufffd")
+    return value
+
+
+class Db:
+    """What repositories run SQL on: this thread's open transaction, or else a pooled connection
+    for one statement (autocommit: a read takes no lock)."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._store.in_transaction
+
+    def execute(self, sql: str | sqlalchemy.Executable, params: Params = None) -> Rows:
+        if self._store.is_postgresql and params is not None:
+            if isinstance(params, dict):
+                params = {key: _no_nul(value) for key, value in params.items()}
+            elif not isinstance(params, (str, bytes)):
+                params = [_no_nul(value) for value in params]
+        conn = self._store._open_transaction()
+        if conn is not None:
+            return run(conn, sql, params)
+        with self._store.engine.connect() as conn:
+            return run(conn, sql, params)
+
+    def executemany(self, sql: str, many: Sequence[Params]) -> Rows:
+        """The statement once per parameter set, in one transaction; rowcount is their sum."""
+        with self._store.transaction():
+            total = sum(max(0, self.execute(sql, params).rowcount) for params in many)
+        return Rows([], total)
 
 
 class Store:
-    """A handle on one database file. Safe to share between threads (a connection per thread)."""
+    """A handle on one database: a SQLite file, or PostgreSQL. Safe to share between threads
+    (each thread's transaction has its own connection)."""
 
     def __init__(
         self,
-        path: str | Path,
+        location: str | Path,
         *,
         clock: Clock = time.time,
         password_key: str | None = None,
         busy_seconds: float = BUSY_SECONDS,
     ):
-        self.path = str(path)
+        self.target: Target = target_for(str(location))
+        self.path = self.target.describe()  # where, safe to print (a URL without its password)
         self.clock = clock
         self.passwords = PasswordBox(password_key)  # PASSWORD_KEY; None: no password is kept
         self.busy_seconds = busy_seconds
+        self.engine = make_engine(self.target, busy_seconds=busy_seconds)
         self._local = threading.local()
-        self._all_conns: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
-        with self.transaction():
-            pass  # opens the file, sets WAL
-        migrate(self.conn)
-        with self.transaction() as conn:
-            seal_plaintext(conn, self.passwords)
-
-    # -- connections -------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, timeout=self.busy_seconds, isolation_level=None, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_seconds * 1000)}")
-        _use_wal(conn, min(WAL_SWITCH_SECONDS, self.busy_seconds))
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        # Overwritten values (a password sealed or dropped) are zeroed, not left in free space:
-        # Debian's SQLite does this by default, many builds do not.
-        conn.execute("PRAGMA secure_delete = ON")
-        with self._lock:
-            self._all_conns.append(conn)
-        return conn
+        try:
+            migrate(self)
+            with self.transaction() as conn:
+                seal_plaintext(conn, self.passwords)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     @property
-    def db(self) -> sqlite_utils.Database:
-        """This thread's sqlite-utils Database."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite_utils.Database(self._connect())
-            self._local.db = db
-        return db
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self.target.dialect
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+    def is_postgresql(self) -> bool:
+        return self.target.is_postgresql
+
+    # -- connections and transactions ------------------------------------------------------------
+    @property
+    def conn(self) -> Db:
+        return Db(self)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._open_transaction() is not None
+
+    def _open_transaction(self) -> Connection | None:
+        return getattr(self._local, "conn", None)
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all_conns:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._all_conns.clear()
+        self.engine.dispose()
         self._local = threading.local()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One logical step: BEGIN IMMEDIATE (takes the write lock at once) ... COMMIT.
+    def transaction(self, lock: str | None = WRITER) -> Iterator[Db]:
+        """One logical step, all or nothing. Nested calls join the outer transaction.
 
-        Nested calls join the outer transaction (sqlite-utils' own writes use savepoints).
+        On SQLite, BEGIN IMMEDIATE takes the file's write lock at once: one writer at a time.
+        On PostgreSQL, the transaction takes the advisory lock named `lock` (released at
+        COMMIT), so the read-then-write steps written for SQLite stay correct across replicas;
+        steps made safe by row locks (SKIP LOCKED claims) or by one atomic statement pass
+        `lock=None`, and the budget takes its own lock so it never waits behind other writes.
         """
-        conn = self.conn
-        if conn.in_transaction:
-            yield conn
+        if self._open_transaction() is not None:
+            yield Db(self)
             return
-        conn.execute("BEGIN IMMEDIATE")
+        conn = self.engine.connect()
         try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            conn.exec_driver_sql("BEGIN" if self.is_postgresql else "BEGIN IMMEDIATE")
+            self._local.conn = conn
+            try:
+                if self.is_postgresql and lock is not None:
+                    conn.execute(
+                        sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": lock_key(lock)},
+                    )
+                yield Db(self)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    conn.exec_driver_sql("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.exec_driver_sql("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        conn.exec_driver_sql("ROLLBACK")
+                    raise
+            finally:
+                self._local.conn = None
+        finally:
+            conn.close()
 
     def now(self) -> float:
         return self.clock()
@@ -226,13 +261,13 @@ class Store:
 
 
 def open_store(
-    path: str | Path,
+    location: str | Path,
     *,
     clock: Clock = time.time,
     password_key: str | None = None,
     busy_seconds: float = BUSY_SECONDS,
 ) -> Store:
-    """Open (creating or migrating as needed) the database at `path`. Meeting passwords are
-    kept encrypted with `password_key` (PASSWORD_KEY), or not at all without one; a write waits
-    up to `busy_seconds` for another connection's lock."""
-    return Store(path, clock=clock, password_key=password_key, busy_seconds=busy_seconds)
+    """Open (creating or migrating as needed) the database at `location`: a SQLite file path or
+    a PostgreSQL URL. Meeting passwords are kept encrypted with `password_key` (PASSWORD_KEY),
+    or not at all without one; a write waits up to `busy_seconds` for another's lock."""
+    return Store(location, clock=clock, password_key=password_key, busy_seconds=busy_seconds)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,7 @@ from bot.meeting_content import (
 )
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.store import Db, Store
 
 KIND_MINUTES = "minutes"
 KIND_CHAPTERS = "chapters"
@@ -232,7 +231,7 @@ def _slot(second: int) -> int:
     return (_MAX_SECOND - min(_MAX_SECOND, max(0, second))) << _LOW_BITS
 
 
-def _first_id(conn: sqlite3.Connection, media_start_ms: int, count: int) -> int:
+def _first_id(conn: Db, media_start_ms: int, count: int) -> int:
     """The id of the first of `count` paragraphs of a transcript saved now for a recording
     starting then (past the end of the table in the freak case of a full slot)."""
     base = _slot(media_start_ms // 1000)
@@ -252,14 +251,14 @@ class ContentRepo:
         self.store = store
 
     # -- saving ------------------------------------------------------------------------------
-    def _file_meeting(self, conn: sqlite3.Connection, record_file_id: str) -> str | None:
+    def _file_meeting(self, conn: Db, record_file_id: str) -> str | None:
         row = conn.execute(
             "SELECT meeting_record_id FROM record_files WHERE record_file_id = ?",
             (record_file_id,),
         ).fetchone()
         return row[0] if row else None
 
-    def _ready(self, conn: sqlite3.Connection, record_file_id: str, kind: str, lang: str) -> None:
+    def _ready(self, conn: Db, record_file_id: str, kind: str, lang: str) -> None:
         now = self.store.now()
         conn.execute(
             "INSERT INTO content_status (record_file_id, kind, lang, state, attempts, "

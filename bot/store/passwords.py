@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import logging
-import sqlite3
 import threading
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 PREFIX = "enc1:"
 _SALT = b"recordings-bot/record_files.password"
 _INFO = b"fernet key v1"
+
+if TYPE_CHECKING:
+    from bot.store import Db
 
 
 def fernet_from(key: str) -> Fernet:
@@ -81,7 +84,7 @@ class PasswordBox:
         return stored.startswith(PREFIX)
 
 
-def seal_plaintext(conn: sqlite3.Connection, box: PasswordBox) -> int:
+def seal_plaintext(conn: Db, box: PasswordBox) -> int:
     """The startup step for rows written before passwords were encrypted (SQL cannot encrypt):
     each plaintext password is encrypted when a key is set, cleared when not. Idempotent;
     returns how many rows it changed. Runs in the caller's transaction."""

@@ -8,7 +8,6 @@ an address.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from bot.models import STATE_DONE, RecordFile, RecordMeeting
 from bot.store.passwords import PasswordBox
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.store import Db, Store
 
 _CHUNK = 500  # rows per statement batch / IN (...) list
 _MEETING_COLUMNS = (
@@ -185,7 +184,7 @@ class RecordingRepo:
         return result
 
     def _save_chunk(
-        self, conn: sqlite3.Connection, chunk: Sequence[RecordMeeting], now: float, out: SaveResult
+        self, conn: Db, chunk: Sequence[RecordMeeting], now: float, out: SaveResult
     ) -> None:
         ids = [m.meeting_record_id for m in chunk]
         before = {

@@ -1,15 +1,43 @@
-"""The database's shape, and the migrations that bring any older file up to it.
+"""The database's shape, and the migrations that bring any older database up to it.
 
-`PRAGMA user_version` holds the schema version. Each migration is a list of statements run in
-one transaction; a database from an older release is migrated at start, never recreated.
-Times are Unix seconds (REAL) unless a column name ends in `_ms` or mirrors an API field in ms.
+One list of migrations serves both engines. Each is a list of statements run in one
+transaction; a database from an older release is migrated at start, never recreated. The
+statements are written in SQLite's words and read on PostgreSQL with a few type names changed
+(`for_postgresql`): REAL is a double, INTEGER a bigint (times in ms overflow 32 bits), an
+`INTEGER PRIMARY KEY` an identity column. Search indexes differ: SQLite has trigram FTS5 tables
+kept by triggers (`SqliteOnly`), PostgreSQL pg_trgm GIN indexes (`PostgresqlOnly`).
+
+The schema version is `PRAGMA user_version` on SQLite and the one row of `schema_version` on
+PostgreSQL. Times are Unix seconds (REAL) unless a column name ends in `_ms` or mirrors an API
+field in ms.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-MIGRATIONS: list[list[str]] = [
+import sqlalchemy
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+
+@dataclass(frozen=True)
+class SqliteOnly:
+    sql: str
+
+
+@dataclass(frozen=True)
+class PostgresqlOnly:
+    sql: str
+
+
+Statement = str | SqliteOnly | PostgresqlOnly
+
+
+MIGRATIONS: list[list[Statement]] = [
     # 1: the first release
     [
         # Recordings, as the API last described them.
@@ -53,30 +81,44 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX idx_files_meeting ON record_files(meeting_record_id)",
         # Subject search that works for Chinese: trigram FTS5, kept in sync by triggers.
-        """CREATE VIRTUAL TABLE record_meetings_fts USING fts5(
+        SqliteOnly(
+            """CREATE VIRTUAL TABLE record_meetings_fts USING fts5(
             subject, content='record_meetings', content_rowid='id', tokenize='trigram'
-        )""",
-        """CREATE TRIGGER record_meetings_ai AFTER INSERT ON record_meetings BEGIN
+        )"""
+        ),
+        SqliteOnly(
+            """CREATE TRIGGER record_meetings_ai AFTER INSERT ON record_meetings BEGIN
             INSERT INTO record_meetings_fts(rowid, subject) VALUES (new.rowid, new.subject);
-        END""",
-        """CREATE TRIGGER record_meetings_ad AFTER DELETE ON record_meetings BEGIN
+        END"""
+        ),
+        SqliteOnly(
+            """CREATE TRIGGER record_meetings_ad AFTER DELETE ON record_meetings BEGIN
             INSERT INTO record_meetings_fts(record_meetings_fts, rowid, subject)
                 VALUES ('delete', old.rowid, old.subject);
-        END""",
-        """CREATE TRIGGER record_meetings_au AFTER UPDATE OF subject ON record_meetings
+        END"""
+        ),
+        SqliteOnly(
+            """CREATE TRIGGER record_meetings_au AFTER UPDATE OF subject ON record_meetings
             WHEN old.subject IS NOT new.subject BEGIN
             INSERT INTO record_meetings_fts(record_meetings_fts, rowid, subject)
                 VALUES ('delete', old.rowid, old.subject);
             INSERT INTO record_meetings_fts(rowid, subject) VALUES (new.rowid, new.subject);
-        END""",
+        END"""
+        ),
+        # PostgreSQL: the same search through pg_trgm (case-insensitive LIKE, index-backed).
+        PostgresqlOnly("CREATE EXTENSION IF NOT EXISTS pg_trgm"),
+        PostgresqlOnly(
+            "CREATE INDEX idx_meetings_subject_trgm ON record_meetings "
+            "USING gin (subject gin_trgm_ops)"
+        ),
         # Time ranges fully synced from the API: [start, end) in Unix seconds.
         """CREATE TABLE synced_ranges (
             id INTEGER PRIMARY KEY,
             start INTEGER NOT NULL,
-            end INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
             synced_at REAL NOT NULL
         )""",
-        "CREATE INDEX idx_synced_ranges ON synced_ranges(start, end)",
+        'CREATE INDEX idx_synced_ranges ON synced_ranges(start, "end")',
         # Routes: which recordings go to which channel.
         """CREATE TABLE routes (
             id INTEGER PRIMARY KEY,
@@ -266,23 +308,37 @@ MIGRATIONS: list[list[str]] = [
         # the index (content=''; the text lives in transcript_paragraphs). Each paragraph is
         # indexed with two trailing spaces, so every occurrence of a 1-2 character word begins
         # some trigram: such words are found through the index's vocabulary (content.py).
-        """CREATE VIRTUAL TABLE transcript_fts USING fts5(
+        SqliteOnly(
+            """CREATE VIRTUAL TABLE transcript_fts USING fts5(
             text, content='', tokenize='trigram'
-        )""",
-        """CREATE VIRTUAL TABLE transcript_fts_vocab USING fts5vocab(transcript_fts, 'row')""",
-        """CREATE TRIGGER transcript_paragraphs_ai AFTER INSERT ON transcript_paragraphs BEGIN
+        )"""
+        ),
+        SqliteOnly(
+            """CREATE VIRTUAL TABLE transcript_fts_vocab USING fts5vocab(transcript_fts, 'row')"""
+        ),
+        SqliteOnly(
+            """CREATE TRIGGER transcript_paragraphs_ai AFTER INSERT ON transcript_paragraphs BEGIN
             INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
-        END""",
-        """CREATE TRIGGER transcript_paragraphs_ad AFTER DELETE ON transcript_paragraphs BEGIN
+        END"""
+        ),
+        SqliteOnly(
+            """CREATE TRIGGER transcript_paragraphs_ad AFTER DELETE ON transcript_paragraphs BEGIN
             INSERT INTO transcript_fts(transcript_fts, rowid, text)
                 VALUES ('delete', old.id, old.text || '  ');
-        END""",
-        """CREATE TRIGGER transcript_paragraphs_au AFTER UPDATE OF id, text ON transcript_paragraphs
-            BEGIN
+        END"""
+        ),
+        SqliteOnly(
+            """CREATE TRIGGER transcript_paragraphs_au
+            AFTER UPDATE OF id, text ON transcript_paragraphs BEGIN
             INSERT INTO transcript_fts(transcript_fts, rowid, text)
                 VALUES ('delete', old.id, old.text || '  ');
             INSERT INTO transcript_fts(rowid, text) VALUES (new.id, new.text || '  ');
-        END""",
+        END"""
+        ),
+        PostgresqlOnly(
+            "CREATE INDEX idx_paragraphs_text_trgm ON transcript_paragraphs "
+            "USING gin (text gin_trgm_ops)"
+        ),
     ],
     # 4: what was said, posted in each recording's thread (bot/delivery/threads.py): a route's
     # `summary` option, and the exactly-once ledger of the thread replies, like `deliveries`.
@@ -323,24 +379,81 @@ MIGRATIONS: list[list[str]] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATION_LOCK = "schema-migration"
+
+_PG_TYPES = [
+    (re.compile(r"\bINTEGER PRIMARY KEY\b"), "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\)\s*WITHOUT ROWID\s*$"), ")"),
+]
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration the database lacks; returns the version it is now at."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+class NewerSchemaError(RuntimeError):
+    """The database was written by a newer release than this one."""
+
+
+def for_postgresql(sql: str) -> str:
+    """A statement of MIGRATIONS as PostgreSQL reads it."""
+    for pattern, replacement in _PG_TYPES:
+        sql = pattern.sub(replacement, sql)
+    return sql
+
+
+def statements_for(dialect: str, migration: list[Statement]) -> list[str]:
+    """The statements of one migration that `dialect` ("sqlite" or "postgresql") runs."""
+    out = []
+    for statement in migration:
+        if isinstance(statement, SqliteOnly):
+            if dialect == "sqlite":
+                out.append(statement.sql)
+        elif isinstance(statement, PostgresqlOnly):
+            if dialect == "postgresql":
+                out.append(statement.sql)
+        else:
+            out.append(statement if dialect == "sqlite" else for_postgresql(statement))
+    return out
+
+
+def schema_version(store: Store) -> int:
+    """The version the database is at (0: empty)."""
+    if not store.is_postgresql:
+        return int(store.conn.execute("PRAGMA user_version").scalar())
+    exists = store.conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").scalar()
+    if not exists:
+        return 0
+    return int(store.conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").scalar())
+
+
+def _set_version(store: Store, number: int) -> None:
+    if not store.is_postgresql:
+        store.conn.execute(f"PRAGMA user_version = {int(number)}")
+        return
+    store.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+    store.conn.execute("DELETE FROM schema_version")
+    store.conn.execute("INSERT INTO schema_version (version) VALUES (:v)", {"v": number})
+
+
+def check_version(version: int) -> None:
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
+        raise NewerSchemaError(
             f"the database is at schema version {version}, newer than this release knows "
             f"({SCHEMA_VERSION}): upgrade the bot"
         )
-    for number in range(version + 1, SCHEMA_VERSION + 1):
-        with conn:  # one transaction per migration
-            conn.execute("BEGIN IMMEDIATE")
-            # Re-check under the write lock: another process may have migrated meanwhile.
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(store: Store) -> int:
+    """Apply every migration the database lacks; returns the version it is now at."""
+    check_version(schema_version(store))
+    for number in range(schema_version(store) + 1, SCHEMA_VERSION + 1):
+        # One transaction per migration (DDL is transactional on both engines), under the
+        # write lock; re-check under it: another process may have migrated meanwhile.
+        with store.transaction(lock=MIGRATION_LOCK) as conn:
+            current = schema_version(store)
+            check_version(current)
             if current >= number:
                 continue
-            for statement in MIGRATIONS[number - 1]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+            for sql in statements_for(store.dialect, MIGRATIONS[number - 1]):
+                conn.execute(sqlalchemy.text(sql.replace(":", "\\:")))
+            _set_version(store, number)
+    return schema_version(store)

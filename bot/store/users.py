@@ -32,8 +32,14 @@ class UserRepo:
         is_guest: bool,
         email_local: str | None,
     ) -> None:
-        with self.store.transaction():
-            self.store.db["slack_users"].upsert(
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO slack_users (user_id, tz, is_admin, is_guest, email_local, "
+                "fetched_at) VALUES (:user_id, :tz, :is_admin, :is_guest, :email_local, "
+                ":fetched_at) "
+                "ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, "
+                "is_admin = excluded.is_admin, is_guest = excluded.is_guest, "
+                "email_local = excluded.email_local, fetched_at = excluded.fetched_at",
                 {
                     "user_id": user_id,
                     "tz": tz,
@@ -42,7 +48,6 @@ class UserRepo:
                     "email_local": email_local,
                     "fetched_at": self.store.now(),
                 },
-                pk="user_id",
             )
 
     def cached_user(self, user_id: str, max_age: float) -> CachedUser | None:
@@ -57,15 +62,19 @@ class UserRepo:
         return CachedUser(row[0], row[1], bool(row[2]), bool(row[3]), row[4], row[5])
 
     def link(self, slack_user_id: str, tencent_userid: str, *, set_by: str | None) -> None:
-        with self.store.transaction():
-            self.store.db["user_links"].upsert(
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO user_links (slack_user_id, tencent_userid, set_by, set_at) "
+                "VALUES (:slack_user_id, :tencent_userid, :set_by, :set_at) "
+                "ON CONFLICT (slack_user_id) DO UPDATE SET "
+                "tencent_userid = excluded.tencent_userid, set_by = excluded.set_by, "
+                "set_at = excluded.set_at",
                 {
                     "slack_user_id": slack_user_id,
                     "tencent_userid": tencent_userid,
                     "set_by": set_by,
                     "set_at": self.store.now(),
                 },
-                pk="slack_user_id",
             )
 
     def unlink(self, slack_user_id: str) -> bool:
@@ -81,7 +90,8 @@ class UserRepo:
 
     def links(self) -> list[dict[str, Any]]:
         """Every link, by Slack user id."""
-        return list(self.store.db.query("SELECT * FROM user_links ORDER BY slack_user_id"))
+        rows = self.store.conn.execute("SELECT * FROM user_links ORDER BY slack_user_id")
+        return [dict(row._mapping) for row in rows]
 
     def audit_password(
         self,
@@ -105,4 +115,6 @@ class UserRepo:
         if meeting_record_id is not None:
             sql += " WHERE meeting_record_id = ?"
             params = (meeting_record_id,)
-        return list(self.store.db.query(sql + " ORDER BY at, id", params))
+        return [
+            dict(row._mapping) for row in self.store.conn.execute(sql + " ORDER BY at, id", params)
+        ]

@@ -1,4 +1,5 @@
-"""Fixtures for the store's tests: a real SQLite file in tmp_path, on a clock the test sets."""
+"""Fixtures for the store's tests: a real database (a SQLite file, or PostgreSQL), on a clock
+the test sets."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ PASSWORD_KEY = "a store test key, 16+ chars"  # noqa: S105 (a test key)
 
 
 @pytest.fixture
-def store(tmp_path, clock) -> Iterator[Store]:
-    s = open_store(tmp_path / "store.db", clock=clock, password_key=PASSWORD_KEY)
+def store(db_location, clock) -> Iterator[Store]:
+    s = open_store(db_location, clock=clock, password_key=PASSWORD_KEY)
     yield s
     s.close()
