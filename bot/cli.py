@@ -116,11 +116,22 @@ def _startup_failed(ctx: click.Context, exc: Exception) -> None:
 
 
 def _store(ctx: click.Context, settings: Settings):
-    """The store at RECORDINGS_DB, or exit 2 with one line saying why it cannot be used."""
+    """The store at DATABASE_URL or RECORDINGS_DB, or exit 2 with one line saying why."""
     from bot.preflight import StartupError, open_checked_store
 
     try:
         return open_checked_store(settings)
+    except StartupError as exc:
+        _startup_failed(ctx, exc)
+        raise
+
+
+def _unmigrated_store(ctx: click.Context, settings: Settings):
+    """The store, opened as it is (no migration), or exit 2 with one line saying why."""
+    from bot.preflight import StartupError, open_checked_location
+
+    try:
+        return open_checked_location(settings.database_location, settings, migrate=False)
     except StartupError as exc:
         _startup_failed(ctx, exc)
         raise
@@ -272,6 +283,78 @@ def backfill(
             f"{f.off} with AI off, {f.no_sts} waiting for an STS token, {f.errors} failed; "
             f"{f.calls} API call(s)."
         )
+
+
+@cli.group()
+def db() -> None:
+    """The database: migrate it, check it, copy it to PostgreSQL."""
+
+
+@db.command("migrate")
+@click.pass_context
+def db_migrate(ctx: click.Context) -> None:
+    """Bring the database (DATABASE_URL, else RECORDINGS_DB) to this release's schema."""
+    from bot.store.schema import SCHEMA_VERSION
+
+    store = _store(ctx, _settings(ctx))
+    click.echo(f"{store.path}: schema version {SCHEMA_VERSION}, up to date.")
+    store.close()
+
+
+@db.command("check")
+@click.pass_context
+def db_check(ctx: click.Context) -> None:
+    """Say what the database holds and whether this release can use it; changes nothing.
+    Exit code 1 when a problem is found."""
+    from bot.store.check import check_store
+
+    store = _unmigrated_store(ctx, _settings(ctx))
+    try:
+        report = check_store(store)
+    finally:
+        store.close()
+    for line in report.lines():
+        click.echo(line)
+    ctx.exit(0 if report.ok else 1)
+
+
+@db.command("copy")
+@click.option(
+    "--to",
+    "destination",
+    required=True,
+    metavar="URL",
+    help="Where to copy: postgresql://USER:PASSWORD@HOST:PORT/DATABASE (or a SQLite path).",
+)
+@click.pass_context
+def db_copy(ctx: click.Context, destination: str) -> None:
+    """Copy every route, link, delivery, audit row and recording of the database into another
+    (stop the bot first). Safe to run again: rows are upserted, never doubled."""
+    from bot.preflight import StartupError, open_checked_location
+    from bot.store.copy import CopyRefused, copy_store
+
+    settings = _settings(ctx)
+    source = _store(ctx, settings)
+    try:
+        target = open_checked_location(destination, settings, name="--to")
+    except StartupError as exc:
+        source.close()
+        _startup_failed(ctx, exc)
+        raise
+    if target.path == source.path:
+        click.echo("Error: --to names the database being copied.", err=True)
+        ctx.exit(2)
+    try:
+        report = copy_store(source, target)
+    except CopyRefused as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(2)
+    finally:
+        source.close()
+        target.close()
+    for table, n in report.tables.items():
+        click.echo(f"{table}: {n} row(s)")
+    click.echo(f"Copied {source.path} to {target.path} in {report.seconds:.1f} s.")
 
 
 @cli.group()

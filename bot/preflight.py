@@ -93,16 +93,28 @@ def _probe_write(store: Store) -> None:
 def open_checked_store(settings: Settings) -> Store:
     """The store at DATABASE_URL or RECORDINGS_DB, opened, migrated and shown writable; else
     StartupError."""
-    location, busy = settings.database_location, settings.recordings_db_busy_seconds
+    return open_checked_location(settings.database_location, settings)
+
+
+def open_checked_location(
+    location: str, settings: Settings, *, migrate: bool = True, name: str | None = None
+) -> Store:
+    """The store at `location` (a SQLite path or a PostgreSQL URL), opened and (with
+    `migrate`) migrated and shown writable; else StartupError. `name` is what to blame in the
+    message (default: DATABASE_URL or RECORDINGS_DB)."""
+    busy = settings.recordings_db_busy_seconds
     try:
         target = target_for(location)
     except DatabaseUrlError as exc:
-        raise StartupError(str(exc)) from None
+        raise StartupError(_blame(str(exc), name)) from None
+    if not migrate and not target.is_postgresql and not os.path.exists(location):
+        raise StartupError(_blame(f"there is no database at {location} (RECORDINGS_DB)", name))
     store: Store | None = None
     try:
         key = settings.password_key.get_secret_value() or None
-        store = open_store(location, busy_seconds=busy, password_key=key)
-        _probe_write(store)
+        store = open_store(location, busy_seconds=busy, password_key=key, migrate_schema=migrate)
+        if migrate:
+            _probe_write(store)
     except NewerSchemaError as exc:
         if store is not None:
             store.close()
@@ -111,9 +123,17 @@ def open_checked_store(settings: Settings) -> Store:
         if store is not None:
             store.close()
         if target.is_postgresql:
-            raise StartupError(postgresql_problem(target.describe(), exc)) from None
-        raise StartupError(database_problem(location, exc, busy_seconds=busy)) from None
+            problem = postgresql_problem(target.describe(), exc)
+        else:
+            problem = database_problem(location, exc, busy_seconds=busy)
+        raise StartupError(_blame(problem, name)) from None
     return store
+
+
+def _blame(problem: str, name: str | None) -> str:
+    if name is None:
+        return problem
+    return problem.replace("DATABASE_URL", name).replace("RECORDINGS_DB", name)
 
 
 def check_slack(client: WebClient, settings: Settings) -> None:

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,15 @@ def _no_nul(value: Any) -> Any:
     return value
 
 
+def _no_nul_params(params: Params) -> Params:
+    """`params` (a mapping, a sequence, or a list of mappings) without NUL characters."""
+    if params is None or isinstance(params, (str, bytes)):
+        return params
+    if isinstance(params, Mapping):
+        return {key: _no_nul(value) for key, value in params.items()}
+    return [_no_nul_params(v) if isinstance(v, Mapping) else _no_nul(v) for v in params]
+
+
 class Db:
     """What repositories run SQL on: this thread's open transaction, or else a pooled connection
     for one statement (autocommit: a read takes no lock)."""
@@ -79,11 +88,8 @@ class Db:
         return self._store.in_transaction
 
     def execute(self, sql: str | sqlalchemy.Executable, params: Params = None) -> Rows:
-        if self._store.is_postgresql and params is not None:
-            if isinstance(params, dict):
-                params = {key: _no_nul(value) for key, value in params.items()}
-            elif not isinstance(params, (str, bytes)):
-                params = [_no_nul(value) for value in params]
+        if self._store.is_postgresql:
+            params = _no_nul_params(params)
         conn = self._store._open_transaction()
         if conn is not None:
             return run(conn, sql, params)
@@ -108,6 +114,7 @@ class Store:
         clock: Clock = time.time,
         password_key: str | None = None,
         busy_seconds: float = BUSY_SECONDS,
+        migrate_schema: bool = True,
     ):
         self.target: Target = target_for(str(location))
         self.path = self.target.describe()  # where, safe to print (a URL without its password)
@@ -117,9 +124,10 @@ class Store:
         self.engine = make_engine(self.target, busy_seconds=busy_seconds)
         self._local = threading.local()
         try:
-            migrate(self)
-            with self.transaction() as conn:
-                seal_plaintext(conn, self.passwords)
+            if migrate_schema:  # False: `db check` looks at the database as it is
+                migrate(self)
+                with self.transaction() as conn:
+                    seal_plaintext(conn, self.passwords)
         except BaseException:
             self.engine.dispose()
             raise
@@ -266,8 +274,15 @@ def open_store(
     clock: Clock = time.time,
     password_key: str | None = None,
     busy_seconds: float = BUSY_SECONDS,
+    migrate_schema: bool = True,
 ) -> Store:
     """Open (creating or migrating as needed) the database at `location`: a SQLite file path or
     a PostgreSQL URL. Meeting passwords are kept encrypted with `password_key` (PASSWORD_KEY),
     or not at all without one; a write waits up to `busy_seconds` for another's lock."""
-    return Store(location, clock=clock, password_key=password_key, busy_seconds=busy_seconds)
+    return Store(
+        location,
+        clock=clock,
+        password_key=password_key,
+        busy_seconds=busy_seconds,
+        migrate_schema=migrate_schema,
+    )

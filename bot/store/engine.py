@@ -57,7 +57,8 @@ class Target:
         """Where, safe to print: a URL loses its password."""
         if not self.is_postgresql:
             return self.location
-        return postgresql_url(self.location).render_as_string(hide_password=True)
+        url = postgresql_url(self.location).set(drivername="postgresql")
+        return url.render_as_string(hide_password=True)
 
 
 def target_for(location: str) -> Target:
