@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
@@ -165,26 +168,43 @@ def bot_env(db_location: str) -> Iterator[BotEnv]:
         tencent.stop()
 
 
+from tests.postgres_server import TEMPLATE, NoPostgres, PostgresServer  # noqa: E402
 from tests.slack_env import slack_env  # noqa: E402, F401 (a fixture for every folder)
 
-# -- TEMPORARY until the throwaway-server harness lands: a database per test on the server at
-# RECORDINGS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:55432/postgres).
-_pg_counter = iter(range(1, 1_000_000))
+# -- PostgreSQL: one throwaway server per test session, started when a test first needs it, and
+# a fresh database per test. RECORDINGS_TEST_POSTGRES_URL points at a server of your own instead;
+# RECORDINGS_TEST_POSTGRES=required (CI) makes a missing server a failure, not a skip.
+_pg_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a PostgreSQL server's `postgres` database, for the session."""
+    given = os.environ.get("RECORDINGS_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    try:
+        server = PostgresServer()
+    except NoPostgres as exc:
+        if os.environ.get("RECORDINGS_TEST_POSTGRES") == "required":
+            pytest.fail(f"RECORDINGS_TEST_POSTGRES=required, but {exc}")
+        pytest.skip(str(exc))
+    try:
+        yield server.start().url
+    finally:
+        server.stop()
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    import os
-
-    import psycopg
-
-    base = os.environ.get("RECORDINGS_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("no PostgreSQL (RECORDINGS_TEST_POSTGRES_URL)")
-    name = f"t_{os.getpid()}_{next(_pg_counter)}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(base, autocommit=True) as admin:
+def pg_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (pg_trgm installed) for this test; dropped after."""
+    name = f"t_{os.getpid()}_{next(_pg_names)}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        template = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s", (TEMPLATE,)
+        ).fetchone()
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {TEMPLATE}" if template else ""))
+    yield postgres_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
