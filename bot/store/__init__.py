@@ -19,7 +19,6 @@ repository module beside this one, reached as an attribute:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy
 from sqlalchemy.engine import Connection
 
-from bot.store.engine import Target, make_engine, target_for
+from bot.store.engine import Target, lock_key, make_engine, target_for
 from bot.store.passwords import PasswordBox, seal_plaintext
 from bot.store.schema import migrate
 from bot.store.sql import Params, Rows, run
@@ -52,12 +51,6 @@ Clock = Callable[[], float]
 
 BUSY_SECONDS = 30.0  # how long a write waits for another connection's lock
 WRITER = "writer"  # the lock a transaction takes unless told otherwise (see `transaction`)
-
-
-def lock_key(name: str) -> int:
-    """A PostgreSQL advisory lock key (a signed 64-bit number) for a lock's name."""
-    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 def _no_nul(value: Any) -> Any:

@@ -8,6 +8,7 @@ a read outside one never takes a lock and never holds a connection.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -59,6 +60,12 @@ class Target:
             return self.location
         url = postgresql_url(self.location).set(drivername="postgresql")
         return url.render_as_string(hide_password=True)
+
+
+def lock_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit number) for a lock's name."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def target_for(location: str) -> Target:
