@@ -66,7 +66,9 @@ def _no_nul_params(params: Params) -> Params:
         return params
     if isinstance(params, Mapping):
         return {key: _no_nul(value) for key, value in params.items()}
-    return [_no_nul_params(v) if isinstance(v, Mapping) else _no_nul(v) for v in params]
+    return [
+        _no_nul_params(v) if isinstance(v, (Mapping, tuple, list)) else _no_nul(v) for v in params
+    ]
 
 
 class Db:
@@ -90,10 +92,13 @@ class Db:
             return run(conn, sql, params)
 
     def executemany(self, sql: str, many: Sequence[Params]) -> Rows:
-        """The statement once per parameter set, in one transaction; rowcount is their sum."""
+        """The statement once per parameter set (the driver's executemany), in one transaction;
+        rowcount is the sum of the rows each changed."""
+        many = list(many)
+        if not many:
+            return Rows([], 0)
         with self._store.transaction():
-            total = sum(max(0, self.execute(sql, params).rowcount) for params in many)
-        return Rows([], total)
+            return self.execute(sql, many)
 
 
 class Store:

@@ -140,10 +140,12 @@ def _fts_phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-_NOTHING: tuple[str | None, tuple[Any, ...], list[str]] = ("0", (), [])  # matches nothing
+_NOTHING: tuple[str | None, tuple[Any, ...], list[str]] = ("1 = 0", (), [])  # matches nothing
 
 
-def _word_match(word: str) -> tuple[str | None, tuple[Any, ...], list[str]]:
+def _word_match(
+    word: str, *, postgresql: bool = False
+) -> tuple[str | None, tuple[Any, ...], list[str]]:
     """How one search word is matched, whatever it holds: (an SQL clause on `m.subject` or
     None, its parameters, the FTS5 phrases it adds).
 
@@ -156,6 +158,8 @@ def _word_match(word: str) -> tuple[str | None, tuple[Any, ...], list[str]]:
         word.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: no stored subject holds one
         return _NOTHING
+    if postgresql:  # pg_trgm's GIN index serves ILIKE for words of 3+ characters
+        return "m.subject ILIKE ? ESCAPE '\\'", (f"%{_like_escape(word)}%",), []
     if "\x00" in word:
         return "instr(lower(m.subject), lower(?)) > 0", (word,), []
     if len(word) >= 3:
@@ -337,13 +341,11 @@ class RecordingRepo:
         """Drop the stored passwords of these recordings (their routes now hide them); the
         files still know they have one. Returns how many were dropped."""
         with self.store.transaction() as conn:
-            before = conn.total_changes
-            conn.executemany(
+            return conn.executemany(
                 "UPDATE record_files SET password = NULL "
                 "WHERE meeting_record_id = ? AND password IS NOT NULL",
                 [(mid,) for mid in meeting_record_ids],
-            )
-            return conn.total_changes - before
+            ).rowcount
 
     def with_stored_passwords(self) -> list[RecordMeeting]:
         """Recordings that have a stored password (to check them against the routes)."""
@@ -403,7 +405,7 @@ class RecordingRepo:
         clauses, params = self._filters(start, end, userid)
         phrases: list[str] = []
         for word in text.split():
-            clause, values, fts = _word_match(word)
+            clause, values, fts = _word_match(word, postgresql=self.store.is_postgresql)
             phrases += fts
             if clause:
                 clauses.append(clause)
@@ -413,7 +415,7 @@ class RecordingRepo:
                 "m.id IN (SELECT rowid FROM record_meetings_fts WHERE record_meetings_fts MATCH ?)"
             )
             params.append(" AND ".join(phrases))
-        return " AND ".join(clauses) or "1", params
+        return " AND ".join(clauses) or "1 = 1", params
 
     def search(
         self,
@@ -469,13 +471,11 @@ class RecordingRepo:
         """Give up on these unfinished recordings; returns how many were marked."""
         with self.store.transaction() as conn:
             now = self.store.now()
-            before = conn.total_changes
-            conn.executemany(
+            return conn.executemany(
                 "UPDATE record_meetings SET stuck_at = ? "
                 "WHERE meeting_record_id = ? AND state < 3 AND stuck_at IS NULL",
                 [(now, i) for i in ids],
-            )
-            return conn.total_changes - before
+            ).rowcount
 
     def stuck(self) -> list[RecordMeeting]:
         """Recordings given up on that are still unfinished, oldest first."""
@@ -495,14 +495,14 @@ class RecordingRepo:
             return
         with self.store.transaction() as conn:
             rows = conn.execute(
-                "SELECT id, start, end FROM synced_ranges WHERE start <= ? AND end >= ?",
+                'SELECT id, start, "end" FROM synced_ranges WHERE start <= ? AND "end" >= ?',
                 (end, start),
             ).fetchall()
             lo = min([start, *(r[1] for r in rows)])
             hi = max([end, *(r[2] for r in rows)])
             conn.executemany("DELETE FROM synced_ranges WHERE id = ?", [(r[0],) for r in rows])
             conn.execute(
-                "INSERT INTO synced_ranges (start, end, synced_at) VALUES (?, ?, ?)",
+                'INSERT INTO synced_ranges (start, "end", synced_at) VALUES (?, ?, ?)',
                 (lo, hi, self.store.now()),
             )
 
@@ -511,7 +511,7 @@ class RecordingRepo:
         gaps: list[tuple[int, int]] = []
         cursor = start
         for lo, hi in self.store.conn.execute(
-            "SELECT start, end FROM synced_ranges WHERE start < ? AND end > ? ORDER BY start",
+            'SELECT start, "end" FROM synced_ranges WHERE start < ? AND "end" > ? ORDER BY start',
             (end, start),
         ):
             if lo > cursor:
@@ -526,4 +526,4 @@ class RecordingRepo:
 
     def synced_until(self) -> int | None:
         """The end of the latest synced range, or None before any sync."""
-        return self.store.conn.execute("SELECT MAX(end) FROM synced_ranges").fetchone()[0]
+        return self.store.conn.execute('SELECT MAX("end") FROM synced_ranges').fetchone()[0]

@@ -43,17 +43,33 @@ def _named(sql: str) -> TextClause:
     return sqlalchemy.text(sql)
 
 
-def statement(sql: str | sqlalchemy.Executable, params: Params) -> tuple[Any, Any]:
-    """The executable and its parameters, ready for `Connection.execute`."""
+def _many(params: Any) -> bool:
+    """A list of parameter sets (executemany), not one set of positional values."""
+    return (
+        isinstance(params, list) and bool(params) and isinstance(params[0], (Mapping, tuple, list))
+    )
+
+
+def _bind(clause_count: int, values: Sequence[Any]) -> dict[str, Any]:
+    if len(values) != clause_count:
+        raise ValueError(f"{clause_count} parameters expected, {len(values)} given")
+    return {f"p{i}": value for i, value in enumerate(values)}
+
+
+def statement(sql: str | sqlalchemy.Executable, params: Any) -> tuple[Any, Any]:
+    """The executable and its parameters, ready for `Connection.execute`: one set (a mapping
+    or a sequence of positional values) or, for executemany, a list of such sets."""
     if not isinstance(sql, str):
         return sql, params
+    if _many(params):
+        if isinstance(params[0], Mapping):
+            return _named(sql), [dict(p) for p in params]
+        clause, count = _positional(sql)
+        return clause, [_bind(count, list(p)) for p in params]
     if params is None or isinstance(params, Mapping):
         return _named(sql), dict(params or {})
     clause, count = _positional(sql)
-    values = list(params)
-    if len(values) != count:
-        raise ValueError(f"{count} parameters expected, {len(values)} given")
-    return clause, {f"p{i}": value for i, value in enumerate(values)}
+    return clause, _bind(count, list(params))
 
 
 class Rows:
