@@ -57,7 +57,7 @@ def route_held_again(store: Store, default_channel: str, *, to_default: bool = T
     """Route the held recordings on the routes stored now and plan the deliveries of those no
     longer held; without `to_default`, one that would go only to the default channel stays
     held for now. Call it outside any transaction: the matching runs before the write."""
-    if store.conn.in_transaction:
+    if store.in_transaction:
         raise RuntimeError("route_held_again runs outside any transaction")
     ids = held_list(store).ids
     if not ids:
