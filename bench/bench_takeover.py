@@ -4,13 +4,13 @@
 
 Real `recordings-bot poll --once` processes against the Tencent emulator and the Slack stand-in
 (both in this process), with the default lease length (3 intervals: 360 s). Each run is killed
-at a random point (0..1.5 s) after it took the lease, half the time while the emulator holds its
-corp/records call (a "slow" fault of 0.2..1.5 s); the next run starts at once. Figures:
+at a random point (0..1.5 s) after it took the lease, while the emulator holds its corp/records
+call (a "slow" fault of 0.2..2 s) or while it posts; the next run starts at once. Figures:
 
 - start -> cycle: from a run's start to its lease (its cycle begins), for a takeover (the
   previous run was killed holding it: the new run finds its lock free and takes the lease over)
-  and, for comparison, for a fresh start (the previous run ended and released the lease: FRESH
-  runs, after the kills, that end on their own);
+  and, for comparison, for a fresh start (the previous run ended and released the lease); runs
+  to kill and runs left to end are drawn at random, so both kinds share the machine's load;
 - kill -> cycle: from the SIGKILL to the next run's cycle beginning (includes starting it);
 - the wait without liveness: what the dead holder's lease still had to run at the kill;
 - the takeover itself: one `leases.acquire` in this process finding a killed holder's lock free
@@ -151,11 +151,12 @@ def main() -> None:
         lease_left: list[float] = []
         refused = kills = runs = 0
         killed_at: float | None = None
-        while len(takeover) < args.kills:
+        while len(takeover) < args.kills or len(fresh) < args.fresh:
             runs += 1
             tencent.advance(20)
-            if rng.random() < 0.5:
-                tencent.faults.add("slow", delay=rng.uniform(0.2, 1.5))
+            kill = len(takeover) < args.kills and (len(fresh) >= args.fresh or rng.random() < 0.6)
+            if kill:  # killed while it waits on the API, or while it posts what it found
+                tencent.faults.add("slow", delay=rng.uniform(0.2, 2.0))
             dead = lease_row(db)
             started = time.time()
             proc = subprocess.Popen(
@@ -166,37 +167,24 @@ def main() -> None:
                 text=True,
             )
             acquired = wait_for_lease(db, proc)
-            if acquired is not None:
-                if dead is not None:
-                    takeover.append(acquired - started)
-                    if killed_at is not None:
-                        kill_to_cycle.append(acquired - killed_at)
-                time.sleep(rng.uniform(0.0, 1.5))
+            if acquired is not None and dead is not None:
+                takeover.append(acquired - started)
+                if killed_at is not None:
+                    kill_to_cycle.append(acquired - killed_at)
+            elif acquired is not None and runs > 1:
+                fresh.append(acquired - started)
             killed_at = None
-            if proc.poll() is None:
+            if kill and acquired is not None:
+                time.sleep(rng.uniform(0.0, 1.5))
+            if kill and proc.poll() is None:
                 before = lease_row(db)
                 killed_at = time.time()
                 proc.send_signal(signal.SIGKILL)
-                kills += 1
-                if before is not None:
+                if before is not None:  # not yet released at the end of its cycle
+                    kills += 1
                     lease_left.append(before[2] - killed_at)
-            out, _ = proc.communicate(timeout=30)
-            refused += "holds the poller lease" in out
-        tencent.advance(3600)  # all complete; then runs that end on their own
-        for i in range(args.fresh + 1):  # the first takes over the last kill: not a fresh start
-            started = time.time()
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "bot", "poll", "--once"],
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-            )
-            acquired = wait_for_lease(db, proc)
             out, _ = proc.communicate(timeout=120)
             refused += "holds the poller lease" in out
-            if i and acquired is not None:
-                fresh.append(acquired - started)
         decisions = decision_times(db, env, args.kills)
         posted = [
             (m["metadata"] or {}).get("event_payload", {}).get("meeting_record_id")
@@ -206,7 +194,7 @@ def main() -> None:
 
     print(
         f"SQLite, poll --once: {runs} runs, {kills} killed with SIGKILL while holding the lease, "
-        f"{runs - kills} ended on their own before the kill, then {args.fresh + 1} left to end; "
+        f"{runs - kills} left to end (or killed once done); "
         "default lease 360 s (3 x the 120 s interval)"
     )
     print("seconds:")
