@@ -179,8 +179,9 @@ class FileLiveness:
 
 
 def open_liveness(db_path: str | Path) -> Liveness:
-    """File locks beside a database file; no liveness for an in-memory or URI database."""
+    """File locks beside a database file; none for an in-memory database or a URL (a server
+    database has its own liveness: bot/store/advisory_liveness.py on PostgreSQL)."""
     text = str(db_path)
-    if fcntl is None or not text or text == ":memory:" or text.startswith("file:"):
+    if fcntl is None or not text or text == ":memory:" or text.startswith("file:") or "://" in text:
         return NoLiveness()
     return FileLiveness(text)

@@ -108,12 +108,14 @@ def test_a_holder_being_created_is_not_swept(tmp_path: Path) -> None:
     liveness.release("host:2:new")
 
 
-def test_an_in_memory_database_has_no_liveness() -> None:
-    liveness = open_liveness(":memory:")
-    assert isinstance(liveness, NoLiveness)
-    liveness.hold("x")
-    assert liveness.is_alive("x") is None
-    liveness.release("x")
+def test_an_in_memory_database_or_a_url_has_no_file_liveness(tmp_path: Path) -> None:
+    assert isinstance(open_liveness(tmp_path / "bot.db"), FileLiveness)
+    for location in (":memory:", "postgresql://bot@db.example/bot"):
+        liveness = open_liveness(location)
+        assert isinstance(liveness, NoLiveness)
+        liveness.hold("x")
+        assert liveness.is_alive("x") is None
+        liveness.release("x")
 
 
 def test_a_folder_that_cannot_be_made_only_loses_the_shortcut(tmp_path: Path, caplog) -> None:
