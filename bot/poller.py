@@ -1,7 +1,8 @@
 """The poller: each cycle syncs the recent window, re-checks pending recordings, and delivers.
 
 Only the holder of the "poller" lease in SQLite runs cycles, so several processes on one
-database never poll (or post) twice; the lease expires if its holder dies.
+database never poll (or post) twice; the lease expires if its holder dies, and passes on at once
+when the holder is known dead (its OS lock beside the database is free: bot/store/liveness.py).
 
 Which windows a cycle fetches: the API filters only by time, so a recording still at state 1 or 2
 is re-read by fetching a window that contains its start. The cycle compares two plans and takes

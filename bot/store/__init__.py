@@ -9,6 +9,7 @@ repository module beside this one, reached as an attribute:
     store.routes       routing rules
     store.budget       the API call budget shared by every process (the throttle's ledger)
     store.leases       one holder at a time (the poller)
+    store.liveness     whether a lease holder's process still runs (file locks, not SQL)
     store.state        small facts about the bot's health
     store.users        Slack users cache, Slack -> Tencent links, password audit
     store.webhooks     webhook events and nonces
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from bot.store.content import ContentRepo
     from bot.store.deliveries import DeliveryRepo
     from bot.store.leases import LeaseRepo
+    from bot.store.liveness import Liveness
     from bot.store.recordings import RecordingRepo
     from bot.store.routes import RouteRepo
     from bot.store.state import StateRepo
@@ -228,6 +230,13 @@ class Store:
         from bot.store.leases import LeaseRepo
 
         return LeaseRepo(self)
+
+    @cached_property
+    def liveness(self) -> Liveness:
+        """Whether a lease holder's process still runs (OS file locks beside the file)."""
+        from bot.store.liveness import open_liveness
+
+        return open_liveness(self.path)
 
     @cached_property
     def state(self) -> StateRepo:

@@ -1,11 +1,18 @@
-"""Leases: one holder at a time for a named job, expiring if the holder dies."""
+"""Leases: one holder at a time for a named job, expiring if the holder dies.
+
+A holder whose process is known to be dead (`store.liveness`: an OS lock it held is free) loses
+its lease at once; one alive but stuck, or one that cannot be judged, loses it when it expires.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class LeaseRepo:
@@ -20,7 +27,10 @@ class LeaseRepo:
                 "SELECT holder, expires_at FROM leases WHERE name = ?", (name,)
             ).fetchone()
             if row and row[0] != holder and row[1] > now:
-                return False
+                if self.store.liveness.is_alive(row[0]) is not False:
+                    return False
+                log.info("lease %s: holder %s is gone; taking over", name, row[0])
+            self.store.liveness.hold(holder)  # first: no row names a holder without its lock
             acquired_at = now if not row or row[0] != holder else None
             conn.execute(
                 "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES (?, ?, ?, ?) "
@@ -34,6 +44,7 @@ class LeaseRepo:
     def release(self, name: str, holder: str) -> None:
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+        self.store.liveness.release(holder)
 
     def holder(self, name: str) -> str | None:
         """The live holder of the lease, or None."""
