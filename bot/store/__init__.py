@@ -9,7 +9,7 @@ repository module beside this one, reached as an attribute:
     store.routes       routing rules
     store.budget       the API call budget shared by every process (the throttle's ledger)
     store.leases       one holder at a time (the poller)
-    store.liveness     whether a lease holder's process still runs (file locks, not SQL)
+    store.liveness     whether a lease holder's process still runs (advisory or file locks)
     store.state        small facts about the bot's health
     store.users        Slack users cache, Slack -> Tencent links, password audit
     store.webhooks     webhook events and nonces
@@ -154,6 +154,9 @@ class Store:
         return getattr(self._local, "conn", None)
 
     def close(self) -> None:
+        liveness = self.__dict__.get("liveness")  # only if it was ever made
+        if liveness is not None and hasattr(liveness, "close"):
+            liveness.close()  # a PostgreSQL holder's lock goes with its connection
         self.engine.dispose()
         self._local = threading.local()
 
@@ -233,10 +236,15 @@ class Store:
 
     @cached_property
     def liveness(self) -> Liveness:
-        """Whether a lease holder's process still runs (OS file locks beside the file)."""
+        """Whether a lease holder's process still runs: its advisory lock on PostgreSQL, its
+        OS file lock beside the SQLite file."""
+        if self.is_postgresql:
+            from bot.store.advisory_liveness import AdvisoryLiveness
+
+            return AdvisoryLiveness(self.engine)
         from bot.store.liveness import open_liveness
 
-        return open_liveness(self.path)
+        return open_liveness(self.target.location)
 
     @cached_property
     def state(self) -> StateRepo:
