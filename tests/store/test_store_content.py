@@ -375,7 +375,8 @@ def test_removed_recording_drops_its_content_and_index(store):
     assert where(store, "预算") == [("r2", "0")]
     assert where(store, "周会") == []
     assert store.conn.execute("SELECT COUNT(*) FROM transcript_paragraphs").fetchone()[0] == 1
-    store.conn.execute("INSERT INTO transcript_fts(transcript_fts) VALUES ('integrity-check')")
+    if not store.is_postgresql:  # SQLite's FTS index agrees with the paragraphs left
+        store.conn.execute("INSERT INTO transcript_fts(transcript_fts) VALUES ('integrity-check')")
 
 
 def test_file_dropped_by_a_later_sync_drops_its_transcript(store):
