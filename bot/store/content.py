@@ -11,6 +11,10 @@ two trailing spaces), so they become an OR of the trigrams the index's vocabular
 them (up to _MAX_TERMS; beyond, LIKE). Words are data: they are only ever bound as quoted FTS
 phrases or LIKE patterns. A very common short word costs the most: merging the index into one
 segment now and then (`optimize_index`) keeps it fast.
+
+On PostgreSQL, every word is an ILIKE pattern on the paragraph's text, which the pg_trgm GIN
+index (idx_paragraphs_text_trgm) serves for words of 3+ characters. Paragraph ids follow the
+same scheme on both engines (_slot), so hits come in the same order: ORDER BY id.
 """
 
 from __future__ import annotations
@@ -59,6 +63,10 @@ OPTIMIZED_KEY = "content.index_optimized_at"
 OPTIMIZE_EVERY = 86400.0  # seconds: the poller merges the search index about daily
 COUNT_AT_MOST = 1000  # hits counted at most: "1000+" beyond
 
+_PG_SEARCH_INDEXES = (  # (pg_trgm GIN index, its table): see optimize_index
+    ("idx_paragraphs_text_trgm", "transcript_paragraphs"),
+    ("idx_meetings_subject_trgm", "record_meetings"),
+)
 _SHORT = 3  # words shorter than this have no trigram of their own
 _MAX_TERMS = 2000  # a short word listing more trigrams than this is matched by LIKE instead
 _CHUNK = 500
@@ -112,7 +120,7 @@ _MEMBER_SEES = (
     "(EXISTS (SELECT 1 FROM record_files vf WHERE vf.meeting_record_id = m.meeting_record_id)"
     " AND NOT EXISTS (SELECT 1 FROM record_files vf"
     " WHERE vf.meeting_record_id = m.meeting_record_id"
-    " AND (vf.sharing_state IS NOT 1 OR COALESCE(vf.required_participant, 0) != 0)))"
+    " AND (vf.sharing_state IS DISTINCT FROM 1 OR COALESCE(vf.required_participant, 0) != 0)))"
 )
 
 
@@ -120,7 +128,7 @@ def _visible_sql(viewer: Viewer) -> tuple[str, list[Any]] | None:
     """(SQL condition on `m`, its parameters) of what `viewer` may see; None: everything."""
     if viewer.admin:
         return None
-    return f"(m.userid IS ? OR {_MEMBER_SEES})", [viewer.userid]
+    return f"(m.userid IS NOT DISTINCT FROM ? OR {_MEMBER_SEES})", [viewer.userid]
 
 
 @dataclass(frozen=True)
@@ -265,7 +273,7 @@ class ContentRepo:
             "next_try_at, reason, first_seen_at, updated_at, fetched_at) "
             "VALUES (?, ?, ?, 'ready', 1, NULL, NULL, ?, ?, ?) "
             "ON CONFLICT(record_file_id, kind, lang) DO UPDATE SET state = 'ready', "
-            "attempts = attempts + 1, next_try_at = NULL, reason = NULL, "
+            "attempts = content_status.attempts + 1, next_try_at = NULL, reason = NULL, "
             "updated_at = excluded.updated_at, fetched_at = excluded.fetched_at",
             (record_file_id, kind, lang, now, now, now),
         )
@@ -395,7 +403,7 @@ class ContentRepo:
                 tid = conn.execute(
                     "INSERT INTO transcripts (record_file_id, meeting_record_id, "
                     "media_start_time, keywords, speakers_final, fetched_at, paragraph_count, "
-                    "char_count, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "char_count, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         fid,
                         mid,
@@ -405,7 +413,7 @@ class ContentRepo:
                         sum(len(p.text) for p in clean.paragraphs),
                         digest,
                     ),
-                ).lastrowid
+                ).scalar()
                 first = _first_id(conn, start, len(clean.paragraphs))
                 conn.executemany(
                     "INSERT INTO transcript_paragraphs (id, transcript_id, pid, start_ms, end_ms, "
@@ -463,7 +471,7 @@ class ContentRepo:
             "SELECT COUNT(*), COALESCE(SUM(paragraph_count), 0), COALESCE(SUM(char_count), 0) "
             "FROM transcripts"
         ).fetchone()
-        return row[0], row[1], row[2]
+        return int(row[0]), int(row[1]), int(row[2])  # PostgreSQL's SUM is a Decimal
 
     # -- status: what to ask Tencent, and when -----------------------------------------------
     def watch(
@@ -481,14 +489,14 @@ class ContentRepo:
         with self.store.transaction() as conn:
             if self._file_meeting(conn, record_file_id) is None:
                 return False
-            before = conn.total_changes
-            conn.execute(
-                "INSERT OR IGNORE INTO content_status (record_file_id, kind, lang, state, "
+            added = conn.execute(
+                "INSERT INTO content_status (record_file_id, kind, lang, state, "
                 "attempts, next_try_at, first_seen_at, updated_at) "
-                "VALUES (?, ?, ?, 'generating', 0, ?, ?, ?)",
+                "VALUES (?, ?, ?, 'generating', 0, ?, ?, ?) "
+                "ON CONFLICT (record_file_id, kind, lang) DO NOTHING",
                 (record_file_id, kind, lang, now if at is None else at, now, now),
             )
-            return conn.total_changes > before
+            return added.rowcount > 0
 
     def mark_status(
         self,
@@ -587,9 +595,7 @@ class ContentRepo:
             f"AND kind IN ({','.join('?' * len(kinds))}) AND state NOT IN (?, ?)"
         )
         with self.store.transaction() as conn:
-            before = conn.total_changes
-            conn.execute(sql, [now, now, *ids, *kinds, STATE_READY, STATE_OFF])
-            return conn.total_changes - before
+            return conn.execute(sql, [now, now, *ids, *kinds, STATE_READY, STATE_OFF]).rowcount
 
     def retry_now(self, state: str, kind: str | None = None) -> int:
         """Make content in `state` (e.g. no_sts once a token arrives) due at once; how many."""
@@ -600,16 +606,14 @@ class ContentRepo:
             sql += " AND kind = ?"
             params.append(kind)
         with self.store.transaction() as conn:
-            before = conn.total_changes
-            conn.execute(sql, params)
-            return conn.total_changes - before
+            return conn.execute(sql, params).rowcount
 
     # -- who sees it ---------------------------------------------------------------------------
     def visible_to(self, viewer: Viewer, meeting_record_id: str) -> bool:
         """May `viewer` see this recording's content? The rule search applies to every hit
         (`_visible_sql`); False for a recording the store does not know."""
         visible = _visible_sql(viewer)
-        condition, params = visible if visible is not None else ("1", [])
+        condition, params = visible if visible is not None else ("1 = 1", [])
         row = self.store.conn.execute(
             f"SELECT 1 FROM record_meetings m WHERE m.meeting_record_id = ? AND {condition}",  # noqa: S608
             [meeting_record_id, *params],
@@ -628,15 +632,18 @@ class ContentRepo:
             return None
         return [r[0] for r in rows]
 
-    def _query(
-        self,
-        words: Sequence[str],
-        start: int | None,
-        end: int | None,
-        viewer: Viewer | None,
-    ) -> tuple[str, list[Any]] | None:
-        """SELECT of the ids of paragraphs holding every word, newest first (no sort: see
-        _slot); None when nothing can match."""
+    def _text_match(self, words: Sequence[str]) -> tuple[str, str, list[str], list[Any]] | None:
+        """How paragraphs holding every word are found on this engine: (the FROM source
+        naming the paragraphs `p`, the column that orders them, WHERE clauses, their
+        parameters); None when nothing can match."""
+        if self.store.is_postgresql:
+            # pg_trgm's GIN index serves ILIKE for words of 3+ characters; shorter ones scan.
+            return (
+                "transcript_paragraphs p",
+                "p.id",
+                ["p.text ILIKE ? ESCAPE '\\'"] * len(words),
+                [_like(word) for word in words],
+            )
         match: list[str] = []
         likes: list[str] = []
         for word in words:
@@ -650,35 +657,47 @@ class ContentRepo:
                 return None
             else:
                 match.append("(" + " OR ".join(_phrase(t) for t in terms) + ")")
-        clauses: list[str] = []
-        params: list[Any] = []
+        clauses = ["p.text LIKE ? ESCAPE '\\'"] * len(likes)
+        if not match:
+            return "transcript_paragraphs p", "p.id", clauses, likes
         # CROSS JOIN keeps the index (or the paragraphs, by id) as the outer loop.
-        if match:
-            key = "x.rowid"
-            source = "transcript_fts x CROSS JOIN transcript_paragraphs p ON p.id = x.rowid"
-            clauses.append("x.transcript_fts MATCH ?")
-            params.append(" AND ".join(match))
-        else:
-            key = "p.id"
-            source = "transcript_paragraphs p"
+        return (
+            "transcript_fts x CROSS JOIN transcript_paragraphs p ON p.id = x.rowid",
+            "x.rowid",
+            ["x.transcript_fts MATCH ?", *clauses],
+            [" AND ".join(match), *likes],
+        )
+
+    def _query(
+        self,
+        words: Sequence[str],
+        start: int | None,
+        end: int | None,
+        viewer: Viewer | None,
+    ) -> tuple[str, list[Any]] | None:
+        """SELECT of the ids of paragraphs holding every word, newest first (the ids' order:
+        see _slot); None when nothing can match."""
+        found = self._text_match(words)
+        if found is None:
+            return None
+        source, key, clauses, params = found
         if start is not None:  # newer seconds have smaller ids
             clauses.append(f"{key} < ?")
             params.append(_slot(start) + (1 << _LOW_BITS))
         if end is not None:
             clauses.append(f"{key} >= ?")
             params.append(_slot(end))
-        for pattern in likes:
-            clauses.append("p.text LIKE ? ESCAPE '\\'")
-            params.append(pattern)
         visible = None if viewer is None else _visible_sql(viewer)
         if visible is not None:
+            # SQLite's CROSS JOIN fixes the join order; PostgreSQL has no CROSS JOIN ... ON.
+            join = "JOIN" if self.store.is_postgresql else "CROSS JOIN"
             source += (
-                " CROSS JOIN transcripts t ON t.id = p.transcript_id"
-                " CROSS JOIN record_meetings m ON m.meeting_record_id = t.meeting_record_id"
+                f" {join} transcripts t ON t.id = p.transcript_id"
+                f" {join} record_meetings m ON m.meeting_record_id = t.meeting_record_id"
             )
             clauses.append(visible[0])
             params += visible[1]
-        where = " AND ".join(clauses) or "1"
+        where = " AND ".join(clauses) or "1 = 1"
         sql = f"SELECT p.id FROM {source} WHERE {where} ORDER BY {key}"  # noqa: S608
         return sql, params
 
@@ -746,14 +765,24 @@ class ContentRepo:
         if built is None:
             return 0
         sql, params = built
-        counted = f"SELECT COUNT(*) FROM ({sql} LIMIT ?)"  # noqa: S608 (words are bound)
+        counted = f"SELECT COUNT(*) FROM ({sql} LIMIT ?) AS hits"  # noqa: S608 (words are bound)
         return self.store.conn.execute(counted, [*params, at_most]).fetchone()[0]
 
     def optimize_index(self) -> None:
         """Merge the search index into one segment (upkeep: after a backfill, or daily). Many
-        small segments, one per saved transcript, slow 1-2 character words most."""
+        small segments, one per saved transcript, slow 1-2 character words most.
+
+        On PostgreSQL, the pg_trgm GIN indexes (transcripts and subjects) get their pending
+        lists of fresh rows merged in and the tables their statistics: until then the planner
+        prices the index as a scan of that list and reads every row instead (autovacuum does
+        the same in time)."""
         with self.store.transaction() as conn:
-            conn.execute("INSERT INTO transcript_fts(transcript_fts) VALUES ('optimize')")
+            if self.store.is_postgresql:
+                for index, table in _PG_SEARCH_INDEXES:
+                    conn.execute(f"SELECT gin_clean_pending_list('{index}'::regclass)")
+                    conn.execute(f"ANALYZE {table}")
+            else:
+                conn.execute("INSERT INTO transcript_fts(transcript_fts) VALUES ('optimize')")
             self.store.state.set(OPTIMIZED_KEY, self.store.now())
 
     def optimize_index_if_due(self, every: float = OPTIMIZE_EVERY) -> bool:

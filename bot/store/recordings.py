@@ -226,7 +226,7 @@ class RecordingRepo:
                 had = old_files.get(mid, set())
                 # Files of an unfinished recording are only added, never removed.
                 files_differ = fids != had if done else not fids <= had
-                if state != m.state or subject != m.subject or files_differ:
+                if state != m.state or subject != self._as_stored(m.subject) or files_differ:
                     out.changed.append(mid)
                 if done and completed_at is None:
                     out.completed.append(mid)
@@ -258,6 +258,13 @@ class RecordingRepo:
             conn.executemany("DELETE FROM record_files WHERE record_file_id = ?", removed)
         if file_rows:
             conn.executemany(_UPSERT_FILE, file_rows)
+
+    def _as_stored(self, text: str) -> str:
+        """`text` as the database gives it back: PostgreSQL's text holds no NUL (the Db layer
+        stores U+FFFD), so a subject holding one is not taken for changed at every sync."""
+        if self.store.is_postgresql:
+            return text.replace("\x00", "\ufffd")
+        return text
 
     # -- reading -----------------------------------------------------------------------------
     def _build(self, rows: list[Sequence[Any]]) -> list[RecordMeeting]:

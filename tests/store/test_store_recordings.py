@@ -376,3 +376,11 @@ def test_by_meeting_code_newest_first_and_by_sharing_url(store):
         found = store.recordings.by_sharing_url(url)
         assert found is not None and found.meeting_record_id == "r-other"
     assert store.recordings.by_sharing_url("https://meeting.tencent.com/crm/zzz") is None
+
+
+def test_a_subject_holding_nul_is_not_a_change_when_seen_again(store):
+    # PostgreSQL stores the NUL as U+FFFD: the same subject seen again must not read as changed.
+    store.recordings.save_meetings([meeting("r", subject="周会\x00 notes")])
+    assert store.recordings.save_meetings([meeting("r", subject="周会\x00 notes")]) == SaveResult()
+    changed = store.recordings.save_meetings([meeting("r", subject="周会 notes")])
+    assert changed == SaveResult(changed=["r"])
