@@ -25,7 +25,8 @@ from bot.wiring import Services, build_services
 BOTH_ENGINES = (
     "tests/store/",
     "tests/delivery/",
-    "tests/test_poller",
+    "tests/test_poller.py",
+    "tests/test_poller_takeover.py",
     "tests/test_crash_recovery.py",
     "tests/test_sync.py",
     "tests/test_fastpath.py",

@@ -84,6 +84,17 @@ class Db:
     def in_transaction(self) -> bool:
         return self._store.in_transaction
 
+    @property
+    def skip_locked(self) -> str:
+        """The tail of a SELECT that locks its rows and skips those another transaction holds
+        (PostgreSQL); empty on SQLite, where BEGIN IMMEDIATE already makes one writer."""
+        return "FOR UPDATE SKIP LOCKED" if self._store.is_postgresql else ""
+
+    def is_same(self, column: str) -> str:
+        """`column` equals a parameter, NULL equal to NULL."""
+        op = "IS NOT DISTINCT FROM" if self._store.is_postgresql else "IS"
+        return f"{column} {op} ?"
+
     def execute(self, sql: str | sqlalchemy.Executable, params: Params = None) -> Rows:
         if self._store.is_postgresql:
             params = _no_nul_params(params)

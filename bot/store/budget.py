@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 _KEEP_SECONDS = 2 * 86400  # history kept for "calls today" in the status
 
 
+def _lock(bucket: str) -> str:
+    """The name of the advisory lock that serialises one bucket's grants (PostgreSQL)."""
+    return f"budget:{bucket}"
+
+
 class BudgetRepo:
     """The ledger a `bot.tencent.throttle.Throttle` is handed (it satisfies its `Ledger`)."""
 
@@ -47,8 +52,11 @@ class BudgetRepo:
     ) -> float:
         """Take one call slot if one is free: returns 0.0 when granted, else seconds to wait.
 
-        `interactive_limit` (default: `limit`) caps the interactive calls of a window."""
-        with self.store.transaction() as conn:
+        `interactive_limit` (default: `limit`) caps the interactive calls of a window.
+
+        On PostgreSQL the bucket has its own advisory lock: every replica's grants are counted
+        one at a time, and a grant never waits behind the store's other writes."""
+        with self.store.transaction(lock=_lock(bucket)) as conn:
             now = self.store.now()
             blocked_until = self._blocked_until(conn, bucket)
             if now < blocked_until:
@@ -93,7 +101,7 @@ class BudgetRepo:
 
     def block_until(self, bucket: str, until: float) -> None:
         """The server said we are throttled: grant nothing in `bucket` before `until`."""
-        with self.store.transaction() as conn:
+        with self.store.transaction(lock=_lock(bucket)) as conn:
             if until > self._blocked_until(conn, bucket):
                 conn.execute(
                     "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
@@ -111,12 +119,13 @@ class BudgetRepo:
     def add_waiter(self, bucket: str, priority: str, ttl: float) -> int:
         with self.store.transaction() as conn:
             now = self.store.now()
-            cur = conn.execute(
-                "INSERT INTO api_waiters (bucket, priority, since, expires_at) VALUES (?, ?, ?, ?)",
+            waiter_id = conn.execute(
+                "INSERT INTO api_waiters (bucket, priority, since, expires_at) "
+                "VALUES (?, ?, ?, ?) RETURNING id",
                 (bucket, priority, now, now + ttl),
-            )
+            ).scalar()
             conn.execute("DELETE FROM api_waiters WHERE expires_at < ?", (now,))
-            return int(cur.lastrowid)
+            return int(waiter_id)
 
     def refresh_waiter(self, waiter_id: int, ttl: float) -> None:
         with self.store.transaction() as conn:

@@ -29,6 +29,8 @@ _COLUMNS = (
     "meeting_record_id, channel, route_id, state, ts, files_signature, attempts, last_error, "
     "claimed_by, claimed_at, not_before, created_at, sent_at, needs_update"
 )
+# Ties in time are broken by the key (PostgreSQL has no rowid).
+_KEY_ORDER = "meeting_record_id, channel"
 # Rows a sender may take now: params (now, now - claim_ttl).
 _CLAIMABLE = (
     "((state IN ('pending', 'failed') AND (not_before IS NULL OR not_before <= ?)) "
@@ -78,20 +80,21 @@ class DeliveryRepo:
             raise ValueError(f"unknown delivery state {state!r}")
         with self.store.transaction() as conn:
             now = self.store.now()
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO deliveries (meeting_record_id, channel, route_id, state, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(meeting_record_id, ch, route_id, state, now, now) for ch, route_id in targets],
+            return sum(
+                conn.execute(
+                    "INSERT INTO deliveries (meeting_record_id, channel, route_id, state, "
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (meeting_record_id, ch, route_id, state, now, now),
+                ).rowcount
+                for ch, route_id in targets
             )
-            return conn.total_changes - before
 
     def due(self, now: float, limit: int = 100, *, claim_ttl: float = CLAIM_TTL) -> list[Delivery]:
         """Rows a sender may claim now, oldest first."""
         return self._rows(
             _CLAIMABLE,
             (now, now - claim_ttl, limit),
-            "ORDER BY created_at, rowid LIMIT ?",
+            f"ORDER BY created_at, {_KEY_ORDER} LIMIT ?",
         )
 
     def claim(
@@ -104,9 +107,11 @@ class DeliveryRepo:
     ) -> Delivery | None:
         """Take the row for posting; returns it as it was BEFORE the claim, or None if taken."""
         key = (meeting_record_id, channel)
-        with self.store.transaction() as conn:
+        # No table-wide lock: the row's own lock decides. A row another replica is claiming
+        # right now is skipped (PostgreSQL: FOR UPDATE SKIP LOCKED); SQLite has one writer.
+        with self.store.transaction(lock=None) as conn:
             now = self.store.now()
-            found = self._rows("meeting_record_id = ? AND channel = ?", key)
+            found = self._rows("meeting_record_id = ? AND channel = ?", key, conn.skip_locked)
             if not found:
                 return None
             cur = conn.execute(
@@ -158,7 +163,7 @@ class DeliveryRepo:
         with self.store.transaction() as conn:
             cur = conn.execute(
                 "UPDATE deliveries SET state = 'pending', claimed_by = NULL, claimed_at = NULL, "
-                "attempts = MAX(attempts - 1, 0), not_before = ?, updated_at = ? "
+                "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, not_before = ?, updated_at = ? "
                 "WHERE meeting_record_id = ? AND channel = ? AND state = 'posting'",
                 (not_before, self.store.now(), meeting_record_id, channel),
             )
@@ -168,19 +173,19 @@ class DeliveryRepo:
         """These recordings' files changed: their sent messages need editing. Returns rows."""
         with self.store.transaction() as conn:
             now = self.store.now()
-            before = conn.total_changes
-            conn.executemany(
-                "UPDATE deliveries SET needs_update = 1, updated_at = ? "
-                "WHERE meeting_record_id = ? AND state = 'sent' AND needs_update = 0",
-                [(now, mid) for mid in meeting_record_ids],
+            return sum(
+                conn.execute(
+                    "UPDATE deliveries SET needs_update = 1, updated_at = ? "
+                    "WHERE meeting_record_id = ? AND state = 'sent' AND needs_update = 0",
+                    (now, mid),
+                ).rowcount
+                for mid in meeting_record_ids
             )
-            return conn.total_changes - before
 
     def needing_update(self, limit: int = 100) -> list[Delivery]:
         """Sent messages flagged by `flag_for_update`, oldest flag first."""
-        return self._rows(
-            "state = 'sent' AND needs_update = 1", (limit,), "ORDER BY updated_at, rowid LIMIT ?"
-        )
+        tail = f"ORDER BY updated_at, {_KEY_ORDER} LIMIT ?"
+        return self._rows("state = 'sent' AND needs_update = 1", (limit,), tail)
 
     def update_signature(self, meeting_record_id: str, channel: str, files_signature: str) -> None:
         """The posted message was edited to show another set of files (clears the flag)."""
@@ -221,5 +226,5 @@ class DeliveryRepo:
 
     def undelivered(self) -> list[Delivery]:
         return self._rows(
-            "state IN ('pending', 'posting', 'failed')", (), "ORDER BY created_at, rowid"
+            "state IN ('pending', 'posting', 'failed')", (), f"ORDER BY created_at, {_KEY_ORDER}"
         )

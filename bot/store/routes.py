@@ -55,7 +55,7 @@ class RouteRepo:
     def __init__(self, store: Store):
         self.store = store
 
-    def _rows(self, where: str = "1", params: Sequence[Any] = ()) -> list[Route]:
+    def _rows(self, where: str = "1 = 1", params: Sequence[Any] = ()) -> list[Route]:
         sql = f"SELECT {_COLUMNS} FROM routes WHERE {where} ORDER BY id"  # noqa: S608
         return [_route(row) for row in self.store.conn.execute(sql, params)]
 
@@ -75,18 +75,18 @@ class RouteRepo:
                     raise DuplicateRouteError(same)
             columns = ("channel", "channel_name", *_SPEC_COLUMNS, "is_default", "created_by")
             values = (channel, channel_name, *_spec_values(spec), int(is_default), created_by)
-            cur = conn.execute(
+            new_id = conn.execute(
                 f"INSERT INTO routes ({', '.join(columns)}, created_at) "  # noqa: S608 (constants)
-                f"VALUES ({', '.join('?' for _ in columns)}, ?)",
+                f"VALUES ({', '.join('?' for _ in columns)}, ?) RETURNING id",
                 (*values, self.store.now()),
-            )
-            route = self.get(int(cur.lastrowid))
+            ).scalar()
+            route = self.get(int(new_id))
         assert route is not None
         return route
 
     def _identical(self, channel: str, spec: RouteSpec) -> Route | None:
         """A stored non-default route with this channel and every option of `spec` alike."""
-        same = " AND ".join(f"{column} IS ?" for column in _SPEC_COLUMNS)  # IS: NULLs alike
+        same = " AND ".join(self.store.conn.is_same(column) for column in _SPEC_COLUMNS)
         found = self._rows(
             f"is_default = 0 AND channel = ? AND {same}", (channel, *_spec_values(spec))
         )

@@ -106,8 +106,10 @@ class ThreadRepo:
     ) -> None:
         with self.store.transaction() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO content_replies (meeting_record_id, channel, "
-                "record_file_id, part, ts, posted_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO content_replies (meeting_record_id, channel, "
+                "record_file_id, part, ts, posted_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (meeting_record_id, channel, record_file_id, part) "
+                "DO UPDATE SET ts = excluded.ts, posted_at = excluded.posted_at",
                 (meeting_record_id, channel, record_file_id, part, ts, self.store.now()),
             )
 

@@ -59,19 +59,18 @@ class WebhookRepo:
         makes a longer-lived one expire early."""
         if ttl > NONCE_MAX_TTL:
             raise ValueError(f"a nonce is kept at most {NONCE_MAX_TTL:.0f} s")
-        with self.store.transaction() as conn:
+        # One atomic statement: the key is inserted, or its stale row taken over; a key seen
+        # within `ttl` is left alone and returns no row. Two replicas cannot both get a row.
+        with self.store.transaction(lock=None) as conn:
             now = self.store.now()
             conn.execute("DELETE FROM webhook_nonces WHERE seen_at < ?", (now - NONCE_MAX_TTL,))
-            row = conn.execute(
-                "SELECT seen_at FROM webhook_nonces WHERE nonce_key = ?", (key,)
+            taken = conn.execute(
+                "INSERT INTO webhook_nonces (nonce_key, seen_at) VALUES (?, ?) "
+                "ON CONFLICT (nonce_key) DO UPDATE SET seen_at = excluded.seen_at "
+                "WHERE webhook_nonces.seen_at < ? RETURNING nonce_key",
+                (key, now, now - ttl),
             ).fetchone()
-            if row is not None and row[0] >= now - ttl:
-                return True
-            conn.execute(
-                "INSERT OR REPLACE INTO webhook_nonces (nonce_key, seen_at) VALUES (?, ?)",
-                (key, now),
-            )
-            return False
+            return taken is None
 
     def forget_nonce(self, key: str) -> None:
         """Forget `key`, so its next copy is processed (its first processing failed)."""
@@ -83,9 +82,9 @@ class WebhookRepo:
         row = self.store.conn.execute(
             "SELECT "
             "(SELECT MAX(received_at) FROM webhook_events), "
-            "COALESCE(SUM(outcome = 'accepted'), 0), "
-            "COALESCE(SUM(outcome = 'duplicate'), 0), "
-            "COALESCE(SUM(outcome LIKE 'rejected%'), 0) "
+            "COALESCE(SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN outcome = 'duplicate' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN outcome LIKE 'rejected%' THEN 1 ELSE 0 END), 0) "
             "FROM webhook_events WHERE received_at >= ?",
             (since,),
         ).fetchone()

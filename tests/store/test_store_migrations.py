@@ -55,7 +55,7 @@ def test_reopening_current_keeps_data(tmp_path):
     again = open_store(path)
     try:
         assert version(path) == SCHEMA_VERSION
-        assert migrate(again.conn) == SCHEMA_VERSION
+        assert migrate(again) == SCHEMA_VERSION
         assert [m.meeting_record_id for m in again.recordings.search("周会")] == ["r1"]
     finally:
         again.close()

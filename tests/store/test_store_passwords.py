@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.models import RecordFile, RecordMeeting
 from bot.store import open_store
 from bot.store.passwords import PREFIX
-from bot.store.schema import MIGRATIONS
+from bot.store.schema import MIGRATIONS, statements_for
 from tests.store.conftest import PASSWORD_KEY
 
 SECRET = "Pw-9931-at-rest"  # noqa: S105 (a test meeting's password)
@@ -95,7 +95,7 @@ def test_a_rotated_key_reads_as_absent_with_one_warning_without_the_value(tmp_pa
 def drop_later_tables(conn: sqlite3.Connection) -> None:
     """Drop the tables later migrations (3 on) added, so the file is truly at schema 1."""
     first = sqlite3.connect(":memory:")
-    for statement in MIGRATIONS[0]:
+    for statement in statements_for("sqlite", MIGRATIONS[0]):
         first.execute(statement)
     keep = {r[0] for r in first.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     first.close()
