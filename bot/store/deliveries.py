@@ -163,7 +163,8 @@ class DeliveryRepo:
         with self.store.transaction() as conn:
             cur = conn.execute(
                 "UPDATE deliveries SET state = 'pending', claimed_by = NULL, claimed_at = NULL, "
-                "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, not_before = ?, updated_at = ? "
+                "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+                "not_before = ?, updated_at = ? "
                 "WHERE meeting_record_id = ? AND channel = ? AND state = 'posting'",
                 (not_before, self.store.now(), meeting_record_id, channel),
             )
