@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import threading
+import time
+from contextlib import closing
 
 import pytest
 
@@ -161,9 +166,8 @@ def test_claim_is_atomic_across_threads(store):
     assert store.conn.execute("SELECT MAX(attempts) FROM deliveries").fetchone()[0] == 1
 
 
-def test_claim_is_atomic_across_store_objects(tmp_path):
-    path = tmp_path / "shared.db"
-    one, two = open_store(path), open_store(path)
+def test_claim_is_atomic_across_store_objects(db_location):
+    one, two = open_store(db_location), open_store(db_location)
     try:
         for i in range(20):
             one.deliveries.plan(f"r{i}", [("C1", None)])
@@ -195,3 +199,48 @@ def test_flag_for_update_only_sent_rows(store, clock):
     assert repo.needing_update() == []
     row = repo.get("r1", "C1")
     assert (row.files_signature, row.needs_update) == ("f1,f2", False)
+
+
+CLAIMER = textwrap.dedent(
+    """
+    import sys, time
+    from bot.store import open_store
+    location, name, start_at, rows = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+    store = open_store(location)
+    while time.time() < start_at:
+        time.sleep(0.002)
+    for i in range(rows):
+        if store.deliveries.claim(f"r{i}", "C1", name) is not None:
+            print(f"r{i}", flush=True)
+    store.close()
+    """
+)
+
+
+@pytest.mark.slow  # four real processes racing for the same rows
+def test_claim_is_exclusive_across_processes(db_location):
+    """Replicas (or processes on one SQLite file) claiming the same rows at the same moment:
+    every row is claimed exactly once, by whoever got it first."""
+    with closing(open_store(db_location)) as setup:
+        for i in range(60):
+            setup.deliveries.plan(f"r{i}", [("C1", None)])
+    start_at = time.time() + 1.5
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, db_location, name, str(start_at), "60"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("p1", "p2", "p3", "p4")
+    }
+    won = {name: proc.communicate(timeout=60)[0].split() for name, proc in procs.items()}
+    assert all(proc.returncode == 0 for proc in procs.values())
+    claimed = [row for rows in won.values() for row in rows]
+    assert sorted(claimed) == sorted(f"r{i}" for i in range(60))  # each exactly once
+    with closing(open_store(db_location)) as check:
+        holders = dict(
+            check.conn.execute("SELECT meeting_record_id, claimed_by FROM deliveries").fetchall()
+        )
+        attempts = check.conn.execute("SELECT MAX(attempts) FROM deliveries").scalar()
+    assert holders == {row: name for name, rows in won.items() for row in rows}
+    assert attempts == 1

@@ -250,8 +250,8 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow  # two real processes racing for the budget
-def test_limit_holds_across_two_processes(tmp_path):
-    db = tmp_path / "shared.db"
+def test_limit_holds_across_two_processes(db_location):
+    db = db_location  # a SQLite file, or PostgreSQL (replicas)
     open_store(db).close()  # create and migrate once, before the race
     start_at = time.time() + 0.8
     procs = [
