@@ -79,4 +79,5 @@ class AdvisoryLiveness:
                 {"key": holder_lock_key(holder)},
             )
         with contextlib.suppress(*DATABASE_ERRORS):
+            conn.invalidate()  # really closed, not pooled: no lock can outlive its holder
             conn.close()
