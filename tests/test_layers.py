@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.markdown",
         "bot.slack.minutes",
         "bot.slack.hits",
+        "bot.slack.unfurl",
     ),
     ("bot.store", "bot.tencent"),
     ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping"),

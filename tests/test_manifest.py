@@ -24,6 +24,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.update": ("chat:write",),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
+    "chat.unfurl": ("links:write",),
     "conversations.join": ("channels:join",),
     "conversations.info": ("channels:read", "groups:read"),  # public and private channels
     "conversations.list": ("channels:read", "groups:read"),
@@ -72,7 +73,7 @@ def test_interactivity_events_and_home(manifest) -> None:
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith("/slack/events")
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "link_shared"]
     assert settings["socket_mode_enabled"] is False  # HTTP mode by default
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
 
@@ -84,6 +85,8 @@ def test_scopes_are_exactly_what_the_code_uses(manifest) -> None:
     assert not unknown, f"add the scopes of {sorted(unknown)} to METHOD_SCOPES and the manifest"
     needed = {scope for method in methods for scope in METHOD_SCOPES[method]}
     needed.add("commands")  # /recordings
+    if "link_shared" in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        needed.add("links:read")  # the event itself needs it
     users = (ROOT / "bot/slack/users.py").read_text(encoding="utf-8")
     if '"email"' in users:
         needed.add("users:read.email")  # `mine` falls back to the e-mail's local part
@@ -94,3 +97,10 @@ def test_no_scope_for_posting_where_the_bot_was_not_invited(manifest) -> None:
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert "chat:write.public" not in scopes  # the bot joins public channels instead
     assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_share_links_are_unfurled(manifest) -> None:
+    """Tencent Meeting share links (https://meeting.tencent.com/...) reach `link_shared`."""
+    assert manifest["features"]["unfurl_domains"] == ["meeting.tencent.com"]
+    events = (ROOT / "bot/slack/listeners/events.py").read_text(encoding="utf-8")
+    assert 'app.event("link_shared")' in events

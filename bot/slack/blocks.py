@@ -142,20 +142,20 @@ def recording_metadata(meeting: RecordMeeting) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- pieces
-def _host_text(meeting: RecordMeeting, host_name: str | None, host_user_id: str | None) -> str:
+def host_text(meeting: RecordMeeting, host_name: str | None, host_user_id: str | None) -> str:
     mention = mrkdwn.user_mention(host_user_id) if host_user_id else None
     if mention:
         return mention
     return escape(host_name or meeting.userid or "unknown")
 
 
-def _state_text(meeting: RecordMeeting) -> str:
+def state_text(meeting: RecordMeeting) -> str:
     icons = {"ready": ":white_check_mark:", "transcoding": ":hourglass_flowing_sand:"}
     name = meeting.state_name
     return f"{icons.get(name, ':red_circle:')} {escape(name)}"
 
 
-def _watch_url(file: RecordFile) -> str | None:
+def watch_url(file: RecordFile) -> str | None:
     url = file.sharing_url or ""
     ok = file.shared and url.lower().startswith(("https://", "http://"))
     return url if ok and len(url) <= MAX_BUTTON_URL else None
@@ -181,7 +181,7 @@ def _file_buttons(
     meeting: RecordMeeting, file: RecordFile, *, password_policy: str, download: bool
 ) -> list[BlockDict]:
     elements: list[BlockDict] = []
-    url = _watch_url(file)
+    url = watch_url(file)
     if url:
         elements.append(button("Watch", ACTION_WATCH, url=url, style="primary"))
     value = action_value(meeting.meeting_record_id, file.record_file_id)
@@ -198,7 +198,7 @@ def _file_buttons(
 
 def _file_notes(file: RecordFile, *, password_policy: str, tz_name: str) -> list[str]:
     notes = []
-    if not _watch_url(file):
+    if not watch_url(file):
         notes.append(":lock: Sharing is off for this recording; ask the host to turn it on.")
     else:
         access = _access_note(file, tz_name)
@@ -232,12 +232,12 @@ def recording_message(
     subject = meeting.subject or "(no subject)"
     start = meeting.start_seconds
     fields = [
-        f"*Host*\n{_host_text(meeting, host_name, host_user_id)}",
+        f"*Host*\n{host_text(meeting, host_name, host_user_id)}",
         f"*Meeting code*\n{escape(meeting.meeting_code)}",
         f"*Start*\n{mrkdwn.date_token(start, fallback_tz=tz_name)}",
         f"*Duration*\n{mrkdwn.duration(meeting.duration_seconds)}",
         f"*Size*\n{mrkdwn.size(meeting.total_size)}",
-        f"*State*\n{_state_text(meeting)}",
+        f"*State*\n{state_text(meeting)}",
     ]
     blocks: list[BlockDict] = [
         header(f"Recording: {subject}"),
@@ -366,10 +366,10 @@ def _list_item(
         f"host {escape(meeting.userid)}",
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
         *([mrkdwn.duration(meeting.duration_seconds)] if meeting.record_files else []),
-        _state_text(meeting),
+        state_text(meeting),
     ]
     links = []
-    shared = [f for f in meeting.record_files if _watch_url(f)]
+    shared = [f for f in meeting.record_files if watch_url(f)]
     for number, file in enumerate(shared[:5], start=1):
         label = "Watch" if len(shared) == 1 else f"Part {number}"
         links.append(mrkdwn.link(file.sharing_url or "", label))

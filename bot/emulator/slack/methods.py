@@ -134,6 +134,26 @@ def chat_delete(ws: Workspace, params: Params) -> dict[str, Any]:
     return {"channel": channel.id, "ts": message["ts"]}
 
 
+def chat_unfurl(ws: Workspace, params: Params) -> dict[str, Any]:
+    """Cards under links in a sent message (`channel` + `ts`) or in the composer (`unfurl_id`
+    + `source`), kept as sent: `{"channel", "ts", "unfurl_id", "unfurls"}`."""
+    unfurls = _maybe_json(params.get("unfurls"))
+    if not isinstance(unfurls, dict) or not unfurls:
+        raise ApiError("invalid_unfurls_format")
+    for card in unfurls.values():
+        if not isinstance(card, dict) or len(card.get("blocks") or []) > 50:
+            raise ApiError("invalid_blocks")
+    entry: dict[str, Any] = {"unfurls": copy.deepcopy(unfurls), "unfurl_id": None}
+    if params.get("unfurl_id") and params.get("source"):
+        entry.update(channel=None, ts=None, unfurl_id=str(params["unfurl_id"]))
+    else:
+        channel = ws.resolve_channel(params.get("channel"))
+        message = ws.find_message(channel, params.get("ts"))
+        entry.update(channel=channel.id, ts=message["ts"])
+    ws.unfurls.append(entry)
+    return {}
+
+
 def chat_post_ephemeral(ws: Workspace, params: Params) -> dict[str, Any]:
     channel = ws.writable_channel(params.get("channel"))
     user = str(params.get("user") or "")
@@ -281,6 +301,7 @@ METHODS: dict[str, Method] = {
     "chat.update": chat_update,
     "chat.delete": chat_delete,
     "chat.postEphemeral": chat_post_ephemeral,
+    "chat.unfurl": chat_unfurl,
     "chat.getPermalink": chat_get_permalink,
     "conversations.history": conversations_history,
     "conversations.replies": conversations_replies,

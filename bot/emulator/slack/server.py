@@ -209,6 +209,12 @@ class SlackStandIn:
     def views(self) -> dict[str, dict[str, Any]]:
         return self.workspace.views
 
+    @property
+    def unfurls(self) -> list[dict[str, Any]]:
+        """What `chat.unfurl` was given, oldest first."""
+        with self._cond:
+            return copy.deepcopy(self.workspace.unfurls)
+
     def new_response_url(self) -> str:
         with self._cond:
             self._response_seq += 1
