@@ -1,6 +1,8 @@
 """Two `recordings-bot run` replicas on one PostgreSQL database behave as one bot: exactly one
 polls, and when the polling replica is killed (SIGKILL) the other polls within one interval,
-with no message posted twice and none lost, over 20 kills while recordings complete."""
+with no message posted twice and none lost, over 20 kills while recordings complete. Both
+replicas answer Slack's requests and Tencent's events all along. A post the killed replica had
+claimed is taken over at once (its advisory lock is gone), not when the claim expires."""
 
 from __future__ import annotations
 
@@ -12,29 +14,73 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from bot.emulator.slack import SlackStandIn
+from bot.emulator.slack.signed_requests import post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
+from bot.emulator.tencent.webhook_sender import WebhookSender, completed_event
 from bot.poller import LEASE_NAME
 from bot.store import Store, open_store
 from tests.conftest import REC_CHANNEL
-from tests.server.run_helpers import BOT_TOKEN, bot_env, command, free_port, wait_until
+from tests.server.run_helpers import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    USER,
+    bot_env,
+    command,
+    free_port,
+    wait_until,
+)
 
 KILLS = 20
 INTERVAL = 2  # seconds between poll cycles
+WEBHOOK_TOKEN = "replica-hook-token"  # noqa: S105 (a test token)
 pytestmark = pytest.mark.slow
+
+
+PORTS: dict[int, int] = {}  # a replica's pid -> its HTTP port
 
 
 def _start(env: dict[str, str], tmp_path: Path, name: str) -> subprocess.Popen:
     log = (tmp_path / f"{name}.log").open("a")
-    return subprocess.Popen(
+    port = free_port()
+    proc = subprocess.Popen(
         command("run", "--host", "127.0.0.1"),
-        env={**env, "PORT": str(free_port())},
+        env={**env, "PORT": str(port)},
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    PORTS[proc.pid] = port
+    return proc
+
+
+def _answers_slack_and_webhooks(
+    proc: subprocess.Popen, slack: SlackStandIn, tencent: TencentEmulator, mid: str
+) -> None:
+    """A signed /recordings gets its answer, and a signed Tencent event is taken, from `proc`."""
+    base = f"http://127.0.0.1:{PORTS[proc.pid]}"
+    wait_until(lambda: _healthz(base), 30, f"replica {proc.pid} to serve")
+    response_url = slack.new_response_url()
+    body = slash_body("today", user_id=USER, response_url=response_url)
+    assert post_signed(f"{base}/slack/events", SIGNING_SECRET, body).status_code == 200
+    wait_until(
+        lambda: any(r["url"] == response_url for r in slack.responses),
+        15,
+        f"replica {proc.pid}'s answer to /recordings",
+    )
+    sender = WebhookSender(f"{base}/tencent/webhook", WEBHOOK_TOKEN)
+    answer = sender.send_event(completed_event(tencent.dataset.get(mid), time.time()))
+    assert answer is not None and answer.status_code == 200, answer
+
+
+def _healthz(base: str) -> bool:
+    try:
+        return requests.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
+    except requests.RequestException:
+        return False
 
 
 def _holder(store: Store) -> str | None:
@@ -76,6 +122,7 @@ def test_two_replicas_one_poller_takeover_at_once_no_duplicate_no_loss(
                 # The lease outlives the test: only the dead holder's lost advisory lock can
                 # hand the polling over in time.
                 "POLL_LEASE_SECONDS": "600",
+                "TENCENT_MEETING_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
             }
         )
         env.pop("RECORDINGS_DB", None)
@@ -101,12 +148,24 @@ def test_two_replicas_one_poller_takeover_at_once_no_duplicate_no_loss(
                 assert _pid(new) != victim.pid
                 replicas[replicas.index(victim)] = _start(env, tmp_path, f"r{n}")
 
+            for proc in replicas:  # the poller and the other: both serve
+                _answers_slack_and_webhooks(proc, slack, tencent, ids[0])
             tencent.advance(1200)  # every recording is complete now
-            wait_until(
-                lambda: all(store.deliveries.sent_for(mid) for mid in ids),
-                60,
-                "every recording delivered",
-            )
+            try:
+                wait_until(
+                    lambda: all(store.deliveries.sent_for(mid) for mid in ids),
+                    60,
+                    "every recording delivered",
+                )
+            except AssertionError:
+                missing = [m for m in ids if not store.deliveries.sent_for(m)]
+                rows = {m: store.deliveries.get(m, REC_CHANNEL) for m in missing}
+                saved = {m: store.recordings.get(m) for m in missing}
+                raise AssertionError(
+                    f"not delivered: {rows}; in the store: "
+                    f"{ {m: (r.state if r else None) for m, r in saved.items()} }; "
+                    f"holder {_holder(store)}"
+                ) from None
             time.sleep(2 * INTERVAL)  # a duplicate would show up now
         finally:
             for proc in replicas:

@@ -111,7 +111,8 @@ class Deliverer:
         when it lost it: posting paced at one a second per channel can take a while)."""
         report = DeliveryReport()
         deferred: set[str] = set()
-        for delivery in self.store.deliveries.due(self.store.now(), limit=limit):
+        due = self.store.deliveries.due(self.store.now(), limit=limit, claimed_too=True)
+        for delivery in due:
             if keep_going is not None and not keep_going():
                 return report
             if delivery.channel in deferred:
@@ -139,7 +140,8 @@ class Deliverer:
         """Claim, recover or post, and write the outcome to the ledger."""
         deliveries = self.store.deliveries
         mid, channel = delivery.meeting_record_id, delivery.channel
-        before = deliveries.claim(mid, channel, self.claimer)
+        self.store.hold_claims(self.claimer)
+        before = deliveries.claim(mid, channel, self.claimer, live_claims_only=True)
         if before is None:
             return Outcome.SKIPPED  # someone else has it, or it is already done
         meeting = self.store.recordings.get(mid)

@@ -182,7 +182,8 @@ class ThreadPoster:
         messages = thread_reply_messages(minutes, chapters, subject=meeting.subject)
         if not messages:
             return False  # nothing to say (AI off, or empty)
-        before = self.store.threads.claim(mid, channel, fid, self.claimer)
+        self.store.hold_claims(self.claimer)
+        before = self.store.threads.claim(mid, channel, fid, self.claimer, live_claims_only=True)
         if before is None:
             return False
         threads = self.store.threads

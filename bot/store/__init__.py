@@ -134,6 +134,7 @@ class Store:
         self.busy_seconds = busy_seconds
         self.engine = make_engine(self.target, busy_seconds=busy_seconds)
         self._local = threading.local()
+        self._claimers: set[str] = set()  # see hold_claims
         try:
             if migrate_schema:  # False: `db check` looks at the database as it is
                 migrate(self)
@@ -256,6 +257,26 @@ class Store:
         from bot.store.liveness import open_liveness
 
         return open_liveness(self.target.location)
+
+    def claimer_is_dead(self, claimer: str | None) -> bool:
+        """Whether the process that made a claim certainly died: it held its liveness lock
+        when it claimed (`hold_claims`), and the lock is free now (killed, crashed, its
+        connection gone). False when alive or when nobody can tell."""
+        if not claimer:
+            return False
+        return self.liveness.is_alive(claimer) is False
+
+    def hold_claims(self, claimer: str) -> None:
+        """This process makes claims as `claimer`: hold its liveness lock (idempotent) until
+        the store closes, so the others can tell at once when it dies and take its claims
+        over, and never while it lives (not even after it gave its lease back)."""
+        self._claimers.add(claimer)
+        self.liveness.hold(claimer)
+
+    def release_liveness(self, holder: str) -> None:
+        """`holder` gave its lease back: drop its liveness lock, unless it makes claims."""
+        if holder not in self._claimers:
+            self.liveness.release(holder)
 
     @cached_property
     def state(self) -> StateRepo:

@@ -8,12 +8,15 @@ and can look for that message before posting again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 PENDING = "pending"
 POSTING = "posting"
@@ -89,10 +92,20 @@ class DeliveryRepo:
                 for ch, route_id in targets
             )
 
-    def due(self, now: float, limit: int = 100, *, claim_ttl: float = CLAIM_TTL) -> list[Delivery]:
-        """Rows a sender may claim now, oldest first."""
+    def due(
+        self,
+        now: float,
+        limit: int = 100,
+        *,
+        claim_ttl: float = CLAIM_TTL,
+        claimed_too: bool = False,
+    ) -> list[Delivery]:
+        """Rows a sender may claim now, oldest first. `claimed_too` adds the rows claimed and
+        not yet expired, for a sender that takes over the claims of dead claimers
+        (`claim(..., live_claims_only=True)` decides)."""
+        where = f"({_CLAIMABLE} OR state = 'posting')" if claimed_too else _CLAIMABLE
         return self._rows(
-            _CLAIMABLE,
+            where,
             (now, now - claim_ttl, limit),
             f"ORDER BY created_at, {_KEY_ORDER} LIMIT ?",
         )
@@ -104,8 +117,14 @@ class DeliveryRepo:
         claimer: str,
         *,
         claim_ttl: float = CLAIM_TTL,
+        live_claims_only: bool = False,
     ) -> Delivery | None:
-        """Take the row for posting; returns it as it was BEFORE the claim, or None if taken."""
+        """Take the row for posting; returns it as it was BEFORE the claim, or None if taken.
+
+        With `live_claims_only` (the deliverer, which holds its own liveness lock: see
+        `Store.hold_claims`), a claim whose claimer certainly died is taken over at once
+        instead of when it expires; the caller then looks for the message it may have posted.
+        """
         key = (meeting_record_id, channel)
         # No table-wide lock: the row's own lock decides. A row another replica is claiming
         # right now is skipped (PostgreSQL: FOR UPDATE SKIP LOCKED); SQLite has one writer.
@@ -114,13 +133,25 @@ class DeliveryRepo:
             found = self._rows("meeting_record_id = ? AND channel = ?", key, conn.skip_locked)
             if not found:
                 return None
+            row = found[0]
+            if (
+                live_claims_only
+                and row.state == POSTING
+                and row.claimed_by not in (None, claimer)
+                and (row.claimed_at or 0) > now - claim_ttl
+                and self.store.claimer_is_dead(row.claimed_by)
+            ):
+                log.info("delivery %s to %s: %s is gone; taking over", *key, row.claimed_by)
+                where, params = "state = 'posting' AND claimed_by = ?", (row.claimed_by,)
+            else:
+                where, params = _CLAIMABLE, (now, now - claim_ttl)
             cur = conn.execute(
                 "UPDATE deliveries SET state = 'posting', attempts = attempts + 1, "  # noqa: S608
                 "claimed_by = ?, claimed_at = ?, updated_at = ? "
-                f"WHERE meeting_record_id = ? AND channel = ? AND {_CLAIMABLE}",
-                (claimer, now, now, *key, now, now - claim_ttl),
+                f"WHERE meeting_record_id = ? AND channel = ? AND {where}",
+                (claimer, now, now, *key, *params),
             )
-            return found[0] if cur.rowcount == 1 else None
+            return row if cur.rowcount == 1 else None
 
     def mark_sent(
         self, meeting_record_id: str, channel: str, ts: str, files_signature: str | None

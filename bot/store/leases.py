@@ -44,7 +44,7 @@ class LeaseRepo:
     def release(self, name: str, holder: str) -> None:
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
-        self.store.liveness.release(holder)
+        self.store.release_liveness(holder)
 
     def holder(self, name: str) -> str | None:
         """The live holder of the lease, or None."""

@@ -63,6 +63,9 @@ class NoLiveness:
 # Locks this process holds, by file, shared by every Store in it: a second open+flock of a file
 # this process already locked would conflict with its own lock (flock is per open file).
 _HELD: dict[str, int] = {}
+# Files this process found free (their holders died) and removed: a holder id is never reused,
+# so it stays dead, and later checks (the claims it left) need not find its file.
+_DEAD: set[str] = set()
 _GUARD = threading.Lock()
 
 
@@ -118,6 +121,8 @@ class FileLiveness:
         with _GUARD:
             if path in _HELD:
                 return True
+            if path in _DEAD:
+                return False
         return self._check(path, holder)
 
     # -- files -------------------------------------------------------------------------------
@@ -159,6 +164,8 @@ class FileLiveness:
             host, _, name = os.pread(fd, 4096, 0).decode(errors="replace").partition("\n")
             if host != self.host or (holder is not None and name.rstrip("\n") != holder):
                 return None  # another host's holder (its lock may not reach us), or half-written
+            with _GUARD:
+                _DEAD.add(path)
             with contextlib.suppress(OSError):
                 os.unlink(path)
             return False

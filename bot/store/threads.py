@@ -57,10 +57,18 @@ class ThreadRepo:
         return [ThreadCandidate(*row) for row in rows]
 
     def claim(
-        self, meeting_record_id: str, channel: str, record_file_id: str, claimer: str
+        self,
+        meeting_record_id: str,
+        channel: str,
+        record_file_id: str,
+        claimer: str,
+        *,
+        live_claims_only: bool = False,
     ) -> int | None:
         """Claim the thread for posting: the attempts made before (0: nothing can have been
-        posted), or None when it is done, posted, claimed by a live attempt or not due yet."""
+        posted), or None when it is done, posted, claimed by a live attempt or not due yet.
+        With `live_claims_only`, a claim whose claimer certainly died is taken over at once
+        (as in `DeliveryRepo.claim`)."""
         now = self.store.now()
         key = (meeting_record_id, channel, record_file_id)
         with self.store.transaction() as conn:
@@ -81,7 +89,9 @@ class ThreadRepo:
             if state != POSTING:
                 return None
             if claimed_by is not None and (claimed_at or 0) > now - CLAIM_SECONDS:
-                return None
+                dead = live_claims_only and claimed_by != claimer
+                if not (dead and self.store.claimer_is_dead(claimed_by)):
+                    return None
             if not_before is not None and not_before > now:
                 return None
             conn.execute(

@@ -112,6 +112,11 @@ def test_due_order_and_expired_claims(store, clock):
     assert [d.meeting_record_id for d in repo.due(T0 + 200)] == ["old", "mid", "new"]
     assert [d.meeting_record_id for d in repo.due(T0 + 200, limit=1)] == ["old"]
     assert [d.meeting_record_id for d in repo.due(T0 + 10, claim_ttl=5)] == ["old", "mid", "new"]
+    assert [d.meeting_record_id for d in repo.due(T0 + 10, claimed_too=True)] == [
+        "old",
+        "mid",
+        "new",
+    ]
 
 
 def test_cancel_counts_and_undelivered(store):
