@@ -115,6 +115,9 @@ def open_checked_location(
         store = open_store(location, busy_seconds=busy, password_key=key, migrate_schema=migrate)
         if migrate:
             _probe_write(store)
+        else:
+            with store.engine.connect():  # reachable, and the password accepted
+                pass
     except NewerSchemaError as exc:
         if store is not None:
             store.close()

@@ -68,16 +68,40 @@ def _upsert(destination: Store, table: sqlalchemy.Table, key: list[str]) -> Any:
     return insert.on_conflict_do_update(index_elements=key, set_=others)
 
 
+# When a bot last wrote to a database: the newest of these times (the poller's health, the
+# ledger, the API budget, webhooks, routes, links).
+_LAST_WRITE = (
+    "SELECT MAX(t) FROM ("
+    f"SELECT MAX(updated_at) AS t FROM bot_state WHERE key != '{COPIED_FROM}' "
+    "UNION ALL SELECT MAX(updated_at) FROM deliveries "
+    "UNION ALL SELECT MAX(at) FROM api_calls "
+    "UNION ALL SELECT MAX(received_at) FROM webhook_events "
+    "UNION ALL SELECT MAX(created_at) FROM routes "
+    "UNION ALL SELECT MAX(set_at) FROM user_links"
+    ") AS writes"
+)
+
+
 def _check_destination(source: Store, destination: Store) -> None:
-    marker = destination.state.get(COPIED_FROM)
+    """Refuse a destination holding other data, or one a bot has used since the last copy:
+    copying again would overwrite what that bot did (a message it posted would be due again)."""
+    marker = destination.state.get(COPIED_FROM) or {}
     holds = destination.conn.execute(
         "SELECT (SELECT COUNT(*) FROM record_meetings) + (SELECT COUNT(*) FROM routes)"
     ).scalar()
-    if int(holds or 0) and (marker or {}).get("source") != source.path:
+    if int(holds or 0) and marker.get("source") != source.path:
         raise CopyRefused(
             f"{destination.path} already holds recordings or routes that did not come from "
             f"{source.path}: copy into an empty database, or one an earlier `db copy` from "
             "this same source filled"
+        )
+    copied_at = marker.get("at")
+    last_write = destination.conn.execute(_LAST_WRITE).scalar()
+    if copied_at is not None and last_write is not None and float(last_write) > float(copied_at):
+        raise CopyRefused(
+            f"{destination.path} was used by a bot after the last copy from {source.path}: "
+            "copying again would overwrite what it did since (posts, routes, links). Keep "
+            "running on it, or copy into a new, empty database"
         )
 
 
@@ -115,6 +139,9 @@ def copy_store(
                     f"SELECT setval(pg_get_serial_sequence(:t, 'id'), GREATEST(({highest}), 1))",
                     {"t": table.name},
                 )
-    destination.state.set(COPIED_FROM, {"source": source.path, "at": source.now()})
+    # Stamped after the newest time copied: a later write there means a bot used it.
+    newest = destination.conn.execute(_LAST_WRITE).scalar()
+    at = max(source.now(), float(newest or 0))
+    destination.state.set(COPIED_FROM, {"source": source.path, "at": at})
     report.seconds = time.monotonic() - started
     return report
