@@ -72,7 +72,7 @@ def _upsert(destination: Store, table: sqlalchemy.Table, key: list[str]) -> Any:
 # ledger, the API budget, webhooks, routes, links).
 _LAST_WRITE = (
     "SELECT MAX(t) FROM ("
-    f"SELECT MAX(updated_at) AS t FROM bot_state WHERE key != '{COPIED_FROM}' "
+    "SELECT MAX(updated_at) AS t FROM bot_state WHERE key != 'db_copy_source' "
     "UNION ALL SELECT MAX(updated_at) FROM deliveries "
     "UNION ALL SELECT MAX(at) FROM api_calls "
     "UNION ALL SELECT MAX(received_at) FROM webhook_events "
