@@ -6,6 +6,7 @@ Each command is thin: read settings, open the store, call the module that does t
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -15,12 +16,32 @@ from bot.config import ConfigError, Settings, load_settings
 log = logging.getLogger("bot")
 
 
+def _log_format() -> str:
+    """LOG_FORMAT from the environment, else from `.env` (read before the settings are)."""
+    value = os.environ.get("LOG_FORMAT")
+    if value is None:
+        from dotenv import dotenv_values, find_dotenv
+
+        value = dotenv_values(find_dotenv(usecwd=True)).get("LOG_FORMAT")
+    return (value or "text").strip().lower()
+
+
 def _setup_logging(verbose: bool) -> None:
-    """Logging for every command: INFO, or DEBUG with -v, never a secret."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Logging for every command: INFO, or DEBUG with -v, never a secret; one JSON object a
+    line with LOG_FORMAT=json (python-json-logger), else readable text."""
+    handler = logging.StreamHandler()
+    if _log_format() == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     # urllib3 logs full URLs at DEBUG; they can carry signed query strings.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     from bot.slack.webclient import quiet_slack_sdk_bodies

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -216,6 +216,8 @@ class Settings(BaseSettings):
     default_channel: str = _env("DEFAULT_CHANNEL")
     port: PositiveWhole = _env("PORT", 3000)
     webhook_port: PositiveWhole = _env("WEBHOOK_PORT", 3001)
+    # text: one readable line a record; json: one JSON object a line, for log collectors
+    log_format: Literal["text", "json"] = _env("LOG_FORMAT", "text")
 
     @classmethod
     def settings_customise_sources(

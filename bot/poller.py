@@ -23,9 +23,11 @@ import math
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
+from bot import metrics
 from bot.config import Settings
 from bot.content_fetch import ContentFetcher, FetchReport
 from bot.delivery import Deliverer
@@ -155,10 +157,15 @@ class Poller:
         report = CycleReport()
         if not self._running.acquire(blocking=False):
             return report  # a cycle is already running in this process
+        started = time.monotonic()
         try:
             self._run(report)
         finally:
             self._running.release()
+        if report.ran:
+            outcome = "ok" if report.ok else "failed"
+            metrics.CYCLES.labels(outcome).inc()
+            metrics.CYCLE_SECONDS.labels(outcome).observe(time.monotonic() - started)
         return report
 
     def _run(self, report: CycleReport) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,4 +65,22 @@ def test_verbose_backfill_notify_never_logs_a_shown_password(bot_env: BotEnv) ->
     assert done.returncode == 0, done.stderr
     assert PASSWORD in str(bot_env.posts(PRODUCT_CHANNEL))
     assert "DEBUG" in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_json_logs_are_one_object_a_line_and_never_carry_a_password(bot_env: BotEnv) -> None:
+    bot_env.services.store.routes.add(PRODUCT_CHANNEL, RouteSpec(password_policy="show"))
+    bot_env.dataset.add_meeting(
+        start=time.time() - 3600, duration=600, subject="JSON review", password=PASSWORD
+    )
+    done = _run(
+        bot_env, "-v", "poll", "--once", PASSWORD_KEY="a test key for the store", LOG_FORMAT="json"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) >= 3
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+    assert {"DEBUG", "INFO"} <= {r["level"] for r in records}
+    assert any(r["logger"].startswith("bot.") for r in records)
     assert PASSWORD not in done.stdout + done.stderr

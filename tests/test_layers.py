@@ -53,7 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.unfurl",
     ),
     ("bot.store", "bot.tencent"),
-    ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping"),
+    ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping", "bot.metrics"),
 ]
 INDEPENDENT = [("bot.store", "bot.tencent")]
 EMULATOR = "bot.emulator"

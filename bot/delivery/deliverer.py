@@ -24,6 +24,7 @@ from enum import Enum, auto
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.config import Settings
 from bot.delivery.broken_channels import AdminNotices, BrokenChannels
 from bot.delivery.edits import MessageEditor
@@ -137,7 +138,12 @@ class Deliverer:
 
     # -- one delivery ------------------------------------------------------------------------
     def _deliver(self, delivery: Delivery, report: DeliveryReport) -> Outcome:
-        """Claim, recover or post, and write the outcome to the ledger."""
+        """Claim, recover or post, and write the outcome to the ledger (and count it)."""
+        outcome = self._claim_and_post(delivery, report)
+        metrics.DELIVERIES.labels(outcome.name.lower()).inc()
+        return outcome
+
+    def _claim_and_post(self, delivery: Delivery, report: DeliveryReport) -> Outcome:
         deliveries = self.store.deliveries
         mid, channel = delivery.meeting_record_id, delivery.channel
         self.store.hold_claims(self.claimer)

@@ -4,6 +4,8 @@ POST /slack/events      commands, interactions and events: size, signature and r
                         (slack_edge.py), then Bolt
 GET  /healthz           200 with the poller's last successful cycle, 503 when it is failing or
                         the database is unusable (healthz.py)
+GET  /metrics           Prometheus metrics of this process, with the queue depths read from
+                        the database (bot/metrics.py)
 GET|POST /tencent/webhook   Tencent Meeting events, when a webhook handler is mounted
 """
 
@@ -20,7 +22,9 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import metrics
 from bot.server.healthz import HealthAnswer
+from bot.server.queue_depths import QueueDepths
 from bot.server.slack_edge import MAX_SLACK_BODY, SlackEdge
 from bot.server.tencent_webhook import MAX_BODY as MAX_WEBHOOK_BODY
 from bot.wiring import Services
@@ -54,6 +58,7 @@ def make_wsgi_app(
             services.store.webhooks.seen_nonce,
         )
     health_answer = HealthAnswer(services, monotonic)  # /healthz is public: at most 1 read/s
+    depths = QueueDepths(services.store, clock=monotonic)  # also at most 1 read/s
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -61,6 +66,12 @@ def make_wsgi_app(
         if path == "/healthz" and method in ("GET", "HEAD"):
             status, payload = health_answer()
             return _json(start_response, status, payload)
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            body, content_type = metrics.exposition(depths)
+            start_response(
+                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+            )
+            return [body]
         if path == "/slack/events" and slack_handler is not None:
             return slack_handler(environ, start_response)
         if path == "/tencent/webhook" and webhook_app is not None:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
+from bot import metrics
 from bot.config import ConfigError
 from bot.fastpath import FETCH_MAX_WAIT, FastPath, FastPathCounters
 from bot.server.rejections import RejectionLog
@@ -206,6 +207,7 @@ class WebhookApp:
 
     def _reject(self, event_name: str | None, rej: Rejected, remote: str | None) -> None:
         self.counters.count("rejected")
+        metrics.WEBHOOK_EVENTS.labels("rejected").inc()
         reason = f"{rej.reason} ({rej.detail})" if rej.detail else rej.reason
         self.rejections.refused(rej.status.split()[0], reason, remote)
         try:
@@ -231,6 +233,7 @@ class WebhookApp:
             outcome="duplicate" if duplicate else "accepted",
         )
         self.counters.count("duplicates" if duplicate else "accepted")
+        metrics.WEBHOOK_EVENTS.labels("duplicate" if duplicate else "accepted").inc()
         log.info(
             "tencent webhook: %s %s for meeting %s",
             "duplicate" if duplicate else "accepted",

@@ -21,8 +21,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import (
     ConnectionErrorRetryHandler,
     HttpRequest,
@@ -31,7 +33,9 @@ from slack_sdk.http_retry import (
     RetryHandler,
     RetryState,
 )
+from slack_sdk.web.slack_response import SlackResponse
 
+from bot import metrics
 from bot.config import Settings
 
 # Methods whose first try may have posted a message when the connection failed.
@@ -85,7 +89,23 @@ def make_web_client(
         max_wait=max_rate_limit_wait,
         rate_limits_left_to_caller=frozenset({"chat.postMessage"}) if for_delivery else frozenset(),
     )
-    return WebClient(**kwargs)  # type: ignore[arg-type]
+    return CountingWebClient(**kwargs)  # type: ignore[arg-type]
+
+
+class CountingWebClient(WebClient):
+    """A WebClient whose failed calls are counted by method and Slack's error code
+    (recordings_slack_errors on /metrics); connection failures count as `connection_error`."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            metrics.SLACK_ERRORS.labels(api_method, metrics.slack_error_code(error)).inc()
+            raise
+        except Exception:
+            metrics.SLACK_ERRORS.labels(api_method, "connection_error").inc()
+            raise
 
 
 def retry_handlers(

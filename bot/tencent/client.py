@@ -38,6 +38,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot import metrics
 from bot.meeting_content import Chapter, Minutes, Transcript, TranscriptParagraph
 from bot.models import BACKGROUND, INTERACTIVE, Addresses, RecordMeeting, RecordsPage
 from bot.tencent.content import (
@@ -629,6 +630,7 @@ class TencentMeetingClient:
         provider has a token; asked anew on every attempt, so a rotated token is picked up)."""
         query = urlencode(params, quote_via=quote, safe="")
         uri = f"{path}?{query}" if query else path
+        endpoint = metrics.endpoint_of(path)
 
         def attempt() -> dict[str, Any]:
             throttle.acquire(priority, max_wait)  # every attempt takes a slot of its own
@@ -637,10 +639,16 @@ class TencentMeetingClient:
             token = self._current_sts_token() if sts else None
             extra = {STS_HEADER: token} if token else None
             try:
-                return self._send(uri, label, extra)
+                data = self._send(uri, label, extra)
             except StsTokenError as exc:
                 exc.token_sent = token is not None
+                metrics.API_CALLS.labels(endpoint, metrics.outcome_of(exc)).inc()
                 raise
+            except Exception as exc:
+                metrics.API_CALLS.labels(endpoint, metrics.outcome_of(exc)).inc()
+                raise
+            metrics.API_CALLS.labels(endpoint, "ok").inc()
+            return data
 
         retrying = Retrying(
             retry=retry_if_exception(_retryable),

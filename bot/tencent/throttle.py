@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from bot import metrics
 from bot.models import BACKGROUND, INTERACTIVE
 from bot.tencent.errors import BudgetExhaustedError
 
@@ -130,6 +131,8 @@ class Throttle:
                     interactive_limit=self.interactive_limit,
                 )
                 if wait <= 0:
+                    waited = max(0.0, ledger.now() - started)
+                    metrics.BUDGET_WAIT.labels(self.bucket, priority).observe(waited)
                     return
                 if max_wait is not None:
                     waited = ledger.now() - started
