@@ -5,7 +5,7 @@ receives Slack's requests one of two ways:
 
     HTTP mode (no SLACK_APP_TOKEN)   waitress serves /slack/events, /healthz and
                                      /tencent/webhook on PORT
-    Socket Mode (SLACK_APP_TOKEN)    Slack's requests come over a WebSocket; /healthz and
+    Socket Mode (SLACK_APP_TOKEN)    Slack's requests come over a WebSocket; /healthz, /metrics and
                                      /tencent/webhook are served on WEBHOOK_PORT
 
 /tencent/webhook answers only when TENCENT_MEETING_WEBHOOK_TOKEN is set (tencent_webhook.py).
