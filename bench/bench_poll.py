@@ -1,12 +1,13 @@
 """Poller figures: API calls per idle cycle, and the peak memory of a poll cycle over a store
 of 100,000 recordings.
 
-    python bench/bench_poll.py [--count 100000] [--cycles 5]
+    python bench/bench_poll.py [--count 100000] [--cycles 5] [--database URL] [--json]
 
-Phase 1 (a child process) fills a fresh SQLite file with `count` generated recordings of the
-past year. Phase 2 (another child process, so its peak RSS is the cycle's alone) opens that
-store and runs poll cycles against the Tencent emulator and the Slack stand-in (both in this
-parent process): the first cycle syncs the recent window; the next ones are idle.
+Phase 1 (a child process) fills a fresh SQLite file (or the empty database `--database`
+names) with `count` generated recordings of the past year. Phase 2 (another child process, so
+its peak RSS is the cycle's alone) opens that store and runs poll cycles against the Tencent
+emulator and the Slack stand-in (both in this parent process): the first cycle syncs the recent
+window; the next ones are idle.
 """
 
 from __future__ import annotations
@@ -58,14 +59,18 @@ def phase_cycle(db: str, cycles: int) -> None:
     services = build_services(settings)
     services.deliverer.min_interval = 0.0
     calls = []
+    seconds = []
     for _ in range(cycles):
+        began = time.perf_counter()
         report = services.poller.run_cycle()
+        seconds.append(time.perf_counter() - began)
         assert report.ok, report.error
         calls.append(report.calls)
     print(
         json.dumps(
             {
                 "calls": calls,
+                "seconds": seconds,
                 "peak_rss_mb": _rss_mb(),
                 "baseline_rss_mb": baseline,
                 "sent": services.store.deliveries.counts().get("sent", 0),
@@ -80,6 +85,8 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=5)
     parser.add_argument("--phase", choices=["fill", "cycle"])
     parser.add_argument("--db")
+    parser.add_argument("--database", help="an empty database to use (default: a temp file)")
+    parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     args = parser.parse_args()
     if args.phase == "fill":
         return phase_fill(args.db, args.count)
@@ -92,7 +99,7 @@ def main() -> None:
     from bot.emulator.tencent.dataset import Dataset
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "bench.db")
+        db = args.database or str(Path(tmp) / "bench.db")
         fill = subprocess.run(
             [sys.executable, __file__, "--phase", "fill", "--db", db, "--count", str(args.count)],
             check=True,
@@ -113,7 +120,8 @@ def main() -> None:
                 "TENCENT_MEETING_APP_ID": DEMO_APP_ID,
                 "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
                 "TENCENT_MEETING_SECRET_KEY": DEMO_SECRET_KEY,
-                "RECORDINGS_DB": db,
+                "RECORDINGS_DB": db if "://" not in db else str(Path(tmp) / "unused.db"),
+                "DATABASE_URL": db if "://" in db else "",
                 "SLACK_BOT_TOKEN": "xoxb-bench",
                 "SLACK_API_URL": slack.api_url,
                 "DEFAULT_CHANNEL": "CBENCH001",
@@ -146,6 +154,15 @@ def main() -> None:
         f"  peak RSS of the process:   {result['peak_rss_mb']:.0f} MB "
         f"(after imports: {result['baseline_rss_mb']:.0f} MB; target under 100 MB)"
     )
+    idle = sorted(result["seconds"][1:]) or [0.0]
+    print(f"  idle cycle duration:       p50 {idle[len(idle) // 2] * 1000:.0f} ms")
+    if args.json:
+        figures = {
+            "idle_cycle_calls": max(calls[1:]) if len(calls) > 1 else calls[0],
+            "idle_cycle_ms": idle[len(idle) // 2] * 1000,
+            "peak_rss_mb": result["peak_rss_mb"],
+        }
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Slash command latency: `/recordings` over HTTP against a store of 100,000 recordings.
 
-    /tmp/venv/bin/python bench/bench_slash.py [--recordings 100000] [--requests 1000]
+    python bench/bench_slash.py [--recordings 100000] [--requests 1000] [--database URL] [--json]
 
 Fills a fresh store with generated recordings spread over the last year and marks that year
 synced (as a running poller would keep it), then sends signed `/recordings` requests over HTTP
@@ -13,6 +13,7 @@ Targets: ack p99 < 100 ms, answer p99 < 300 ms, 0 API calls.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import random
 import statistics
@@ -108,13 +109,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--recordings", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--database", help="an empty database to use (default: a temp file)")
+    parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bot.slack.bolt").setLevel(logging.ERROR)
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-slash-"))
     now = int(time.time())
-    store = open_store(workdir / "bench.db")
+    location = args.database or str(workdir / "bench.db")
+    store = open_store(location)
     fill_seconds = fill(store, args.recordings, now)
     print(f"store: {store.recordings.count()} recordings saved in {fill_seconds:.1f} s")
 
@@ -129,6 +133,7 @@ def main() -> None:
             "TENCENT_MEETING_SECRET_ID": DEMO_SECRET_ID,
             "TENCENT_MEETING_SECRET_KEY": DEMO_SECRET_KEY,
             "RECORDINGS_DB": str(workdir / "bench.db"),
+            "DATABASE_URL": location if "://" in location else "",
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.api_url,
@@ -194,6 +199,15 @@ def main() -> None:
     print(f"Tencent API calls made: {calls}")
     ok = pct(acks, 99) < 100 and pct(answers, 99) < 300 and calls == 0
     print("targets (ack p99 < 100 ms, answer p99 < 300 ms, 0 calls):", "met" if ok else "MISSED")
+    if args.json:
+        figures = {
+            "ack_p50_ms": pct(acks, 50),
+            "ack_p99_ms": pct(acks, 99),
+            "answer_p50_ms": pct(answers, 50),
+            "answer_p99_ms": pct(answers, 99),
+            "api_calls": calls,
+        }
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
 """Store figures: ingest throughput, subject search latency, peak RSS.
 
-    /tmp/venv/bin/python bench/bench_store.py [--count 100000] [--batch 1000]
+    python bench/bench_store.py [--count 100000] [--batch 1000] [--database URL] [--json]
 
-Ingests `count` generated recordings (1-3 files each) into a fresh SQLite file through
+Ingests `count` generated recordings (1-3 files each) into a fresh SQLite file (or the empty
+database `--database` names, e.g. a PostgreSQL URL) through
 `RecordingRepo.save_meetings`, then times subject searches (Chinese and English words).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import statistics
@@ -116,10 +118,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=40, help="timed runs per search word")
+    parser.add_argument("--database", help="an empty database to use (default: a temp file)")
+    parser.add_argument("--json", action="store_true", help="end with the figures as JSON")
     args = parser.parse_args()
+    figures: dict[str, float] = {}
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(Path(tmp) / "bench.db")
+        store = open_store(args.database or Path(tmp) / "bench.db")
         repo = store.recordings
 
         elapsed = 0.0  # time inside save_meetings only, not generating the records
@@ -129,6 +134,7 @@ def main() -> None:
             started = time.perf_counter()
             repo.save_meetings(batch)
             elapsed += time.perf_counter() - started
+        figures["ingest_per_s"] = args.count / elapsed
         print(
             f"ingest: {args.count:,} recordings ({files:,} files) in {elapsed:.2f} s "
             f"= {args.count / elapsed:,.0f} records/s (one transaction per {args.batch})"
@@ -144,6 +150,7 @@ def main() -> None:
         )
 
         print(f"subject search over {repo.count():,} recordings ({args.runs} runs each, limit 50):")
+        worst_p95 = 0.0
         for text in _WORDS:
             timings = []
             for _ in range(args.runs):
@@ -153,6 +160,9 @@ def main() -> None:
             total = repo.count_search(text)
             p50 = statistics.median(timings)
             p95 = statistics.quantiles(timings, n=20)[-1]
+            worst_p95 = max(worst_p95, p95)
+            if text == "周会":
+                figures["search_zhouhui_p50_ms"] = p50
             print(
                 f"  {text!r:18} matches {total:6,}  "
                 f"p50 {p50:6.2f} ms  p95 {p95:6.2f} ms  (page {len(found)})"
@@ -165,8 +175,12 @@ def main() -> None:
             repo.in_range(start, start + 7 * 86400)
             timings.append((time.perf_counter() - t0) * 1000)
         print(f"in_range (one week, limit 50): p50 {statistics.median(timings):.2f} ms")
+        figures["search_worst_p95_ms"] = worst_p95
+        figures["in_range_p50_ms"] = statistics.median(timings)
         store.close()
     print(f"peak RSS: {_peak_rss_mb():.0f} MB")
+    if args.json:
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":
