@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 LOCK_FOLDER_SUFFIX = ".locks"
 LOCK_TRIES = 50  # taking our own new file's lock: a checker may hold it for a moment
+# A dead holder's file stays this long after it was made, so every process can still tell that
+# the claims it left (posts, threads: expiring after 2 and 10 minutes) are a dead one's.
+KEEP_DEAD_SECONDS = 3600.0
 
 
 class Liveness(Protocol):
@@ -166,14 +169,15 @@ class FileLiveness:
                 return None  # another host's holder (its lock may not reach us), or half-written
             with _GUARD:
                 _DEAD.add(path)
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+            if time.time() - os.fstat(fd).st_mtime > KEEP_DEAD_SECONDS:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
             return False
         finally:
             os.close(fd)
 
     def _sweep(self) -> None:
-        """Remove the files of dead holders (their leases expired before anyone asked)."""
+        """Remove the files of holders that died long ago (KEEP_DEAD_SECONDS)."""
         try:
             paths = [e.path for e in os.scandir(self.folder) if e.name.endswith(".lock")]
         except OSError:

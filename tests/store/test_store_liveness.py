@@ -8,9 +8,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from bot.store.liveness import FileLiveness, NoLiveness, open_liveness
+from bot.store.liveness import KEEP_DEAD_SECONDS, FileLiveness, NoLiveness, open_liveness
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,10 +47,16 @@ def test_a_live_holder_is_alive_and_a_killed_one_is_dead_and_cleaned_up(tmp_path
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         assert liveness.is_alive("host:1:child") is False
-        assert not liveness.path("host:1:child").exists()  # cleaned up by whoever found it
-        # This process remembers (a holder id is never reused): the claims the dead holder
-        # left are judged without its file.
+        # Its file stays a while, so that every process can judge the claims it left...
+        assert liveness.path("host:1:child").exists()
         assert FileLiveness(db).is_alive("host:1:child") is False
+        # ... and goes once it is older than that.
+        old = time.time() - KEEP_DEAD_SECONDS - 1
+        os.utime(liveness.path("host:1:child"), (old, old))
+        assert liveness.is_alive("host:1:child") is False  # this process remembers
+        FileLiveness(db).hold("host:2:sweeper")
+        assert not liveness.path("host:1:child").exists()
+        FileLiveness(db).release("host:2:sweeper")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -89,6 +96,8 @@ def test_a_new_holder_sweeps_the_files_dead_holders_left(tmp_path: Path) -> None
     dead.stdout.close()
     liveness = FileLiveness(db)
     assert liveness.path("host:1:dead").exists()  # nobody asked about it
+    old = time.time() - KEEP_DEAD_SECONDS - 1  # and it died long ago
+    os.utime(liveness.path("host:1:dead"), (old, old))
     liveness.hold("host:2:new")
     assert sorted(p.name for p in liveness.folder.iterdir()) == [liveness.path("host:2:new").name]
     liveness.release("host:2:new")
