@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.slack.signed_requests import post_signed, slash_body
@@ -31,6 +30,7 @@ from tests.server.run_helpers import (
     bot_env,
     command,
     free_port,
+    healthz,
     wait_until,
 )
 
@@ -61,8 +61,9 @@ def _answers_slack_and_webhooks(
     proc: subprocess.Popen, slack: SlackStandIn, tencent: TencentEmulator, mid: str
 ) -> None:
     """A signed /recordings gets its answer, and a signed Tencent event is taken, from `proc`."""
-    base = f"http://127.0.0.1:{PORTS[proc.pid]}"
-    wait_until(lambda: _healthz(base), 30, f"replica {proc.pid} to serve")
+    port = PORTS[proc.pid]
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: healthz(port) in (200, 503), 30, f"replica {proc.pid} to serve")
     response_url = slack.new_response_url()
     body = slash_body("today", user_id=USER, response_url=response_url)
     assert post_signed(f"{base}/slack/events", SIGNING_SECRET, body).status_code == 200
@@ -74,13 +75,6 @@ def _answers_slack_and_webhooks(
     sender = WebhookSender(f"{base}/tencent/webhook", WEBHOOK_TOKEN)
     answer = sender.send_event(completed_event(tencent.dataset.get(mid), time.time()))
     assert answer is not None and answer.status_code == 200, answer
-
-
-def _healthz(base: str) -> bool:
-    try:
-        return requests.get(f"{base}/healthz", timeout=2).status_code in (200, 503)
-    except requests.RequestException:
-        return False
 
 
 def _holder(store: Store) -> str | None:
