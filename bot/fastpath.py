@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.delivery import Deliverer
+from bot.delivery.report import DeliveryReport
 from bot.models import BACKGROUND, STATE_DONE, RecordMeeting
 from bot.store import Store
 from bot.sync import save_and_plan
 from bot.tencent.client import MAX_SPAN, TencentMeetingClient
 from bot.tencent.errors import TencentError
-from bot.tencent.webhook import EventPayload
+from bot.tencent.webhook import EventPayload, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,27 @@ class FastPath:
         self._monotonic = monotonic
         self._last_early_poll: float | None = None
         self._early_lock = threading.Lock()
+
+    def deleted(self, event: WebhookEvent) -> list[str]:
+        """A `recording.deleted` event: each recording all of whose files it names is marked
+        deleted, and its messages are edited to say so. Returns the ids newly marked (a repeated
+        or late event marks nothing again; a recording the store never held is left alone)."""
+        named = [fid for payload in event.payloads for fid in payload.record_file_ids]
+        owners = self.store.recordings.ids_of_files(named)
+        whole = []
+        for mid, files in owners.items():
+            meeting = self.store.recordings.get(mid)
+            if meeting is not None and {f.record_file_id for f in meeting.record_files} <= files:
+                whole.append(mid)
+            else:  # some of its files only: the next listing shows what is left
+                log.info("tencent webhook: files of %s deleted; the poller updates it", mid)
+        marked = self.store.recordings.mark_deleted(whole)
+        if self.deliverer is not None:
+            report = DeliveryReport()
+            for mid in marked:
+                self.deliverer.editor.apply_updates(report, only=mid)
+        log.info("tencent webhook: deleted in Tencent Meeting: %s", ", ".join(marked) or "none new")
+        return marked
 
     def complete(self, payload: EventPayload) -> None:
         """Fetch (unless the store knows it all), save, and post this meeting's recordings."""

@@ -151,10 +151,16 @@ class RecordMeeting(ApiRecord):
     state: Whole  # 1 recording, 2 transcoding, 3 done
     record_files: tuple[RecordFile, ...] = ()
     extra: dict[str, Any] = Field(default_factory=dict, repr=False)
+    # When the store learnt it was deleted in Tencent Meeting (never sent by the API).
+    deleted_at: float | None = Field(default=None, exclude=True)
 
     @property
     def done(self) -> bool:
         return self.state == STATE_DONE
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def state_name(self) -> str:

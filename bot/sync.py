@@ -60,6 +60,7 @@ class SyncOutcome:
     deliveries_planned: int = 0
     calls: int = 0
     malformed: list[str] = field(default_factory=list)  # records the API sent broken, left out
+    deleted: list[str] = field(default_factory=list)  # gone from a complete listing
     truncated: bool = False  # a page limit stopped it before the whole range was read
 
     def merge(self, other: SyncOutcome) -> SyncOutcome:
@@ -303,6 +304,12 @@ def sync_range(
             )
             if complete:
                 store.recordings.mark_synced(w_start, w_end)
+            if complete and resume is None and not malformed:
+                # Read whole from page 1, nothing left out: what it lacks was deleted. A listing
+                # cut short, resumed or with a broken record never deletes anything.
+                listed = [m.meeting_record_id for m in meetings]
+                gone = store.recordings.gone_from_listing(w_start, w_end, listed)
+                outcome.deleted = store.recordings.mark_deleted(gone)
             if page_limit is not None:
                 trail.keep(store, w_start, w_end, cut_short=cut_short)
         outcome.calls = calls.calls
@@ -311,6 +318,8 @@ def sync_range(
         total += outcome
         if not complete:
             break
+    if total.deleted:
+        log.info("deleted in Tencent Meeting (gone from the listing): %s", ", ".join(total.deleted))
     log.info(
         "synced %s..%s: %d recordings, %d new, %d completed, %d API calls",
         start,

@@ -19,6 +19,7 @@ def _outcome(n: int) -> SyncOutcome:
         deliveries_planned=10 * n,
         calls=100 * n,
         malformed=[f"bad{n}"],
+        deleted=[f"gone{n}"],
         truncated=n == 2,
     )
 
@@ -43,6 +44,7 @@ def test_merge_adds_up_every_field() -> None:
         deliveries_planned=30,
         calls=300,
         malformed=["bad1", "bad2"],
+        deleted=["gone1", "gone2"],
         truncated=True,
     )
     total += _outcome(3)

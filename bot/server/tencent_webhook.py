@@ -42,6 +42,7 @@ from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, KIND_TRANSCRIPT, STAT
 from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
+    EVENT_RECORDING_DELETED,
     EVENT_SMART_MINUTES,
     EVENT_SMART_TRANSCRIPTS,
     RESULT_FAILED,
@@ -117,6 +118,7 @@ class WebhookApp:
         clock: Callable[[], float] = time.time,
         keep_sts_token: Callable[[StsTokenInfo], None] | None = None,
         content_ready: Callable[[WebhookEvent], None] | None = None,
+        deleted: Callable[[WebhookEvent], None] | None = None,
     ):
         if not token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
@@ -132,6 +134,7 @@ class WebhookApp:
         self.clock = clock
         self.keep_sts_token = keep_sts_token
         self.content_ready = content_ready
+        self.deleted = deleted  # a recording.deleted event, on a worker (edits Slack messages)
         self.counters = counters if counters is not None else WebhookCounters()
         self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
@@ -248,14 +251,23 @@ class WebhookApp:
                 self.content_ready(event)
             except Exception as exc:  # the answer matters more: the backoff catches up
                 log.warning("could not note a %s event: %s", event.event, type(exc).__name__)
-        if duplicate or event.event != EVENT_RECORDING_COMPLETED:
+        queued = (EVENT_RECORDING_COMPLETED,) + ((EVENT_RECORDING_DELETED,) if self.deleted else ())
+        if duplicate or event.event not in queued:
             return
         if not self._work.submit(event):
             self.counters.count("dropped")
             log.warning("webhook work queue full: meeting %s is left to the poller", meeting_ids)
 
     def _do_work(self, event: WebhookEvent) -> None:
-        """On a worker thread: the fast path for each distinct payload of an accepted event."""
+        """On a worker thread: the fast path for each distinct payload of an accepted event;
+        a deletion's messages edited."""
+        if event.event == EVENT_RECORDING_DELETED:
+            try:
+                if self.deleted is not None:
+                    self.deleted(event)
+            except Exception:
+                log.exception("a recording.deleted event failed; the poller will catch up")
+            return
         payloads, left = distinct_payloads(event.payloads, MAX_PAYLOADS_PER_EVENT)
         if left:
             log.warning(
@@ -306,6 +318,7 @@ def make_webhook_app(
         clock=clock,
         keep_sts_token=lambda ticket: keep_sts_token(services.store, ticket),
         content_ready=lambda event: content_ready(services.store, event),
+        deleted=fastpath.deleted,
     )
 
 

@@ -126,7 +126,10 @@ def parse_action_value(value: str) -> tuple[str, str]:
 def files_signature(meeting: RecordMeeting) -> str:
     """A stable hash of the sorted record file ids and the state: changes when a post is stale."""
     ids = sorted(f.record_file_id for f in meeting.record_files)
-    raw = json.dumps({"files": ids, "state": meeting.state}, separators=(",", ":"))
+    shown: dict[str, Any] = {"files": ids, "state": meeting.state}
+    if meeting.deleted:
+        shown["deleted"] = True
+    raw = json.dumps(shown, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -229,6 +232,8 @@ def recording_message(
     `host_user_id` (a linked Slack user) is shown as a mention instead of `host_name`.
     """
     _check_policy(password_policy)
+    if meeting.deleted:
+        return deleted_message(meeting, tz_name=tz_name)
     subject = meeting.subject or "(no subject)"
     start = meeting.start_seconds
     fields = [
@@ -270,6 +275,26 @@ def recording_message(
     )
     if not meeting.done:
         text = text.replace("Recording ready", f"Recording {meeting.state_name}", 1)
+    return text, blocks
+
+
+def deleted_message(meeting: RecordMeeting, *, tz_name: str) -> tuple[str, list[BlockDict]]:
+    """(fallback text, blocks) of a recording deleted in Tencent Meeting: what it was, that it
+    is gone, and no button (its links lead nowhere now)."""
+    subject = meeting.subject or "(no subject)"
+    start = meeting.start_seconds
+    blocks: list[BlockDict] = [
+        header(f"Recording deleted: {subject}"),
+        section(
+            f"*Host* {host_text(meeting, None, None)} · "
+            f"*Start* {mrkdwn.date_token(start, fallback_tz=tz_name)}"
+        ),
+        context(":wastebasket: This recording was deleted in Tencent Meeting."),
+    ]
+    text = (
+        f"Recording deleted: {truncate(escape(subject), MAX_SUBJECT_IN_LINE)} "
+        f"({mrkdwn.local_time(start, tz_name)})"
+    )
     return text, blocks
 
 

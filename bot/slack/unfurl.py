@@ -39,6 +39,13 @@ def unfurl_card(meeting: RecordMeeting, url: str, *, tz_name: str) -> dict[str, 
     """The `chat.unfurl` entry for `url`, one of `meeting`'s share links."""
     subject = meeting.subject or "(no subject)"
     start = meeting.start_seconds
+    if meeting.deleted:
+        return {
+            "blocks": [
+                header(f"Recording deleted: {subject}"),
+                context(":wastebasket: This recording was deleted in Tencent Meeting."),
+            ]
+        }
     fields = [
         f"*Host*\n{host_text(meeting, None, None)}",
         f"*Start*\n{mrkdwn.date_token(start, fallback_tz=tz_name)}",

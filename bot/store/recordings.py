@@ -23,6 +23,7 @@ _CHUNK = 500  # rows per statement batch / IN (...) list
 _MEETING_COLUMNS = (
     "meeting_record_id, meeting_id, meeting_code, userid, media_start_time, subject, state, extra"
 )
+_READ_COLUMNS = f"{_MEETING_COLUMNS}, deleted_at"
 _FILE_COLUMNS = (
     "record_file_id, record_start_time, record_end_time, record_size, sharing_state, "
     "sharing_url, required_same_corp, required_participant, password, sharing_expire, "
@@ -35,9 +36,9 @@ _UPSERT_MEETING = f"""
         meeting_id = excluded.meeting_id, meeting_code = excluded.meeting_code,
         userid = excluded.userid, media_start_time = excluded.media_start_time,
         subject = excluded.subject, state = excluded.state, extra = excluded.extra,
-        updated_at = excluded.updated_at,
+        updated_at = excluded.updated_at, deleted_at = NULL,
         completed_at = COALESCE(record_meetings.completed_at, excluded.completed_at)
-"""  # noqa: S608
+"""  # noqa: S608 (listed by Tencent: it exists, whatever was thought before)
 _UPSERT_FILE = f"""
     INSERT INTO record_files (meeting_record_id, {_FILE_COLUMNS})
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -291,12 +292,13 @@ class RecordingRepo:
                 state=row[6],
                 record_files=tuple(files.get(row[0], ())),
                 extra=_extra_from(row[7]),
+                deleted_at=row[8],
             )
             for row in rows
         ]
 
     def _select(self, where: str, params: Sequence[Any], tail: str = "") -> list[RecordMeeting]:
-        sql = f"SELECT {_MEETING_COLUMNS} FROM record_meetings m WHERE {where} {tail}"  # noqa: S608
+        sql = f"SELECT {_READ_COLUMNS} FROM record_meetings m WHERE {where} {tail}"  # noqa: S608
         return self._build(self.store.conn.execute(sql, params).fetchall())
 
     def get(self, meeting_record_id: str) -> RecordMeeting | None:
@@ -308,7 +310,9 @@ class RecordingRepo:
         if limit <= 0:
             return []
         return self._select(
-            "meeting_code = ?", (meeting_code, limit), "ORDER BY media_start_time DESC LIMIT ?"
+            "meeting_code = ? AND deleted_at IS NULL",
+            (meeting_code, limit),
+            "ORDER BY media_start_time DESC LIMIT ?",
         )
 
     def by_sharing_url(self, url: str) -> RecordMeeting | None:
@@ -377,7 +381,7 @@ class RecordingRepo:
     def _filters(
         start: int | None, end: int | None, userid: str | None
     ) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
+        clauses: list[str] = ["m.deleted_at IS NULL"]  # a deleted recording is offered nowhere
         params: list[Any] = []
         if start is not None:
             clauses.append("m.media_start_time >= ?")
@@ -454,11 +458,68 @@ class RecordingRepo:
         sql = f"SELECT COUNT(*) FROM record_meetings m WHERE {where}"  # noqa: S608
         return self.store.conn.execute(sql, params).fetchone()[0]
 
+    # -- deleted in Tencent Meeting -----------------------------------------------------------
+    def mark_deleted(self, meeting_record_ids: Iterable[str]) -> list[str]:
+        """These recordings were deleted in Tencent Meeting: keep them, marked, so that their
+        messages are edited to say so (flagged here) and nothing offers them any more; their
+        undelivered posts are cancelled. Returns the ids newly marked (a repeat changes
+        nothing)."""
+        marked: list[str] = []
+        with self.store.transaction() as conn:
+            now = self.store.now()
+            for mid in dict.fromkeys(meeting_record_ids):
+                changed = conn.execute(
+                    "UPDATE record_meetings SET deleted_at = ?, updated_at = ? "
+                    "WHERE meeting_record_id = ? AND deleted_at IS NULL",
+                    (now, now, mid),
+                ).rowcount
+                if changed:
+                    marked.append(mid)
+                    # What was said goes with it: transcript search shows it no more.
+                    conn.execute("DELETE FROM transcripts WHERE meeting_record_id = ?", (mid,))
+                    conn.execute(
+                        "UPDATE deliveries SET state = 'cancelled', claimed_by = NULL, "
+                        "claimed_at = NULL, updated_at = ? WHERE meeting_record_id = ? "
+                        "AND state IN ('pending', 'failed')",
+                        (now, mid),
+                    )
+            self.store.deliveries.flag_for_update(marked)
+        return marked
+
+    def gone_from_listing(self, start: int, end: int, listed: Iterable[str]) -> list[str]:
+        """Ids of the recordings the store holds that lie wholly inside [start, end] (Unix
+        seconds: their start and every file's end) and that a complete listing of that window
+        (`listed`) did not return. Whatever time Tencent's range filter reads, a recording
+        wholly inside the window is in its listing unless it was deleted."""
+        seen = set(listed)
+        rows = self.store.conn.execute(
+            "SELECT m.meeting_record_id FROM record_meetings m WHERE m.deleted_at IS NULL "
+            "AND m.media_start_time >= ? AND m.media_start_time <= ? "
+            "AND NOT EXISTS (SELECT 1 FROM record_files f WHERE "
+            "f.meeting_record_id = m.meeting_record_id AND f.record_end_time > ?)",
+            (start * 1000, end * 1000, end * 1000),
+        )
+        return [row[0] for row in rows if row[0] not in seen]
+
+    def ids_of_files(self, record_file_ids: Iterable[str]) -> dict[str, set[str]]:
+        """{meeting_record_id: the given record_file_ids it has}, for the ids the store knows."""
+        wanted = list(dict.fromkeys(record_file_ids))
+        found: dict[str, set[str]] = defaultdict(set)
+        for chunk in _chunks(wanted):
+            for mid, fid in self.store.conn.execute(
+                "SELECT meeting_record_id, record_file_id FROM record_files "  # noqa: S608
+                f"WHERE record_file_id IN ({_marks(len(chunk))})",
+                list(chunk),
+            ):
+                found[mid].add(fid)
+        return dict(found)
+
     # -- unfinished recordings ---------------------------------------------------------------
     def pending(self, now: float, max_age_hours: float) -> list[RecordMeeting]:
         """Unfinished, not given up on, started within `max_age_hours`; oldest first."""
         return self._select(
-            "m.state < 3 AND m.stuck_at IS NULL AND m.media_start_time >= ?",
+            "m.state < 3 AND m.stuck_at IS NULL AND m.deleted_at IS NULL "
+            "AND m.media_start_time >= ?",
             (int((now - max_age_hours * 3600) * 1000),),
             "ORDER BY m.media_start_time, m.id",
         )

@@ -376,6 +376,11 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE routes ADD COLUMN lang TEXT NOT NULL DEFAULT 'default'",  # default|zh|en|ja
     ],
+    # 6: recordings deleted in Tencent Meeting (by event, or gone from a complete listing): kept,
+    # with their messages edited to say so, but offered nowhere any more.
+    [
+        "ALTER TABLE record_meetings ADD COLUMN deleted_at REAL",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

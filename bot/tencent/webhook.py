@@ -33,6 +33,7 @@ from bot.tencent.errors import TencentError
 EVENT_RECORDING_COMPLETED = "recording.completed"
 EVENT_STS_TOKEN = "common.sts-token"  # noqa: S105 (an event name: the ticket is refreshed)
 EVENT_SMART_TRANSCRIPTS = "smart.transcripts"  # a recording's transcript has been generated
+EVENT_RECORDING_DELETED = "recording.deleted"  # files deleted in the client or by the API
 EVENT_SMART_MINUTES = "smart.minutes"  # its AI minutes: `result` 1 success, 2 failure
 RESULT_FAILED = 2
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,7 +24,12 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, l
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import RECORDS_PATH, TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
-from bot.emulator.tencent.webhook_sender import FORGERIES, WebhookSender, completed_event
+from bot.emulator.tencent.webhook_sender import (
+    FORGERIES,
+    WebhookSender,
+    completed_event,
+    deleted_event,
+)
 from bot.health import collect_health
 from bot.models import STATE_TRANSCODING, RouteSpec
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
@@ -75,6 +81,10 @@ class Env:
 
     def event(self, mid: str) -> dict:
         return completed_event(self.tencent.dataset.get(mid), self.tencent.now())
+
+    def event_for_deleted(self, deleted: dict) -> dict:
+        """A `recording.completed` for the recording a `recording.deleted` event named (late)."""
+        return {**deleted, "event": "recording.completed", "trace_id": str(uuid.uuid4())}
 
     def posted(self, mid: str, channel: str | None = None) -> list[dict]:
         return [
@@ -778,3 +788,38 @@ def test_once_an_app_is_known_to_need_an_sts_token_no_call_is_wasted_without_one
     for mid in (first, second):
         fid = env.tencent.dataset.get(mid).files[0].record_file_id
         assert content.status(fid, "transcript").state == "ready"
+
+
+def test_a_deletion_event_edits_every_message_once_and_repeats_change_nothing(env: Env) -> None:
+    mid = env.meeting(userid="alice")
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    assert len(env.posted(mid)) == 2  # CHANNEL and ALICE_CHANNEL
+    gone = deleted_event(env.tencent.dataset.get(mid), env.tencent.now())
+    env.tencent.dataset.remove(mid)  # Tencent's data follows
+
+    for _ in range(2):  # the same deletion twice (a new trace id each time), then a late one
+        answer = env.sender().send_event({**gone, "trace_id": str(uuid.uuid4())})
+        assert answer is not None and answer.status_code == 200
+        assert env.webhook.wait_idle(5)
+    late = env.sender().send_event(env.event_for_deleted(gone))
+    assert late is not None and late.status_code == 200
+    assert env.webhook.wait_idle(5)
+
+    assert env.services.store.recordings.get(mid).deleted
+    for message in env.posted(mid):
+        shown = json.dumps(message["blocks"], ensure_ascii=False)
+        assert "Recording deleted" in shown
+        assert not [b for b in message["blocks"] if b["type"] == "actions"]
+        assert message["updated"] == 1  # edited once, whatever came after
+    assert len(env.posted(mid)) == 2  # and never posted again
+
+
+def test_a_deletion_of_files_the_store_never_held_changes_nothing(env: Env) -> None:
+    mid = env.meeting()
+    stranger = deleted_event(env.tencent.dataset.get(mid), env.tencent.now())
+    answer = env.sender().send_event(stranger)
+    assert answer is not None and answer.status_code == 200
+    assert env.webhook.wait_idle(5)
+    assert env.services.store.recordings.get(mid) is None
+    assert env.slack.messages() == []

@@ -121,6 +121,7 @@ def old_release_file(path: Path) -> None:
         conn.execute("ALTER TABLE record_files DROP COLUMN has_password")
         conn.execute("ALTER TABLE routes DROP COLUMN summary")  # migration 4's
         conn.execute("ALTER TABLE routes DROP COLUMN lang")  # migration 5's
+        conn.execute("ALTER TABLE record_meetings DROP COLUMN deleted_at")  # migration 6's
         drop_later_tables(conn)
         conn.execute("PRAGMA user_version = 1")
     conn.close()

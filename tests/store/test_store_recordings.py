@@ -384,3 +384,24 @@ def test_a_subject_holding_nul_is_not_a_change_when_seen_again(store):
     assert store.recordings.save_meetings([meeting("r", subject="周会\x00 notes")]) == SaveResult()
     changed = store.recordings.save_meetings([meeting("r", subject="周会 notes")])
     assert changed == SaveResult(changed=["r"])
+
+
+def test_only_recordings_wholly_inside_a_window_can_be_gone_from_its_listing(store):
+    inside = meeting("in", start=1000, files=("in-f",))  # 1000 s .. its files' ends
+    spans = meeting("span", start=1500, files=("span-f",))
+    store.recordings.save_meetings([inside, spans])
+    ends = {
+        f.record_file_id: f.record_end_time // 1000 for m in (inside, spans) for f in m.record_files
+    }
+    window_end = max(ends["in-f"], 1500) + 1
+    assert window_end < ends["span-f"]  # its file runs past the window's end
+
+    gone = store.recordings.gone_from_listing(900, window_end, listed=[])
+    assert gone == ["in"]  # the other may be listed in the next window, whatever Tencent reads
+    assert store.recordings.gone_from_listing(900, window_end, listed=["in"]) == []
+    assert store.recordings.mark_deleted(["in"]) == ["in"]
+    assert store.recordings.mark_deleted(["in"]) == []  # once
+    assert store.recordings.gone_from_listing(900, window_end, listed=[]) == []
+    assert store.recordings.get("in").deleted and store.recordings.search("Weekly") == [
+        store.recordings.get("span")
+    ]

@@ -26,6 +26,7 @@ import requests
 
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
+    EVENT_RECORDING_DELETED,
     build_request,
     build_url_check,
     encode_data,
@@ -67,6 +68,14 @@ def completed_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
             }
         ],
     }
+
+
+def deleted_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
+    """The `recording.deleted` event Tencent sends when `meeting`'s files are deleted (in the
+    client or by the API) at `now`: it names the files and the operator."""
+    body = completed_event(meeting, now) | {"event": EVENT_RECORDING_DELETED}
+    body["payload"][0]["operator"] = {"userid": meeting.userid, "user_name": meeting.userid}
+    return body
 
 
 def smart_event(

@@ -90,3 +90,16 @@ def test_a_link_in_the_composer_is_unfurled_by_its_unfurl_id(slack_env) -> None:
     assert slack_env.event(event).status_code == 200
     (sent,) = slack_env.slack.wait_for(lambda: slack_env.slack.unfurls)
     assert sent["unfurl_id"] == "C123456.7890.abcd" and list(sent["unfurls"]) == [url]
+
+
+def test_a_deleted_recording_unfurls_as_deleted(slack_env) -> None:
+    url = seed(slack_env, subject="Old review")
+    (mid,) = [m.meeting_record_id for m in slack_env.services.store.recordings.search("Old")]
+    assert slack_env.services.store.recordings.mark_deleted([mid]) == [mid]
+
+    assert slack_env.event(pasted(slack_env, url)).status_code == 200
+    (sent,) = slack_env.slack.wait_for(lambda: slack_env.slack.unfurls)
+    card = sent["unfurls"][url]
+    shown = json.dumps(card, ensure_ascii=False)
+    assert "Recording deleted: Old review" in shown
+    assert not [b for b in card["blocks"] if b["type"] == "actions"]
