@@ -43,7 +43,8 @@ class MessageEditor:
                 continue
             message = self.messages.render(meeting, delivery.route_id)
             blocks = message.blocks
-            if self.store.threads.noted(delivery.meeting_record_id, delivery.channel):
+            noted = self.store.threads.noted(delivery.meeting_record_id, delivery.channel)
+            if noted and not meeting.deleted:
                 blocks = with_summary_note(blocks, parent_summary_note())  # keep the note
             try:
                 self.client.chat_update(

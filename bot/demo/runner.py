@@ -236,8 +236,13 @@ class Demo:
         end = self.t0 + self.timeline.duration
         today, search, status = self.timeline.ask_at
         to_ask = list(zip((today, search, search, status), COMMANDS, strict=True))
+        delete_at: float | None = self.t0 + today + 1.0  # a recording deleted in Tencent Meeting
         try:
             while time.time() < end:
+                if delete_at is not None and time.time() >= delete_at:
+                    self.watch.delete_newest_posted()
+                    delete_at = None
+                    continue
                 if to_ask and time.time() >= self.t0 + to_ask[0][0]:
                     _at, (text, user) = to_ask.pop(0)
                     self.watch.slash(f"{self.server.url}/slack/events", text, user)

@@ -72,6 +72,23 @@ class Watcher:
             if line:
                 self.console.event(line)
 
+    def delete_newest_posted(self) -> str | None:
+        """Delete, at the emulator, the recording of the newest channel post (as its host
+        would in Tencent Meeting), and say so; its id, or None when nothing was posted."""
+        for message in reversed(self.slack.messages()):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            mid = payload.get("meeting_record_id")
+            if not mid or message.get("thread_ts"):
+                continue
+            try:
+                meeting = self.emulator.dataset.get(mid)
+            except KeyError:
+                continue
+            self.emulator.dataset.remove(mid)
+            self.console.event(f"Tencent Meeting: “{meeting.subject}” was deleted by its host")
+            return mid
+        return None
+
     def _message(self, message: dict[str, Any]) -> None:
         key = (message["channel"], message["ts"])
         edits = int(message.get("updated") or 0)
