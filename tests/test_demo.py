@@ -213,6 +213,12 @@ def test_quick_demo_end_to_end():
     edited = story.index(f"#{reply.group(1)} · message edited by the bot")
     assert "Summary, to-dos and chapters are [in the thread]" in story[edited:]
     assert "Chapters" in story[reply.start() :]
+    # A recording deleted in Tencent Meeting: its post is edited to say so, buttons gone.
+    deleted = re.search(r"Tencent Meeting: “(.+)” was deleted by its host", story)
+    assert deleted is not None
+    edit = story.index(f"│ Recording deleted: {deleted.group(1)}", deleted.end())
+    assert "message edited by the bot" in story[deleted.end() : edit]
+    assert "This recording was deleted in Tencent Meeting" in story[edit : edit + 300]
     assert "Recordings bot status" in story[status:]
     assert "answer to @admin" in story[status:]
 

@@ -240,7 +240,7 @@ class Demo:
         try:
             while time.time() < end:
                 if delete_at is not None and time.time() >= delete_at:
-                    self.watch.delete_newest_posted()
+                    self.watch.delete_newest_posted(world.RECORDINGS)
                     delete_at = None
                     continue
                 if to_ask and time.time() >= self.t0 + to_ask[0][0]:

@@ -72,10 +72,10 @@ class Watcher:
             if line:
                 self.console.event(line)
 
-    def delete_newest_posted(self) -> str | None:
-        """Delete, at the emulator, the recording of the newest channel post (as its host
+    def delete_newest_posted(self, channel: str) -> str | None:
+        """Delete, at the emulator, the recording of the newest post in `channel` (as its host
         would in Tencent Meeting), and say so; its id, or None when nothing was posted."""
-        for message in reversed(self.slack.messages()):
+        for message in reversed(self.slack.messages(channel)):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             mid = payload.get("meeting_record_id")
             if not mid or message.get("thread_ts"):
