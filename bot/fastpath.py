@@ -136,6 +136,36 @@ class FastPath:
         log.info("tencent webhook: deleted in Tencent Meeting: %s", ", ".join(marked) or "none new")
         return marked
 
+    def updated(self, payload: EventPayload) -> None:
+        """A `recording.updated` event (renamed, sharing switched, another password): read the
+        meeting's recordings afresh and edit their messages where what they show changed. A
+        recording Tencent no longer lists (deleted meanwhile, an event late or out of order)
+        is left as it is: an update never brings back a deleted recording by itself."""
+        window = fetch_window(payload, [])
+        if window is None:
+            log.info(
+                "webhook: an update of meeting %s without a start time: left to the poller",
+                payload.meeting_id,
+            )
+            return
+        try:
+            fetched = list(
+                self.tencent.list_corp_records(
+                    window[0], window[1], priority=BACKGROUND, max_wait=self.fetch_max_wait
+                )
+            )
+        except TencentError as exc:
+            log.warning(
+                "webhook: update of meeting %s left to the poller: %s", payload.meeting_id, exc
+            )
+            return
+        mine = [m for m in fetched if m.meeting_id == payload.meeting_id]
+        save_and_plan(self.store, mine, self.default_channel, notify=True)
+        if self.deliverer is not None:
+            report = DeliveryReport()
+            for meeting in mine:
+                self.deliverer.editor.apply_updates(report, only=meeting.meeting_record_id)
+
     def complete(self, payload: EventPayload) -> None:
         """Fetch (unless the store knows it all), save, and post this meeting's recordings."""
         store = self.store

@@ -177,8 +177,9 @@ def save_and_plan(
             for file in meeting.record_files:
                 for kind in KINDS:
                     store.content.watch(file.record_file_id, kind)
-        if result.files_changed:
-            store.deliveries.flag_for_update(result.files_changed)
+        if result.files_changed or result.shown_changed:
+            # Renamed, re-shared, another password: their posted messages are edited.
+            store.deliveries.flag_for_update([*result.files_changed, *result.shown_changed])
     outcome.new = list(result.new)
     outcome.completed = list(result.completed)
     outcome.files_changed = list(result.files_changed)

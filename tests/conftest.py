@@ -30,6 +30,7 @@ BOTH_ENGINES = (
     "tests/test_crash_recovery.py",
     "tests/test_sync.py",
     "tests/test_recording_deleted.py",
+    "tests/test_recording_updated.py",
     "tests/test_fastpath.py",
     "tests/server/test_tencent_webhook.py",
     "tests/tencent/test_throttle.py",

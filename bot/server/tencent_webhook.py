@@ -43,6 +43,7 @@ from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
     EVENT_RECORDING_DELETED,
+    EVENT_RECORDING_UPDATED,
     EVENT_SMART_MINUTES,
     EVENT_SMART_TRANSCRIPTS,
     RESULT_FAILED,
@@ -119,6 +120,7 @@ class WebhookApp:
         keep_sts_token: Callable[[StsTokenInfo], None] | None = None,
         content_ready: Callable[[WebhookEvent], None] | None = None,
         deleted: Callable[[WebhookEvent], None] | None = None,
+        updated: Callable[[EventPayload], None] | None = None,
     ):
         if not token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
@@ -135,6 +137,7 @@ class WebhookApp:
         self.keep_sts_token = keep_sts_token
         self.content_ready = content_ready
         self.deleted = deleted  # a recording.deleted event, on a worker (edits Slack messages)
+        self.updated = updated  # each payload of a recording.updated event, on a worker
         self.counters = counters if counters is not None else WebhookCounters()
         self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
@@ -251,7 +254,9 @@ class WebhookApp:
                 self.content_ready(event)
             except Exception as exc:  # the answer matters more: the backoff catches up
                 log.warning("could not note a %s event: %s", event.event, type(exc).__name__)
-        queued = (EVENT_RECORDING_COMPLETED,) + ((EVENT_RECORDING_DELETED,) if self.deleted else ())
+        queued = {EVENT_RECORDING_COMPLETED}
+        queued |= {EVENT_RECORDING_DELETED} if self.deleted else set()
+        queued |= {EVENT_RECORDING_UPDATED} if self.updated else set()
         if duplicate or event.event not in queued:
             return
         if not self._work.submit(event):
@@ -277,9 +282,11 @@ class WebhookApp:
                 len(payloads),
                 left,
             )
+        work = self.updated if event.event == EVENT_RECORDING_UPDATED else self.complete
         try:
             for payload in payloads:
-                self.complete(payload)
+                if work is not None:
+                    work(payload)
         except Exception:
             log.exception("webhook work failed; the poller will catch up")
 
@@ -319,6 +326,7 @@ def make_webhook_app(
         keep_sts_token=lambda ticket: keep_sts_token(services.store, ticket),
         content_ready=lambda event: content_ready(services.store, event),
         deleted=fastpath.deleted,
+        updated=fastpath.updated,
     )
 
 

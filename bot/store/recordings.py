@@ -65,6 +65,8 @@ class SaveResult:
     # recordings the bot was watching: they are posted whoever fetched them (see sync.py).
     completed_watched: list[str] = field(default_factory=list)
     files_changed: list[str] = field(default_factory=list)  # completed before; file set changed
+    # Completed before; what its message shows changed (subject, sharing, a kept password).
+    shown_changed: list[str] = field(default_factory=list)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -131,6 +133,30 @@ def _file_from_row(row: Sequence[Any], box: PasswordBox) -> RecordFile:
         extra=_extra_from(row[11]),
         password_withheld=bool(row[12]) and password is None,
     )
+
+
+_SHOWN_FIELDS = (
+    "sharing_state",
+    "sharing_url",
+    "required_same_corp",
+    "required_participant",
+    "sharing_expire",
+    "allow_download",
+)
+
+
+def _shown_differs(old: dict[str, RecordFile], new: Sequence[RecordFile]) -> bool:
+    """Whether a message showing these files would change: their sharing, or a password the
+    store kept (one it does not keep is never shown, so its change shows nothing)."""
+    for file in new:
+        before = old.get(file.record_file_id)
+        if before is None:
+            return True
+        if any(getattr(before, f) != getattr(file, f) for f in _SHOWN_FIELDS):
+            return True
+        if before.password is not None and before.password != file.password:
+            return True
+    return False
 
 
 def _like_escape(word: str) -> str:
@@ -202,14 +228,16 @@ class RecordingRepo:
             )
         }
         old_files: dict[str, set[str]] = defaultdict(set)
+        old_shown: dict[str, dict[str, RecordFile]] = defaultdict(dict)
         if before:
             known = list(before)
-            for mid, fid in conn.execute(
-                "SELECT meeting_record_id, record_file_id FROM record_files "  # noqa: S608
+            for row in conn.execute(
+                f"SELECT meeting_record_id, {_FILE_COLUMNS} FROM record_files "  # noqa: S608
                 f"WHERE meeting_record_id IN ({_marks(len(known))})",
                 known,
             ):
-                old_files[mid].add(fid)
+                old_files[row[0]].add(row[1])
+                old_shown[row[0]][row[1]] = _file_from_row(row[1:], self.store.passwords)
         meeting_rows: list[tuple[Any, ...]] = []
         file_rows: list[tuple[Any, ...]] = []
         removed: list[tuple[str]] = []
@@ -235,6 +263,11 @@ class RecordingRepo:
                         out.completed_watched.append(mid)
                 elif done and fids != had:
                     out.files_changed.append(mid)
+                elif done and (
+                    subject != self._as_stored(m.subject)
+                    or _shown_differs(old_shown.get(mid, {}), m.record_files)
+                ):
+                    out.shown_changed.append(mid)
                 if done:
                     removed.extend((fid,) for fid in had - fids)
             meeting_rows.append(

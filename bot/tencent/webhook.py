@@ -34,6 +34,7 @@ EVENT_RECORDING_COMPLETED = "recording.completed"
 EVENT_STS_TOKEN = "common.sts-token"  # noqa: S105 (an event name: the ticket is refreshed)
 EVENT_SMART_TRANSCRIPTS = "smart.transcripts"  # a recording's transcript has been generated
 EVENT_RECORDING_DELETED = "recording.deleted"  # files deleted in the client or by the API
+EVENT_RECORDING_UPDATED = "recording.updated"  # its name or sharing settings changed
 EVENT_SMART_MINUTES = "smart.minutes"  # its AI minutes: `result` 1 success, 2 failure
 RESULT_FAILED = 2
 

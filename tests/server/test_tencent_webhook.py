@@ -29,6 +29,7 @@ from bot.emulator.tencent.webhook_sender import (
     WebhookSender,
     completed_event,
     deleted_event,
+    updated_event,
 )
 from bot.health import collect_health
 from bot.models import STATE_TRANSCODING, RouteSpec
@@ -823,3 +824,42 @@ def test_a_deletion_of_files_the_store_never_held_changes_nothing(env: Env) -> N
     assert env.webhook.wait_idle(5)
     assert env.services.store.recordings.get(mid) is None
     assert env.slack.messages() == []
+
+
+def test_an_update_event_edits_the_messages_at_once(env: Env) -> None:
+    mid = env.meeting(userid="alice")
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    env.tencent.dataset.update(mid, subject="Renamed in Tencent", sharing=False)
+
+    update = updated_event(env.tencent.dataset.get(mid), env.tencent.now())
+    for _ in range(2):  # twice (new trace ids): the second finds nothing changed
+        answer = env.sender().send_event({**update, "trace_id": str(uuid.uuid4())})
+        assert answer is not None and answer.status_code == 200
+        assert env.webhook.wait_idle(5)
+
+    for message in env.posted(mid):
+        shown = json.dumps(message["blocks"], ensure_ascii=False)
+        assert "Renamed in Tencent" in shown
+        watch = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert not [e for e in watch if e["text"]["text"] == "Watch"]
+        assert message["updated"] == 1
+
+
+def test_an_update_after_a_deletion_changes_nothing(env: Env) -> None:
+    mid = env.meeting()
+    assert env.sender().send_event(env.event(mid)).status_code == 200
+    assert env.webhook.wait_idle(5)
+    meeting = env.tencent.dataset.get(mid)
+    update = updated_event(meeting, env.tencent.now())  # sent before, arriving late
+    env.tencent.dataset.remove(mid)
+    assert env.sender().send_event(deleted_event(meeting, env.tencent.now())).status_code == 200
+    assert env.webhook.wait_idle(5)
+
+    assert env.sender().send_event(update).status_code == 200
+    assert env.webhook.wait_idle(5)
+
+    assert env.services.store.recordings.get(mid).deleted
+    for message in env.posted(mid):
+        assert "Recording deleted" in json.dumps(message["blocks"], ensure_ascii=False)
+        assert message["updated"] == 1

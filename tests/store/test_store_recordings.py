@@ -120,7 +120,8 @@ def test_subject_change_and_duplicates_last_wins(store):
     result = store.recordings.save_meetings(
         [meeting("r", subject="中间"), meeting("r", subject="新标题 产品周会")]
     )
-    assert result == SaveResult(changed=["r"])
+    # A completed recording renamed: what its messages show changed too.
+    assert result == SaveResult(changed=["r"], shown_changed=["r"])
     assert meeting_row(store, "r")["subject"] == "新标题 产品周会"
     # The FTS index follows the subject.
     assert [m.meeting_record_id for m in store.recordings.search("产品周会")] == ["r"]
@@ -383,7 +384,7 @@ def test_a_subject_holding_nul_is_not_a_change_when_seen_again(store):
     store.recordings.save_meetings([meeting("r", subject="周会\x00 notes")])
     assert store.recordings.save_meetings([meeting("r", subject="周会\x00 notes")]) == SaveResult()
     changed = store.recordings.save_meetings([meeting("r", subject="周会 notes")])
-    assert changed == SaveResult(changed=["r"])
+    assert changed == SaveResult(changed=["r"], shown_changed=["r"])
 
 
 def test_only_recordings_wholly_inside_a_window_can_be_gone_from_its_listing(store):

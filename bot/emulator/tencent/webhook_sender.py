@@ -27,6 +27,7 @@ import requests
 from bot.tencent.webhook import (
     EVENT_RECORDING_COMPLETED,
     EVENT_RECORDING_DELETED,
+    EVENT_RECORDING_UPDATED,
     build_request,
     build_url_check,
     encode_data,
@@ -75,6 +76,17 @@ def deleted_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
     client or by the API) at `now`: it names the files and the operator."""
     body = completed_event(meeting, now) | {"event": EVENT_RECORDING_DELETED}
     body["payload"][0]["operator"] = {"userid": meeting.userid, "user_name": meeting.userid}
+    return body
+
+
+def updated_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
+    """The `recording.updated` event Tencent sends when `meeting`'s name or sharing settings
+    change: it names the recording (`record_info`) and the meeting, not the files."""
+    body = completed_event(meeting, now) | {"event": EVENT_RECORDING_UPDATED}
+    item = body["payload"][0]
+    del item["recording_files"]
+    item["record_info"] = {"meeting_record_id": meeting.meeting_record_id}
+    item["operator"] = {"userid": meeting.userid, "user_name": meeting.userid}
     return body
 
 
