@@ -26,6 +26,7 @@ CANCELLED = "cancelled"
 SKIPPED = "skipped"
 STATES = (PENDING, POSTING, SENT, FAILED, CANCELLED, SKIPPED)
 CLAIM_TTL = 120.0
+_EDITING = 2  # needs_update while an edit is on its way to Slack
 _MAX_ERROR = 500
 
 _COLUMNS = (
@@ -56,11 +57,12 @@ class Delivery:
     not_before: float | None
     created_at: float
     sent_at: float | None
-    needs_update: bool = False  # sent, but the recording's files changed since
+    needs_update: bool = False  # sent, but what its message shows changed since
+    edit_started: bool = False  # an edit was sent for it, perhaps not done (a crash)
 
 
 def _delivery(row: Sequence[Any]) -> Delivery:
-    return Delivery(*row[:-1], needs_update=bool(row[-1]))
+    return Delivery(*row[:-1], needs_update=bool(row[-1]), edit_started=row[-1] == _EDITING)
 
 
 class DeliveryRepo:
@@ -217,7 +219,26 @@ class DeliveryRepo:
     def needing_update(self, limit: int = 100) -> list[Delivery]:
         """Sent messages flagged by `flag_for_update`, oldest flag first."""
         tail = f"ORDER BY updated_at, {_KEY_ORDER} LIMIT ?"
-        return self._rows("state = 'sent' AND needs_update = 1", (limit,), tail)
+        return self._rows("state = 'sent' AND needs_update > 0", (limit,), tail)
+
+    def edit_refused(self, meeting_record_id: str, channel: str) -> None:
+        """Slack refused the edit: nothing changed there, so the next try need not check."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET needs_update = 1, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ? AND needs_update = ?",
+                (self.store.now(), meeting_record_id, channel, _EDITING),
+            )
+
+    def edit_starting(self, meeting_record_id: str, channel: str) -> None:
+        """An edit of this message goes to Slack now: until `update_signature`, a restart
+        checks the message before editing it again."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET needs_update = ?, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ? AND needs_update > 0",
+                (_EDITING, self.store.now(), meeting_record_id, channel),
+            )
 
     def update_signature(self, meeting_record_id: str, channel: str, files_signature: str) -> None:
         """The posted message was edited to show another set of files (clears the flag)."""
