@@ -26,6 +26,10 @@ CANCELLED = "cancelled"
 SKIPPED = "skipped"
 STATES = (PENDING, POSTING, SENT, FAILED, CANCELLED, SKIPPED)
 CLAIM_TTL = 120.0
+# A dead claimer's claim is taken over only this long after it was made: a post it sent just
+# before it died may still be on its way to Slack (the client's timeout is 15 s), and the look
+# for it in the channel's history must come after it landed.
+DEAD_CLAIM_GRACE = 30.0
 _EDITING = 2  # needs_update while an edit is on its way to Slack
 _MAX_ERROR = 500
 
@@ -124,8 +128,9 @@ class DeliveryRepo:
         """Take the row for posting; returns it as it was BEFORE the claim, or None if taken.
 
         With `live_claims_only` (the deliverer, which holds its own liveness lock: see
-        `Store.hold_claims`), a claim whose claimer certainly died is taken over at once
-        instead of when it expires; the caller then looks for the message it may have posted.
+        `Store.hold_claims`), a claim whose claimer certainly died is taken over after
+        DEAD_CLAIM_GRACE instead of when it expires; the caller then looks for the message it
+        may have posted.
         """
         key = (meeting_record_id, channel)
         # No table-wide lock: the row's own lock decides. A row another replica is claiming
@@ -140,7 +145,7 @@ class DeliveryRepo:
                 live_claims_only
                 and row.state == POSTING
                 and row.claimed_by not in (None, claimer)
-                and (row.claimed_at or 0) > now - claim_ttl
+                and now - claim_ttl < (row.claimed_at or 0) <= now - DEAD_CLAIM_GRACE
                 and self.store.claimer_is_dead(row.claimed_by)
             ):
                 log.info("delivery %s to %s: %s is gone; taking over", *key, row.claimed_by)
