@@ -36,6 +36,7 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
+from bot.store.deliveries import DEAD_CLAIM_GRACE
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANNEL = "CBENCH001"
@@ -185,7 +186,9 @@ def main() -> None:
                     lease_left.append(before[2] - killed_at)
             out, _ = proc.communicate(timeout=120)
             refused += "holds the poller lease" in out
-        # One last run, left to end: it finishes what the last killed run had claimed.
+        # One last run, left to end, once a dead claim may be taken over: it finishes what
+        # the last killed run had claimed.
+        time.sleep(DEAD_CLAIM_GRACE + 1)
         subprocess.run(
             [sys.executable, "-m", "bot", "poll", "--once"],
             env=env,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from tests.conftest import REC_CHANNEL, BotEnv
 
 
@@ -63,3 +65,30 @@ def test_sharing_switched_off_takes_the_watch_button_away(bot_env: BotEnv) -> No
     assert bot_env.cycle().ok
     assert "Watch" in buttons(the_message(bot_env))
     assert the_message(bot_env)["updated"] == 2
+
+
+def test_a_crash_between_the_edit_and_its_write_does_not_edit_twice(
+    bot_env: BotEnv, monkeypatch
+) -> None:
+    mid = posted(bot_env, subject="Budget")
+    bot_env.dataset.update(mid, subject="Budget 2027")
+    deliveries = bot_env.services.store.deliveries
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("the process died right after chat.update")
+
+    monkeypatch.setattr(deliveries, "update_signature", crash)
+    with pytest.raises(KeyboardInterrupt):
+        bot_env.cycle()
+    monkeypatch.undo()
+    assert the_message(bot_env)["updated"] == 1  # Slack has the edit; the ledger does not
+
+    restarted = bot_env.restart()
+    bot_env.services.poller.release()
+    for _ in range(2):
+        assert bot_env.cycle(restarted).ok
+
+    message = the_message(bot_env)
+    assert message["updated"] == 1  # read back, found done: not edited again
+    assert "Budget 2027" in json.dumps(message["blocks"], ensure_ascii=False)
+    assert restarted.store.deliveries.needing_update() == []

@@ -2,7 +2,8 @@
 polls, and when the polling replica is killed (SIGKILL) the other polls within one interval,
 with no message posted twice and none lost, over 20 kills while recordings complete. Both
 replicas answer Slack's requests and Tencent's events all along. A post the killed replica had
-claimed is taken over at once (its advisory lock is gone), not when the claim expires."""
+claimed is taken over 30 s after its claim (its advisory lock is gone), not when the claim
+expires (120 s)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.delivery.history import shown_in_slack
 from bot.delivery.messages import RecordingMessages
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_errors import describe, message_gone
@@ -23,8 +25,13 @@ from bot.stopping import ShuttingDown
 
 if TYPE_CHECKING:
     from bot.store import Store
+    from bot.store.deliveries import Delivery
 
 log = logging.getLogger(__name__)
+
+
+def _key(delivery: Delivery) -> tuple[str, str]:
+    return delivery.meeting_record_id, delivery.channel
 
 
 class MessageEditor:
@@ -32,6 +39,14 @@ class MessageEditor:
         self.store = store
         self.client = client
         self.messages = messages
+
+    def _already_shown(self, delivery: Delivery, shown: str) -> bool:
+        """Whether the message in Slack already shows this (an edit sent before a crash)."""
+        try:
+            return shown_in_slack(self.client, delivery.channel, str(delivery.ts)) == shown
+        except Exception as exc:  # cannot tell: edit again (the same content, at worst)
+            log.warning("could not read back %s in %s: %s", *_key(delivery), describe(exc))
+            return False
 
     def apply_updates(self, report: DeliveryReport, only: str | None = None) -> None:
         """Edit the messages flagged for update (of one recording, with `only`)."""
@@ -46,6 +61,14 @@ class MessageEditor:
             noted = self.store.threads.noted(delivery.meeting_record_id, delivery.channel)
             if noted and not meeting.deleted:
                 blocks = with_summary_note(blocks, parent_summary_note())  # keep the note
+            shown = message.metadata["event_payload"]["shown"]
+            if delivery.edit_started and self._already_shown(delivery, shown):
+                log.info("edit of %s in %s was done before a restart", *_key(delivery))
+                self.store.deliveries.update_signature(
+                    delivery.meeting_record_id, delivery.channel, files_signature(meeting)
+                )
+                continue
+            self.store.deliveries.edit_starting(delivery.meeting_record_id, delivery.channel)
             try:
                 self.client.chat_update(
                     channel=delivery.channel,
@@ -62,6 +85,8 @@ class MessageEditor:
                     "could not update message of %s: %s", delivery.meeting_record_id, report.error
                 )
                 if not message_gone(exc):
+                    if isinstance(exc, SlackApiError):  # Slack answered: nothing was edited
+                        self.store.deliveries.edit_refused(*_key(delivery))
                     continue  # retried on the next run; a deleted message is given up on
             else:
                 report.updated += 1

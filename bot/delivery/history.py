@@ -45,3 +45,27 @@ def find_posted(
             return None  # the bot cannot have posted there
         raise
     return None
+
+
+def shown_in_slack(client: WebClient, channel: str, ts: str) -> str | None:
+    """The `shown` digest in the metadata of our message `ts` as Slack has it now (None: the
+    message, or its digest, is not there)."""
+    try:
+        answer = client.conversations_history(
+            channel=channel,
+            oldest=ts,
+            latest=ts,
+            inclusive=True,
+            limit=1,
+            include_all_metadata=True,
+        )
+    except SlackApiError as exc:
+        if error_code(exc) in ("not_in_channel", "channel_not_found"):
+            return None
+        raise
+    for message in answer.get("messages") or []:
+        if str(message.get("ts")) == ts:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            shown = payload.get("shown")
+            return str(shown) if shown else None
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,13 @@ from bot.slack.blocks import recording_message, recording_metadata
 
 if TYPE_CHECKING:
     from bot.store.routes import RouteRepo
+
+
+def shown_digest(text: str, blocks: list[dict[str, Any]]) -> str:
+    """A short hash of what a message shows: an edit interrupted by a crash is known done when
+    the message in Slack already carries the digest of what it was to show."""
+    raw = json.dumps([text, blocks], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,9 @@ class RecordingMessages:
         text, blocks = recording_message(
             meeting, password_policy=password_policy, download=download, tz_name=self.tz_name
         )
-        return RecordingMessage(text, blocks, recording_metadata(meeting))
+        metadata = recording_metadata(meeting)
+        metadata["event_payload"]["shown"] = shown_digest(text, blocks)
+        return RecordingMessage(text, blocks, metadata)
 
     def policy(self, route_id: int | None) -> tuple[str, bool]:
         """(password policy, download) of a delivery's route. DEFAULT_CHANNEL deliveries (no

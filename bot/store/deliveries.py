@@ -26,6 +26,11 @@ CANCELLED = "cancelled"
 SKIPPED = "skipped"
 STATES = (PENDING, POSTING, SENT, FAILED, CANCELLED, SKIPPED)
 CLAIM_TTL = 120.0
+# A dead claimer's claim is taken over only this long after it was made: a post it sent just
+# before it died may still be on its way to Slack (the client's timeout is 15 s), and the look
+# for it in the channel's history must come after it landed.
+DEAD_CLAIM_GRACE = 30.0
+_EDITING = 2  # needs_update while an edit is on its way to Slack
 _MAX_ERROR = 500
 
 _COLUMNS = (
@@ -56,11 +61,12 @@ class Delivery:
     not_before: float | None
     created_at: float
     sent_at: float | None
-    needs_update: bool = False  # sent, but the recording's files changed since
+    needs_update: bool = False  # sent, but what its message shows changed since
+    edit_started: bool = False  # an edit was sent for it, perhaps not done (a crash)
 
 
 def _delivery(row: Sequence[Any]) -> Delivery:
-    return Delivery(*row[:-1], needs_update=bool(row[-1]))
+    return Delivery(*row[:-1], needs_update=bool(row[-1]), edit_started=row[-1] == _EDITING)
 
 
 class DeliveryRepo:
@@ -122,8 +128,9 @@ class DeliveryRepo:
         """Take the row for posting; returns it as it was BEFORE the claim, or None if taken.
 
         With `live_claims_only` (the deliverer, which holds its own liveness lock: see
-        `Store.hold_claims`), a claim whose claimer certainly died is taken over at once
-        instead of when it expires; the caller then looks for the message it may have posted.
+        `Store.hold_claims`), a claim whose claimer certainly died is taken over after
+        DEAD_CLAIM_GRACE instead of when it expires; the caller then looks for the message it
+        may have posted.
         """
         key = (meeting_record_id, channel)
         # No table-wide lock: the row's own lock decides. A row another replica is claiming
@@ -138,7 +145,7 @@ class DeliveryRepo:
                 live_claims_only
                 and row.state == POSTING
                 and row.claimed_by not in (None, claimer)
-                and (row.claimed_at or 0) > now - claim_ttl
+                and now - claim_ttl < (row.claimed_at or 0) <= now - DEAD_CLAIM_GRACE
                 and self.store.claimer_is_dead(row.claimed_by)
             ):
                 log.info("delivery %s to %s: %s is gone; taking over", *key, row.claimed_by)
@@ -217,7 +224,26 @@ class DeliveryRepo:
     def needing_update(self, limit: int = 100) -> list[Delivery]:
         """Sent messages flagged by `flag_for_update`, oldest flag first."""
         tail = f"ORDER BY updated_at, {_KEY_ORDER} LIMIT ?"
-        return self._rows("state = 'sent' AND needs_update = 1", (limit,), tail)
+        return self._rows("state = 'sent' AND needs_update > 0", (limit,), tail)
+
+    def edit_refused(self, meeting_record_id: str, channel: str) -> None:
+        """Slack refused the edit: nothing changed there, so the next try need not check."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET needs_update = 1, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ? AND needs_update = ?",
+                (self.store.now(), meeting_record_id, channel, _EDITING),
+            )
+
+    def edit_starting(self, meeting_record_id: str, channel: str) -> None:
+        """An edit of this message goes to Slack now: until `update_signature`, a restart
+        checks the message before editing it again."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE deliveries SET needs_update = ?, updated_at = ? "
+                "WHERE meeting_record_id = ? AND channel = ? AND needs_update > 0",
+                (_EDITING, self.store.now(), meeting_record_id, channel),
+            )
 
     def update_signature(self, meeting_record_id: str, channel: str, files_signature: str) -> None:
         """The posted message was edited to show another set of files (clears the flag)."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.store.deliveries import DEAD_CLAIM_GRACE
+
 if TYPE_CHECKING:
     from bot.store import Store
 
@@ -67,8 +69,8 @@ class ThreadRepo:
     ) -> int | None:
         """Claim the thread for posting: the attempts made before (0: nothing can have been
         posted), or None when it is done, posted, claimed by a live attempt or not due yet.
-        With `live_claims_only`, a claim whose claimer certainly died is taken over at once
-        (as in `DeliveryRepo.claim`)."""
+        With `live_claims_only`, a claim whose claimer certainly died is taken over after
+        DEAD_CLAIM_GRACE (as in `DeliveryRepo.claim`)."""
         now = self.store.now()
         key = (meeting_record_id, channel, record_file_id)
         with self.store.transaction() as conn:
@@ -90,6 +92,7 @@ class ThreadRepo:
                 return None
             if claimed_by is not None and (claimed_at or 0) > now - CLAIM_SECONDS:
                 dead = live_claims_only and claimed_by != claimer
+                dead = dead and (claimed_at or 0) <= now - DEAD_CLAIM_GRACE
                 if not (dead and self.store.claimer_is_dead(claimed_by)):
                     return None
             if not_before is not None and not_before > now:
