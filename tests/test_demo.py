@@ -219,6 +219,10 @@ def test_quick_demo_end_to_end():
     edit = story.index(f"│ Recording deleted: {deleted.group(1)}", deleted.end())
     assert "message edited by the bot" in story[deleted.end() : edit]
     assert "This recording was deleted in Tencent Meeting" in story[edit : edit + 300]
+    # And one renamed: its post shows the new subject.
+    renamed = re.search(r"Tencent Meeting: “.+” was renamed “(.+)”", story)
+    assert renamed is not None
+    assert f"│ Recording: {renamed.group(1)}" in story[renamed.end() :]
     assert "Recordings bot status" in story[status:]
     assert "answer to @admin" in story[status:]
 

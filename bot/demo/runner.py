@@ -241,6 +241,7 @@ class Demo:
             while time.time() < end:
                 if delete_at is not None and time.time() >= delete_at:
                     self.watch.delete_newest_posted(world.RECORDINGS)
+                    self.watch.rename_newest_posted(world.PRODUCT, "（终版）")
                     delete_at = None
                     continue
                 if to_ask and time.time() >= self.t0 + to_ask[0][0]:

@@ -72,22 +72,34 @@ class Watcher:
             if line:
                 self.console.event(line)
 
-    def delete_newest_posted(self, channel: str) -> str | None:
-        """Delete, at the emulator, the recording of the newest post in `channel` (as its host
-        would in Tencent Meeting), and say so; its id, or None when nothing was posted."""
+    def _newest_posted(self, channel: str) -> str | None:
+        """The recording of the newest post in `channel` that the emulator still has."""
         for message in reversed(self.slack.messages(channel)):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             mid = payload.get("meeting_record_id")
-            if not mid or message.get("thread_ts"):
-                continue
-            try:
-                meeting = self.emulator.dataset.get(mid)
-            except KeyError:
-                continue
-            self.emulator.dataset.remove(mid)
-            self.console.event(f"Tencent Meeting: “{meeting.subject}” was deleted by its host")
-            return mid
+            if mid and not message.get("thread_ts") and mid in self.emulator.dataset:
+                return str(mid)
         return None
+
+    def delete_newest_posted(self, channel: str) -> str | None:
+        """Delete, at the emulator, the recording of the newest post in `channel` (as its host
+        would in Tencent Meeting), and say so; its id, or None when nothing was posted."""
+        mid = self._newest_posted(channel)
+        if mid is not None:
+            subject = self.emulator.dataset.get(mid).subject
+            self.emulator.dataset.remove(mid)
+            self.console.event(f"Tencent Meeting: “{subject}” was deleted by its host")
+        return mid
+
+    def rename_newest_posted(self, channel: str, suffix: str) -> str | None:
+        """Rename, at the emulator, the recording of the newest post in `channel` (its subject
+        gains `suffix`), and say so; its id, or None when nothing was posted."""
+        mid = self._newest_posted(channel)
+        if mid is not None:
+            old = self.emulator.dataset.get(mid).subject
+            self.emulator.dataset.update(mid, subject=f"{old}{suffix}")
+            self.console.event(f"Tencent Meeting: “{old}” was renamed “{old}{suffix}”")
+        return mid
 
     def _message(self, message: dict[str, Any]) -> None:
         key = (message["channel"], message["ts"])

@@ -46,7 +46,9 @@ _UPSERT_FILE = f"""
         meeting_record_id = excluded.meeting_record_id,
         record_start_time = excluded.record_start_time,
         record_end_time = excluded.record_end_time, record_size = excluded.record_size,
-        sharing_state = excluded.sharing_state, sharing_url = excluded.sharing_url,
+        sharing_state = excluded.sharing_state,
+        sharing_url = COALESCE(excluded.sharing_url,
+            CASE WHEN excluded.sharing_state = 0 THEN record_files.sharing_url END),
         required_same_corp = excluded.required_same_corp,
         required_participant = excluded.required_participant, password = excluded.password,
         sharing_expire = excluded.sharing_expire, allow_download = excluded.allow_download,
@@ -147,12 +149,14 @@ _SHOWN_FIELDS = (
 
 def _shown_differs(old: dict[str, RecordFile], new: Sequence[RecordFile]) -> bool:
     """Whether a message showing these files would change: their sharing, or a password the
-    store kept (one it does not keep is never shown, so its change shows nothing)."""
+    store kept (one it does not keep is never shown, so its change shows nothing). With
+    sharing off only that counts: the store keeps the last link (a pasted one still unfurls)."""
     for file in new:
         before = old.get(file.record_file_id)
         if before is None:
             return True
-        if any(getattr(before, f) != getattr(file, f) for f in _SHOWN_FIELDS):
+        fields = _SHOWN_FIELDS if file.shared else _SHOWN_FIELDS[:1]  # sharing off: no link
+        if any(getattr(before, f) != getattr(file, f) for f in fields):
             return True
         if before.password is not None and before.password != file.password:
             return True

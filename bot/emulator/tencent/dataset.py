@@ -351,6 +351,10 @@ class Dataset:
         with self._lock:
             return len(self._meetings)
 
+    def __contains__(self, meeting_record_id: object) -> bool:
+        with self._lock:
+            return meeting_record_id in self._meetings
+
     def get(self, meeting_record_id: str) -> EmulatedMeeting:
         with self._lock:
             try:

@@ -103,3 +103,18 @@ def test_a_deleted_recording_unfurls_as_deleted(slack_env) -> None:
     shown = json.dumps(card, ensure_ascii=False)
     assert "Recording deleted: Old review" in shown
     assert not [b for b in card["blocks"] if b["type"] == "actions"]
+
+
+def test_a_recording_whose_sharing_was_turned_off_unfurls_as_such(slack_env) -> None:
+    url = seed(slack_env, subject="Private review")
+    (mid,) = [m.meeting_record_id for m in slack_env.services.store.recordings.search("Private")]
+    slack_env.tencent.dataset.update(mid, sharing=False)
+    now = time.time()
+    store, tencent = slack_env.services.store, slack_env.services.tencent
+    sync_range(store, tencent, int(now - 86400), int(now), notify=False)
+
+    assert slack_env.event(pasted(slack_env, url)).status_code == 200
+    (sent,) = slack_env.slack.wait_for(lambda: slack_env.slack.unfurls)
+    card = sent["unfurls"][url]
+    assert "Sharing is off for this recording" in json.dumps(card, ensure_ascii=False)
+    assert not [b for b in card["blocks"] if b["type"] == "actions"]
