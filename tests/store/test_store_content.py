@@ -440,3 +440,14 @@ def test_postgresql_search_can_use_the_trigram_indexes(store):
     where_sql, params = store.recordings._search_where("独一无二", None, None, None)
     subject_plan = plan(f"SELECT m.id FROM record_meetings m WHERE {where_sql}", params)  # noqa: S608
     assert "idx_meetings_subject_trgm" in subject_plan
+
+
+def test_a_deleted_recording_leaves_transcript_search(store):
+    add(store, "gone", "我们先看一下预算的进展", start=1000)
+    add(store, "kept", "预算下周再看", start=2000)
+    assert {mid for mid, _ in where(store, ["预算"])} == {"gone", "kept"}
+
+    assert store.recordings.mark_deleted(["gone"]) == ["gone"]
+
+    assert [mid for mid, _ in where(store, ["预算"])] == ["kept"]
+    assert store.content.count_transcript_hits(["预算"]) == 1
