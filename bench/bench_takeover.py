@@ -201,7 +201,7 @@ def main() -> None:
         posted = [
             (m["metadata"] or {}).get("event_payload", {}).get("meeting_record_id")
             for m in slack.messages(CHANNEL)
-            if m.get("metadata")
+            if m.get("metadata") and m.get("thread_ts") in (None, m["ts"])  # posts, not replies
         ]
 
     print(
