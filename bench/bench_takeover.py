@@ -36,7 +36,7 @@ from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.slack import SlackStandIn
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
-from bot.store.deliveries import DEAD_CLAIM_GRACE
+from bot.store import DEAD_CLAIM_GRACE
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANNEL = "CBENCH001"

@@ -112,6 +112,7 @@ class Deliverer:
         when it lost it: posting paced at one a second per channel can take a while)."""
         report = DeliveryReport()
         deferred: set[str] = set()
+        self.store.hold_claims(self.claimer)  # once a run: its claims are known to be ours
         due = self.store.deliveries.due(self.store.now(), limit=limit, claimed_too=True)
         for delivery in due:
             if keep_going is not None and not keep_going():
@@ -126,6 +127,7 @@ class Deliverer:
     def deliver_recording(self, meeting_record_id: str) -> DeliveryReport:
         """Post the due deliveries of one recording (the webhook's fast path)."""
         report = DeliveryReport()
+        self.store.hold_claims(self.claimer)
         for delivery in self.store.deliveries.undelivered():
             if delivery.meeting_record_id == meeting_record_id:
                 self._deliver(delivery, report)
@@ -146,7 +148,6 @@ class Deliverer:
     def _claim_and_post(self, delivery: Delivery, report: DeliveryReport) -> Outcome:
         deliveries = self.store.deliveries
         mid, channel = delivery.meeting_record_id, delivery.channel
-        self.store.hold_claims(self.claimer)
         before = deliveries.claim(mid, channel, self.claimer, live_claims_only=True)
         if before is None:
             return Outcome.SKIPPED  # someone else has it, or it is already done

@@ -116,6 +116,7 @@ class ThreadPoster:
     def post_due(self, limit: int = THREADS_PER_CYCLE) -> ThreadReport:
         """Post (or note) at most `limit` threads that have something to do."""
         report = ThreadReport()
+        self.store.hold_claims(self.claimer)  # once a run: its claims are known to be ours
         since = self.store.now() - SINCE_HOURS * 3600
         worked = 0
         for candidate in self.store.threads.candidates(since, limit=SCAN_CANDIDATES):
@@ -182,7 +183,6 @@ class ThreadPoster:
         messages = thread_reply_messages(minutes, chapters, subject=meeting.subject)
         if not messages:
             return False  # nothing to say (AI off, or empty)
-        self.store.hold_claims(self.claimer)
         before = self.store.threads.claim(mid, channel, fid, self.claimer, live_claims_only=True)
         if before is None:
             return False

@@ -52,6 +52,10 @@ if TYPE_CHECKING:
 Clock = Callable[[], float]
 
 BUSY_SECONDS = 30.0  # how long a write waits for another connection's lock
+# A dead claimer's claim is taken over only this long after it was made: a post it sent just
+# before it died may still be on its way to Slack (the client's timeout is 15 s), and the look
+# for it in the channel's history must come after it landed.
+DEAD_CLAIM_GRACE = 30.0
 WRITER = "writer"  # the lock a transaction takes unless told otherwise (see `transaction`)
 
 
@@ -258,13 +262,14 @@ class Store:
 
         return open_liveness(self.target.location)
 
-    def claimer_is_dead(self, claimer: str | None) -> bool:
-        """Whether the process that made a claim certainly died: it held its liveness lock
-        when it claimed (`hold_claims`), and the lock is free now (killed, crashed, its
-        connection gone). False when alive or when nobody can tell."""
-        if not claimer:
+    def dead_claim(self, claimed_by: str | None, claimed_at: float | None, claimer: str) -> bool:
+        """Whether `claimer` may take over a claim (a post's, a thread's) before it expires:
+        another process made it at least DEAD_CLAIM_GRACE ago, holding its liveness lock
+        (`hold_claims`), and that lock is free now (killed, crashed, its connection gone).
+        False when it is alive, too recent, or when nobody can tell."""
+        if claimed_by in (None, claimer) or (claimed_at or 0) > self.now() - DEAD_CLAIM_GRACE:
             return False
-        return self.liveness.is_alive(claimer) is False
+        return self.liveness.is_alive(claimed_by) is False
 
     def hold_claims(self, claimer: str) -> None:
         """This process makes claims as `claimer`: hold its liveness lock (idempotent) until

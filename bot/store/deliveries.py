@@ -26,10 +26,6 @@ CANCELLED = "cancelled"
 SKIPPED = "skipped"
 STATES = (PENDING, POSTING, SENT, FAILED, CANCELLED, SKIPPED)
 CLAIM_TTL = 120.0
-# A dead claimer's claim is taken over only this long after it was made: a post it sent just
-# before it died may still be on its way to Slack (the client's timeout is 15 s), and the look
-# for it in the channel's history must come after it landed.
-DEAD_CLAIM_GRACE = 30.0
 _EDITING = 2  # needs_update while an edit is on its way to Slack
 _MAX_ERROR = 500
 
@@ -129,8 +125,8 @@ class DeliveryRepo:
 
         With `live_claims_only` (the deliverer, which holds its own liveness lock: see
         `Store.hold_claims`), a claim whose claimer certainly died is taken over after
-        DEAD_CLAIM_GRACE instead of when it expires; the caller then looks for the message it
-        may have posted.
+        `Store.dead_claim`'s grace instead of when it expires; the caller then looks for the
+        message it may have posted.
         """
         key = (meeting_record_id, channel)
         # No table-wide lock: the row's own lock decides. A row another replica is claiming
@@ -144,9 +140,8 @@ class DeliveryRepo:
             if (
                 live_claims_only
                 and row.state == POSTING
-                and row.claimed_by not in (None, claimer)
-                and now - claim_ttl < (row.claimed_at or 0) <= now - DEAD_CLAIM_GRACE
-                and self.store.claimer_is_dead(row.claimed_by)
+                and (row.claimed_at or 0) > now - claim_ttl  # else it is claimable anyway
+                and self.store.dead_claim(row.claimed_by, row.claimed_at, claimer)
             ):
                 log.info("delivery %s to %s: %s is gone; taking over", *key, row.claimed_by)
                 where, params = "state = 'posting' AND claimed_by = ?", (row.claimed_by,)
@@ -270,6 +265,17 @@ class DeliveryRepo:
                 "UPDATE deliveries SET state = 'cancelled', claimed_by = NULL, claimed_at = NULL, "
                 "updated_at = ? WHERE route_id = ? AND state IN ('pending', 'posting', 'failed')",
                 (self.store.now(), route_id),
+            )
+            return cur.rowcount
+
+    def cancel_for_recording(self, meeting_record_id: str) -> int:
+        """Cancel the recording's posts not yet claimed (it was deleted); returns how many.
+        One being posted right now is left to its claimer."""
+        with self.store.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE deliveries SET state = 'cancelled', claimed_by = NULL, claimed_at = NULL, "
+                "updated_at = ? WHERE meeting_record_id = ? AND state IN ('pending', 'failed')",
+                (self.store.now(), meeting_record_id),
             )
             return cur.rowcount
 

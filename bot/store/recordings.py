@@ -514,12 +514,7 @@ class RecordingRepo:
                     marked.append(mid)
                     # What was said goes with it: transcript search shows it no more.
                     conn.execute("DELETE FROM transcripts WHERE meeting_record_id = ?", (mid,))
-                    conn.execute(
-                        "UPDATE deliveries SET state = 'cancelled', claimed_by = NULL, "
-                        "claimed_at = NULL, updated_at = ? WHERE meeting_record_id = ? "
-                        "AND state IN ('pending', 'failed')",
-                        (now, mid),
-                    )
+                    self.store.deliveries.cancel_for_recording(mid)
             self.store.deliveries.flag_for_update(marked)
         return marked
 
@@ -590,7 +585,8 @@ class RecordingRepo:
 
     def pending_count(self) -> int:
         return self.store.conn.execute(
-            "SELECT COUNT(*) FROM record_meetings WHERE state < 3 AND stuck_at IS NULL"
+            "SELECT COUNT(*) FROM record_meetings "
+            "WHERE state < 3 AND stuck_at IS NULL AND deleted_at IS NULL"
         ).fetchone()[0]
 
     # -- synced ranges: [start, end) in Unix seconds -----------------------------------------

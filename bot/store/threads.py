@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.store.deliveries import DEAD_CLAIM_GRACE
-
 if TYPE_CHECKING:
     from bot.store import Store
 
@@ -70,7 +68,7 @@ class ThreadRepo:
         """Claim the thread for posting: the attempts made before (0: nothing can have been
         posted), or None when it is done, posted, claimed by a live attempt or not due yet.
         With `live_claims_only`, a claim whose claimer certainly died is taken over after
-        DEAD_CLAIM_GRACE (as in `DeliveryRepo.claim`)."""
+        `Store.dead_claim`'s grace (as in `DeliveryRepo.claim`)."""
         now = self.store.now()
         key = (meeting_record_id, channel, record_file_id)
         with self.store.transaction() as conn:
@@ -90,11 +88,11 @@ class ThreadRepo:
             state, attempts, claimed_by, claimed_at, not_before = row
             if state != POSTING:
                 return None
-            if claimed_by is not None and (claimed_at or 0) > now - CLAIM_SECONDS:
-                dead = live_claims_only and claimed_by != claimer
-                dead = dead and (claimed_at or 0) <= now - DEAD_CLAIM_GRACE
-                if not (dead and self.store.claimer_is_dead(claimed_by)):
-                    return None
+            unexpired = claimed_by is not None and (claimed_at or 0) > now - CLAIM_SECONDS
+            if unexpired and not (
+                live_claims_only and self.store.dead_claim(claimed_by, claimed_at, claimer)
+            ):
+                return None
             if not_before is not None and not_before > now:
                 return None
             conn.execute(

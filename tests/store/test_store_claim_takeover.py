@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store, open_store
-from bot.store.deliveries import DEAD_CLAIM_GRACE
+from bot.store import DEAD_CLAIM_GRACE, Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 
