@@ -10,6 +10,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from bot.store import Store
+from bot.store.content import STATE_OFF, STATE_READY
 
 
 class QueueDepths(Collector):
@@ -32,17 +33,14 @@ class QueueDepths(Collector):
             f"deliveries_{state}": float(counts[state])
             for state in ("pending", "posting", "failed")
         }
-        values["recordings_transcoding"] = float(
-            self.store.conn.execute(
-                "SELECT COUNT(*) FROM record_meetings WHERE state IN (1, 2)"
-            ).scalar()
-            or 0
-        )
+        # The same figures `/recordings status` shows: watched recordings, content to fetch.
+        values["recordings_transcoding"] = float(self.store.recordings.pending_count())
         values["content_due"] = float(
-            self.store.conn.execute(
-                "SELECT COUNT(*) FROM content_status WHERE state NOT IN ('ready', 'off')"
-            ).scalar()
-            or 0
+            sum(
+                n
+                for (_kind, state), n in self.store.content.status_counts().items()
+                if state not in (STATE_READY, STATE_OFF)
+            )
         )
         return values
 
