@@ -129,10 +129,7 @@ class FastPath:
             else:  # some of its files only: the next listing shows what is left
                 log.info("tencent webhook: files of %s deleted; the poller updates it", mid)
         marked = self.store.recordings.mark_deleted(whole)
-        if self.deliverer is not None:
-            report = DeliveryReport()
-            for mid in marked:
-                self.deliverer.editor.apply_updates(report, only=mid)
+        self._edit_messages(marked)
         log.info("tencent webhook: deleted in Tencent Meeting: %s", ", ".join(marked) or "none new")
         return marked
 
@@ -148,23 +145,33 @@ class FastPath:
                 payload.meeting_id,
             )
             return
+        fetched = self._fetch(window, f"update of meeting {payload.meeting_id}")
+        if fetched is None:
+            return
+        mine = [m for m in fetched if m.meeting_id == payload.meeting_id]
+        save_and_plan(self.store, mine, self.default_channel, notify=True)
+        self._edit_messages([m.meeting_record_id for m in mine])
+
+    def _fetch(self, window: tuple[int, int], what: str) -> list[RecordMeeting] | None:
+        """The recordings in `window` (background priority); None when Tencent failed, and the
+        poller is left to catch up with `what`."""
         try:
-            fetched = list(
+            return list(
                 self.tencent.list_corp_records(
                     window[0], window[1], priority=BACKGROUND, max_wait=self.fetch_max_wait
                 )
             )
         except TencentError as exc:
-            log.warning(
-                "webhook: update of meeting %s left to the poller: %s", payload.meeting_id, exc
-            )
+            log.warning("webhook: %s left to the poller: %s", what, exc)
+            return None
+
+    def _edit_messages(self, meeting_record_ids: Iterable[str]) -> None:
+        """Edit the posted messages of these recordings that are flagged for it."""
+        if self.deliverer is None:
             return
-        mine = [m for m in fetched if m.meeting_id == payload.meeting_id]
-        save_and_plan(self.store, mine, self.default_channel, notify=True)
-        if self.deliverer is not None:
-            report = DeliveryReport()
-            for meeting in mine:
-                self.deliverer.editor.apply_updates(report, only=meeting.meeting_record_id)
+        report = DeliveryReport()
+        for mid in meeting_record_ids:
+            self.deliverer.editor.apply_updates(report, only=mid)
 
     def complete(self, payload: EventPayload) -> None:
         """Fetch (unless the store knows it all), save, and post this meeting's recordings."""
@@ -185,15 +192,9 @@ class FastPath:
             count("from_store")
             mine = stored
         else:
-            try:
-                fetched = list(
-                    self.tencent.list_corp_records(
-                        window[0], window[1], priority=BACKGROUND, max_wait=self.fetch_max_wait
-                    )
-                )
-            except TencentError as exc:
+            fetched = self._fetch(window, f"meeting {mid}")
+            if fetched is None:
                 count("failed")
-                log.warning("webhook: meeting %s left to the poller: %s", mid, exc)
                 return
             # Saved and planned as the poller does; the window is not marked synced, so the
             # poller's catch-up after downtime (from the last synced time) skips nothing.

@@ -138,6 +138,10 @@ class WebhookApp:
         self.content_ready = content_ready
         self.deleted = deleted  # a recording.deleted event, on a worker (edits Slack messages)
         self.updated = updated  # each payload of a recording.updated event, on a worker
+        # The events that have work after the answer: those with a handler.
+        self._queued = {EVENT_RECORDING_COMPLETED}
+        self._queued |= {EVENT_RECORDING_DELETED} if deleted else set()
+        self._queued |= {EVENT_RECORDING_UPDATED} if updated else set()
         self.counters = counters if counters is not None else WebhookCounters()
         self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
@@ -254,10 +258,7 @@ class WebhookApp:
                 self.content_ready(event)
             except Exception as exc:  # the answer matters more: the backoff catches up
                 log.warning("could not note a %s event: %s", event.event, type(exc).__name__)
-        queued = {EVENT_RECORDING_COMPLETED}
-        queued |= {EVENT_RECORDING_DELETED} if self.deleted else set()
-        queued |= {EVENT_RECORDING_UPDATED} if self.updated else set()
-        if duplicate or event.event not in queued:
+        if duplicate or event.event not in self._queued:
             return
         if not self._work.submit(event):
             self.counters.count("dropped")

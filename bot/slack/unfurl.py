@@ -17,6 +17,7 @@ from bot.slack.blocks import (
     actions,
     button,
     context,
+    deleted_message,
     header,
     host_text,
     md,
@@ -37,15 +38,10 @@ def _file_at(meeting: RecordMeeting, url: str) -> RecordFile | None:
 
 def unfurl_card(meeting: RecordMeeting, url: str, *, tz_name: str) -> dict[str, Any]:
     """The `chat.unfurl` entry for `url`, one of `meeting`'s share links."""
+    if meeting.deleted:  # as its channel messages say it (no button: nothing to watch)
+        return {"blocks": deleted_message(meeting, tz_name=tz_name)[1]}
     subject = meeting.subject or "(no subject)"
     start = meeting.start_seconds
-    if meeting.deleted:
-        return {
-            "blocks": [
-                header(f"Recording deleted: {subject}"),
-                context(":wastebasket: This recording was deleted in Tencent Meeting."),
-            ]
-        }
     fields = [
         f"*Host*\n{host_text(meeting, None, None)}",
         f"*Start*\n{mrkdwn.date_token(start, fallback_tz=tz_name)}",

@@ -640,11 +640,9 @@ class TencentMeetingClient:
             extra = {STS_HEADER: token} if token else None
             try:
                 data = self._send(uri, label, extra)
-            except StsTokenError as exc:
-                exc.token_sent = token is not None
-                metrics.API_CALLS.labels(endpoint, metrics.outcome_of(exc)).inc()
-                raise
             except Exception as exc:
+                if isinstance(exc, StsTokenError):
+                    exc.token_sent = token is not None
                 metrics.API_CALLS.labels(endpoint, metrics.outcome_of(exc)).inc()
                 raise
             metrics.API_CALLS.labels(endpoint, "ok").inc()
