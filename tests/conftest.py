@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, Settings, load_settings
@@ -171,7 +170,7 @@ def bot_env(db_location: str) -> Iterator[BotEnv]:
         tencent.stop()
 
 
-from tests.postgres_server import TEMPLATE, NoPostgres, PostgresServer  # noqa: E402
+from tests.postgres_server import NoPostgres, PostgresServer, scratch_database  # noqa: E402
 from tests.slack_env import slack_env  # noqa: E402, F401 (a fixture for every folder)
 
 # -- PostgreSQL: one throwaway server per test session, started when a test first needs it, and
@@ -202,12 +201,5 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture
 def pg_url(postgres_server: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database (pg_trgm installed) for this test; dropped after."""
-    name = f"t_{os.getpid()}_{next(_pg_names)}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        template = admin.execute(
-            "SELECT datname FROM pg_database WHERE datname = %s", (TEMPLATE,)
-        ).fetchone()
-        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {TEMPLATE}" if template else ""))
-    yield postgres_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_database(postgres_server, f"t_{os.getpid()}_{next(_pg_names)}") as url:
+        yield url

@@ -137,3 +137,24 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
         yield server.start()
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def scratch_database(
+    server_url: str, name: str, *, template: str | None = TEMPLATE
+) -> Iterator[str]:
+    """A new database `name` on the server at `server_url` for the `with` block, dropped after:
+    from `template` when the server has it (pg_trgm installed), else bare. Yields its URL."""
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        found = (
+            template
+            and admin.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (template,)
+            ).fetchone()
+        )
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if found else ""))
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-import psycopg
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -22,7 +21,7 @@ from bot.config import Settings
 from bot.models import RouteSpec
 from bot.store import open_store
 from bot.store.engine import target_for
-from tests.postgres_server import NoPostgres, server_binaries
+from tests.postgres_server import NoPostgres, scratch_database, server_binaries
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -122,12 +121,8 @@ def _pg_tool(name: str) -> str:
 @pytest.fixture
 def empty_pg_url(postgres_server: str) -> Iterator[str]:
     """Another PostgreSQL database, created bare (no extension), as a restore target is."""
-    name = f"restore_{os.getpid()}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield postgres_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_database(postgres_server, f"restore_{os.getpid()}", template=None) as url:
+        yield url
 
 
 def test_postgresql_dump_and_restore_into_an_empty_database(

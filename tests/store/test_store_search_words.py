@@ -11,14 +11,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import RecordMeeting
 from bot.store import Store, open_store
-from tests.postgres_server import TEMPLATE
+from tests.postgres_server import scratch_database
 
 ODD_WORDS = [
     "a\x00b",
@@ -74,12 +73,8 @@ def location(request: pytest.FixtureRequest) -> Iterator[str]:
             yield str(Path(folder) / "search.db")
         return
     server = request.getfixturevalue("postgres_server")
-    name = f"words_{os.getpid()}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    yield server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with scratch_database(server, f"words_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
