@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from bot import metrics
+from bot.access import AccessDesk
 from bot.config import Settings
 from bot.content_fetch import ContentFetcher, FetchReport
 from bot.delivery import Deliverer
@@ -136,10 +137,12 @@ class Poller:
         *,
         holder: str | None = None,
         stopping: threading.Event | None = None,
+        access: AccessDesk | None = None,
     ):
         self.store = store
         self.client = client
         self.deliverer = deliverer
+        self.access = access  # requests to view recordings: those not yet sent to Slack
         self.settings = settings
         self.holder = holder or holder_id()
         self.stopping = stopping or threading.Event()  # set: finish no more work
@@ -287,6 +290,18 @@ class Poller:
             raise
         except Exception:
             log.exception("posting minutes in threads failed")
+        self._access_requests()
+
+    def _access_requests(self) -> None:
+        """Send the requests to view a recording that could not be sent when they arrived."""
+        if self.access is None:
+            return
+        try:
+            self.access.post_due()
+        except ShuttingDown:
+            raise
+        except Exception:
+            log.exception("sending access requests failed")
 
     def _keep_going_or_stop(self) -> None:
         if not self._renew_lease() and self.stopping.is_set():

@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.access import AccessDesk
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY, ConfigError, Settings
 from bot.delivery import Deliverer
 from bot.passwords import forget_hidden
@@ -40,6 +41,7 @@ class Services:
     poller: Poller
     stopping: threading.Event = field(default_factory=threading.Event)
     executors: list[Executor] = field(default_factory=list)  # listener pools, drained by stop()
+    access: AccessDesk | None = None  # requests to view recordings (None without Slack)
 
     def stop(self) -> None:
         """Wake every wait, then let the listener pools finish (their waits end at once)."""
@@ -62,12 +64,37 @@ def build_services(
     sleep = interruptible_sleep(stopping)
     tencent = make_tencent_client(settings, store, sleep=sleep)
     holder = holder_id()
-    slack = deliverer = None
+    slack = deliverer = access = None
     if with_slack and settings.slack_bot_token:
         slack = make_web_client(settings, for_delivery=True, sleep=sleep)
         deliverer = Deliverer(store, slack, settings, claimer=holder, sleep=sleep)
-    poller = Poller(store, tencent, deliverer, settings, holder=holder, stopping=stopping)
-    return Services(settings, store, tencent, slack, deliverer, poller, stopping=stopping)
+        access = make_access_desk(settings, store, tencent, slack, claimer=holder)
+    poller = Poller(
+        store, tencent, deliverer, settings, holder=holder, stopping=stopping, access=access
+    )
+    return Services(
+        settings, store, tencent, slack, deliverer, poller, stopping=stopping, access=access
+    )
+
+
+def make_access_desk(
+    settings: Settings,
+    store: Store,
+    tencent: TencentMeetingClient,
+    slack: WebClient | None,
+    *,
+    claimer: str,
+) -> AccessDesk:
+    """What sends requests to view recordings to Slack and answers the clicks on them."""
+    return AccessDesk(
+        store,
+        slack,
+        tencent,
+        admin_channel=settings.admin_channel,
+        operator_id=settings.tencent_operator_id,
+        claimer=claimer,
+        tz_name=settings.bot_timezone,
+    )
 
 
 # -- the Tencent Meeting client ---------------------------------------------------------------

@@ -18,6 +18,7 @@ from bot.emulator.slack.signed_requests import action_body, event_body, post_sig
 from bot.emulator.tencent import TencentEmulator
 from bot.emulator.tencent.dataset import Dataset
 from bot.server.http import RunningServer, make_wsgi_app, start_http_server
+from bot.server.tencent_webhook import WebhookApp, make_webhook_app
 from bot.slack.answers.deps import Deps
 from bot.slack.app import build_app
 from bot.slack.listeners.after_ack import AfterAck
@@ -42,6 +43,11 @@ class SlackEnv:
     slack: SlackStandIn
     server: RunningServer
     session: requests.Session = field(default_factory=requests.Session)
+    webhook: WebhookApp | None = None  # /tencent/webhook, when started with a webhook token
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.server.url}/tencent/webhook"
 
     @property
     def events_url(self) -> str:
@@ -85,6 +91,38 @@ class SlackEnv:
             self.events_url, SIGNING_SECRET, action_body(payload), session=self.session
         )
 
+    def click(self, action_id: str, value: str, user: str = MEMBER, channel: str = CHANNEL) -> str:
+        """Click a button of a message in `channel` as USER; returns the click's response_url."""
+        response_url = self.slack.new_response_url()
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": "someone", "team_id": "T0DEMO0001"},
+            "api_app_id": "A0DEMO0001",
+            "team": {"id": "T0DEMO0001", "domain": "demo"},
+            "container": {
+                "type": "message",
+                "message_ts": "1700000000.000100",
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "channel": {"id": channel, "name": "a-channel"},
+            "message": {"type": "message", "ts": "1700000000.000100", "text": "a message"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "file-0",
+                    "type": "button",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        answer = self.action(payload)
+        assert answer.status_code == 200  # acknowledged at once
+        return response_url
+
     def event(self, event: dict) -> requests.Response:
         return post_signed(
             self.events_url,
@@ -113,8 +151,11 @@ def make_settings(tencent_url: str, slack_api_url: str, db_path: str, **extra: s
     return load_settings(env)
 
 
-def start_slack_env(tmp_path: Path, after_ack: AfterAck | None = None) -> SlackEnv:
-    """The real Bolt app over HTTP against fresh stand-ins (stop it with `stop_slack_env`)."""
+def start_slack_env(
+    tmp_path: Path, after_ack: AfterAck | None = None, **extra_settings: str
+) -> SlackEnv:
+    """The real Bolt app over HTTP against fresh stand-ins (stop it with `stop_slack_env`);
+    with TENCENT_MEETING_WEBHOOK_TOKEN among `extra_settings`, the webhook is served too."""
     now = time.time()
     tencent = TencentEmulator(
         app_id=DEMO_APP_ID,
@@ -129,7 +170,7 @@ def start_slack_env(tmp_path: Path, after_ack: AfterAck | None = None) -> SlackE
     slack.add_user(ADMIN, name="ada", tz="Asia/Shanghai", email="ada@example.com")
     slack.add_user(MEMBER, name="mo", tz="Asia/Shanghai", email="mo@example.com")
     slack.add_user(GUEST, name="gus", tz="Europe/Berlin", is_restricted=True)
-    settings = make_settings(tencent.url, slack.api_url, str(tmp_path / "bot.db"))
+    settings = make_settings(tencent.url, slack.api_url, str(tmp_path / "bot.db"), **extra_settings)
     services = build_services(settings)
     after_ack = after_ack or AfterAck()
     app = build_app(
@@ -139,14 +180,18 @@ def start_slack_env(tmp_path: Path, after_ack: AfterAck | None = None) -> SlackE
         executors=services.executors,
         after_ack=after_ack,
     )
-    server = start_http_server(make_wsgi_app(services, app))
+    webhook = make_webhook_app(services)
+    server = start_http_server(make_wsgi_app(services, app, webhook_app=webhook))
     deps = Deps.build(settings, services.store, services.tencent, services.slack)
-    return SlackEnv(settings, services, deps, after_ack, tencent, slack, server)
+    return SlackEnv(settings, services, deps, after_ack, tencent, slack, server, webhook=webhook)
 
 
 def stop_slack_env(env: SlackEnv) -> None:
     env.session.close()  # an open keep-alive connection keeps waitress' loop running
+    env.tencent.disable_webhooks()
     env.server.stop()
+    if env.webhook is not None:
+        env.webhook.close()
     env.services.close()
     env.slack.stop()
     env.tencent.stop()

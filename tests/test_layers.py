@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("bot.slack.answers",),
     (
         "bot.held",
+        "bot.access",
         "bot.sync",
         "bot.content_fetch",
         "bot.passwords",
@@ -51,6 +52,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.minutes",
         "bot.slack.hits",
         "bot.slack.unfurl",
+        "bot.slack.access_blocks",
     ),
     ("bot.store", "bot.tencent"),
     ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping", "bot.metrics"),

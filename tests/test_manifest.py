@@ -28,9 +28,12 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.join": ("channels:join",),
     "conversations.info": ("channels:read", "groups:read"),  # public and private channels
     "conversations.list": ("channels:read", "groups:read"),
-    "conversations.history": ("channels:history", "groups:history"),
+    # public and private channels, and a host's DM (an access request found again)
+    "conversations.history": ("channels:history", "groups:history", "im:history"),
+    "conversations.open": ("im:write",),  # a host's DM, for a request to view a recording
     "conversations.replies": ("channels:history", "groups:history"),
     "users.info": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),  # a request's host, by e-mail address
 }
 _CALL = re.compile(r"\.(auth|chat|conversations|users|views|reactions|files|im|team)_(\w+)\(")
 
@@ -76,6 +79,10 @@ def test_interactivity_events_and_home(manifest) -> None:
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "link_shared"]
     assert settings["socket_mode_enabled"] is False  # HTTP mode by default
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    # Requests to view a recording arrive in the host's DM with the app: its Messages tab
+    # shows them, read-only (the bot does not converse).
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is True
 
 
 def test_scopes_are_exactly_what_the_code_uses(manifest) -> None:

@@ -1,4 +1,4 @@
-"""Finding our own earlier message for a recording in a channel's history.
+"""Finding our own earlier message (a recording's, an access request's) in a channel's history.
 
 Every recording message carries metadata naming its recording, so after an attempt that may
 have posted (a crash, a timeout) the history since the delivery was planned tells whether it did.
@@ -23,6 +23,20 @@ def find_posted(
     client: WebClient, channel: str, meeting_record_id: str, *, since: float
 ) -> tuple[str, str | None] | None:
     """Our own earlier message for this recording in the channel: (ts, files_signature)."""
+    found = find_own_message(
+        client, channel, METADATA_EVENT_TYPE, "meeting_record_id", meeting_record_id, since=since
+    )
+    if found is None:
+        return None
+    ts, payload = found
+    return ts, payload.get("files_signature")
+
+
+def find_own_message(
+    client: WebClient, channel: str, event_type: str, key: str, value: str, *, since: float
+) -> tuple[str, dict] | None:
+    """Our own message since `since` whose metadata is `event_type` with `key` == `value`:
+    (ts, its metadata's payload)."""
     try:
         # Iterating a SlackResponse follows `next_cursor`, one page per step.
         pages = client.conversations_history(
@@ -35,11 +49,8 @@ def find_posted(
             for message in page.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
-                if (
-                    metadata.get("event_type") == METADATA_EVENT_TYPE
-                    and payload.get("meeting_record_id") == meeting_record_id
-                ):
-                    return str(message["ts"]), payload.get("files_signature")
+                if metadata.get("event_type") == event_type and payload.get(key) == value:
+                    return str(message["ts"]), payload
     except SlackApiError as exc:
         if error_code(exc) in ("not_in_channel", "channel_not_found"):
             return None  # the bot cannot have posted there

@@ -41,6 +41,7 @@ from bot.store import Store
 from bot.store.content import KIND_CHAPTERS, KIND_MINUTES, KIND_TRANSCRIPT, STATE_NO_STS
 from bot.store.webhooks import WebhookRepo
 from bot.tencent.webhook import (
+    EVENT_RECORDING_APPLY,
     EVENT_RECORDING_COMPLETED,
     EVENT_RECORDING_DELETED,
     EVENT_RECORDING_UPDATED,
@@ -121,6 +122,8 @@ class WebhookApp:
         content_ready: Callable[[WebhookEvent], None] | None = None,
         deleted: Callable[[WebhookEvent], None] | None = None,
         updated: Callable[[EventPayload], None] | None = None,
+        keep_access: Callable[[WebhookEvent], object] | None = None,
+        access_requested: Callable[[WebhookEvent], object] | None = None,
     ):
         if not token:
             raise ConfigError(["TENCENT_MEETING_WEBHOOK_TOKEN is required for the webhook"])
@@ -138,10 +141,13 @@ class WebhookApp:
         self.content_ready = content_ready
         self.deleted = deleted  # a recording.deleted event, on a worker (edits Slack messages)
         self.updated = updated  # each payload of a recording.updated event, on a worker
+        self.keep_access = keep_access  # a recording.apply event's requests, kept at once
+        self.access_requested = access_requested  # ... and sent to Slack on a worker
         # The events that have work after the answer: those with a handler.
         self._queued = {EVENT_RECORDING_COMPLETED}
         self._queued |= {EVENT_RECORDING_DELETED} if deleted else set()
         self._queued |= {EVENT_RECORDING_UPDATED} if updated else set()
+        self._queued |= {EVENT_RECORDING_APPLY} if access_requested else set()
         self.counters = counters if counters is not None else WebhookCounters()
         self.rejections = RejectionLog(log, "tencent webhook")
         self._work: WorkQueue[WebhookEvent] = WorkQueue(
@@ -258,6 +264,11 @@ class WebhookApp:
                 self.content_ready(event)
             except Exception as exc:  # the answer matters more: the backoff catches up
                 log.warning("could not note a %s event: %s", event.event, type(exc).__name__)
+        if not duplicate and event.access_requests and self.keep_access is not None:
+            try:  # cheap: an INSERT per request; sent after the answer (or by the poll cycle)
+                self.keep_access(event)
+            except Exception as exc:
+                log.warning("could not keep a recording.apply event: %s", type(exc).__name__)
         if duplicate or event.event not in self._queued:
             return
         if not self._work.submit(event):
@@ -266,13 +277,18 @@ class WebhookApp:
 
     def _do_work(self, event: WebhookEvent) -> None:
         """On a worker thread: the fast path for each distinct payload of an accepted event;
-        a deletion's messages edited."""
-        if event.event == EVENT_RECORDING_DELETED:
+        a deletion's messages edited; requests to view a recording sent to Slack."""
+        whole = {
+            EVENT_RECORDING_DELETED: self.deleted,
+            EVENT_RECORDING_APPLY: self.access_requested,
+        }
+        if event.event in whole:
             try:
-                if self.deleted is not None:
-                    self.deleted(event)
+                handler = whole[event.event]
+                if handler is not None:
+                    handler(event)
             except Exception:
-                log.exception("a recording.deleted event failed; the poller will catch up")
+                log.exception("a %s event failed; the poller will catch up", event.event)
             return
         payloads, left = distinct_payloads(event.payloads, MAX_PAYLOADS_PER_EVENT)
         if left:
@@ -328,6 +344,8 @@ def make_webhook_app(
         content_ready=lambda event: content_ready(services.store, event),
         deleted=fastpath.deleted,
         updated=fastpath.updated,
+        keep_access=services.access.keep if services.access is not None else None,
+        access_requested=services.access.send_requested if services.access is not None else None,
     )
 
 

@@ -15,6 +15,7 @@ repository module beside this one, reached as an attribute:
     store.webhooks     webhook events and nonces
     store.content      what was said: minutes, chapters, transcripts, their status, search
     store.threads      the exactly-once ledger of the minutes posted in recordings' threads
+    store.access       requests to view a recording: their Slack message and decision
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bot.store.schema import migrate
 from bot.store.sql import Params, Rows, run
 
 if TYPE_CHECKING:
+    from bot.store.access import AccessRequestRepo
     from bot.store.budget import BudgetRepo
     from bot.store.content import ContentRepo
     from bot.store.deliveries import DeliveryRepo
@@ -318,6 +320,12 @@ class Store:
         from bot.store.threads import ThreadRepo
 
         return ThreadRepo(self)
+
+    @cached_property
+    def access(self) -> AccessRequestRepo:
+        from bot.store.access import AccessRequestRepo
+
+        return AccessRequestRepo(self)
 
 
 def open_store(

@@ -381,6 +381,38 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE record_meetings ADD COLUMN deleted_at REAL",
     ],
+    # 7: requests to view a recording (`recording.apply`), each sent once to its host (or the
+    # admin channel) with Approve / Ignore, and the one decision taken on it.
+    [
+        """CREATE TABLE access_requests (
+            apply_id TEXT PRIMARY KEY,
+            meeting_record_id TEXT NOT NULL,
+            meeting_id TEXT,
+            subject TEXT NOT NULL DEFAULT '',
+            host_userid TEXT,             -- the recording's creator in Tencent Meeting
+            requester_userid TEXT,
+            requester_name TEXT,
+            note TEXT,                    -- what the requester wrote (apply_spesification)
+            requested_at REAL NOT NULL,   -- operate_time, else when it arrived
+            state TEXT NOT NULL,          -- new|posting|posted|failed|unrouted|gave_up
+            channel TEXT,                 -- where the message is (a DM's D..., or a channel)
+            host_slack_id TEXT,           -- the host's Slack user, when found
+            ts TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            not_before REAL,
+            claimed_by TEXT,
+            claimed_at REAL,
+            deciding_by TEXT,             -- a click being answered (Tencent is being called)
+            deciding_at REAL,
+            decision TEXT,                -- approved | ignored
+            decided_by TEXT,              -- the Slack user who clicked
+            decided_at REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX idx_access_requests_state ON access_requests(state)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -88,6 +88,22 @@ class UserRepo:
         ).fetchone()
         return row[0] if row else None
 
+    def slack_users_of(self, tencent_userid: str) -> list[str]:
+        """The Slack users linked to this Tencent userid, else those whose cached e-mail
+        address starts with it (the `/recordings mine` convention)."""
+        conn = self.store.conn
+        rows = conn.execute(
+            "SELECT slack_user_id FROM user_links WHERE tencent_userid = ? ORDER BY set_at",
+            (tencent_userid,),
+        ).fetchall()
+        if not rows:
+            rows = conn.execute(
+                "SELECT user_id FROM slack_users WHERE email_local = ? AND is_guest = 0 "
+                "ORDER BY user_id",
+                (tencent_userid,),
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def links(self) -> list[dict[str, Any]]:
         """Every link, by Slack user id."""
         rows = self.store.conn.execute("SELECT * FROM user_links ORDER BY slack_user_id")

@@ -20,6 +20,7 @@ the STS token.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -546,6 +547,42 @@ class TencentMeetingClient:
             first.total_page,
         )
 
+    def answer_access_request(
+        self,
+        meeting_record_id: str,
+        apply_ids: list[str],
+        *,
+        approve: bool,
+        operator_id: str,
+        priority: str = INTERACTIVE,
+        max_wait: float | None = None,
+    ) -> None:
+        """Approve (or ignore) requests to view a recording
+        (`PUT /v1/records/approvals/{meeting_record_id}`), as `operator_id` (a userid: the
+        recording's creator, a super admin or a recording manager may). Answering a request
+        twice gives the same result: retries are safe."""
+        path = f"/v1/records/approvals/{quote(str(meeting_record_id), safe='')}"
+        body = json.dumps(
+            {
+                "operator_id": operator_id,
+                "operator_id_type": 1,
+                "apply_id_list": [str(a) for a in apply_ids],
+                "action": 1 if approve else 2,
+            },
+            separators=(",", ":"),
+        )
+        label = f"{'approval' if approve else 'refusal'} of access to {meeting_record_id}"
+        self._get(
+            path,
+            [],
+            self.content_throttle,
+            priority,
+            max_wait,
+            label=label,
+            method="PUT",
+            body=body,
+        )
+
     def get_transcript_from_file(
         self,
         meeting_record_id: str,
@@ -625,9 +662,12 @@ class TencentMeetingClient:
         label: str,
         count: CallCount | None = None,
         sts: bool = False,
+        method: str = "GET",
+        body: str = "",
     ) -> dict[str, Any]:
         """`sts`: the endpoint is under the STS-Token rule (the header is sent when the
-        provider has a token; asked anew on every attempt, so a rotated token is picked up)."""
+        provider has a token; asked anew on every attempt, so a rotated token is picked up).
+        `method` and `body`: a PUT's JSON body (signed with it)."""
         query = urlencode(params, quote_via=quote, safe="")
         uri = f"{path}?{query}" if query else path
         endpoint = metrics.endpoint_of(path)
@@ -639,7 +679,7 @@ class TencentMeetingClient:
             token = self._current_sts_token() if sts else None
             extra = {STS_HEADER: token} if token else None
             try:
-                data = self._send(uri, label, extra)
+                data = self._send(uri, label, extra, method=method, body=body)
             except Exception as exc:
                 if isinstance(exc, StsTokenError):
                     exc.token_sent = token is not None
@@ -700,15 +740,22 @@ class TencentMeetingClient:
         return token if isinstance(token, str) and token else None
 
     def _send(
-        self, uri: str, label: str, extra_headers: Mapping[str, str] | None = None
+        self,
+        uri: str,
+        label: str,
+        extra_headers: Mapping[str, str] | None = None,
+        *,
+        method: str = "GET",
+        body: str = "",
     ) -> dict[str, Any]:
-        """One signed GET of exactly `uri` (plus unsigned `extra_headers`, e.g. STS-Token);
+        """One signed request of exactly `uri` (plus unsigned `extra_headers`, e.g. STS-Token);
         the parsed JSON object, or a typed error."""
         url = self.base_url + uri
-        headers = signed_headers(self.creds, "GET", uri)
+        headers = signed_headers(self.creds, method, uri, body)
         if extra_headers:
             headers = {**headers, **extra_headers}
-        prepared = self.session.prepare_request(requests.Request("GET", url, headers=headers))
+        request = requests.Request(method, url, headers=headers, data=body.encode() or None)
+        prepared = self.session.prepare_request(request)
         prepared.url = url  # send the very string that was signed, never a re-encoded one
         settings = self.session.merge_environment_settings(url, {}, None, None, None)
         self.calls_made += 1

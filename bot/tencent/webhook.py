@@ -36,6 +36,7 @@ EVENT_SMART_TRANSCRIPTS = "smart.transcripts"  # a recording's transcript has be
 EVENT_RECORDING_DELETED = "recording.deleted"  # files deleted in the client or by the API
 EVENT_RECORDING_UPDATED = "recording.updated"  # its name or sharing settings changed
 EVENT_SMART_MINUTES = "smart.minutes"  # its AI minutes: `result` 1 success, 2 failure
+EVENT_RECORDING_APPLY = "recording.apply"  # someone asks to view a recording
 RESULT_FAILED = 2
 
 _BLOCK = 16  # bytes: the AES block, which the padding fills up to
@@ -178,11 +179,28 @@ class StsTokenInfo:
 
 
 @dataclass(frozen=True)
+class AccessRequest:
+    """One `recording.apply` item: who asks to view which recording (`apply_id` is what the
+    approval call names), with the meeting it belongs to."""
+
+    apply_id: str
+    meeting_record_id: str
+    meeting_id: str
+    subject: str
+    host_userid: str | None  # meeting_info.creator.userid
+    requester_userid: str | None  # operator.userid (same company), else operator.open_id
+    requester_name: str | None
+    note: str | None  # record_apply_info.apply_spesification (sic)
+    operate_time_ms: int | None
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     event: str
     trace_id: str
     payloads: tuple[EventPayload, ...]
     sts_tokens: tuple[StsTokenInfo, ...] = ()  # only in a `common.sts-token` event
+    access_requests: tuple[AccessRequest, ...] = ()  # only in a `recording.apply` event
     # smart.minutes: `result` / `job_id` when sent at the top level (else in a payload's extra)
     result: int | None = None
     job_id: str | None = None
@@ -299,6 +317,31 @@ def _parse_sts_token(item: Any, path: str) -> StsTokenInfo:
     )
 
 
+def _parse_access_request(item: Any, payload: EventPayload, path: str) -> AccessRequest:
+    item = _mapping(item, path)
+    info = _mapping(item.get("record_apply_info"), f"{path}.record_apply_info")
+    operator = item.get("operator")
+    operator = _mapping(operator, f"{path}.operator") if operator is not None else {}
+    ri = f"{path}.record_apply_info"
+    apply_id = _required_text(info.get("apply_id"), f"{ri}.apply_id")
+    mid = _required_text(info.get("meeting_record_id"), f"{ri}.meeting_record_id")
+    for name, value in (("apply_id", apply_id), ("meeting_record_id", mid)):
+        if not value or len(value) > 128 or not value.isprintable():
+            raise WebhookDecodeError(f"{ri}.{name} is not a usable id")
+    return AccessRequest(
+        apply_id=apply_id,
+        meeting_record_id=mid,
+        meeting_id=payload.meeting_id,
+        subject=payload.subject,
+        host_userid=payload.creator_userid,
+        requester_userid=_text(operator.get("userid"), f"{path}.operator.userid")
+        or _text(operator.get("open_id"), f"{path}.operator.open_id"),
+        requester_name=_text(operator.get("user_name"), f"{path}.operator.user_name"),
+        note=_text(info.get("apply_spesification"), f"{ri}.apply_spesification"),
+        operate_time_ms=payload.operate_time_ms,
+    )
+
+
 def parse_event(raw: bytes | str) -> WebhookEvent:
     """The event in a decoded `data`. Unknown event names parse too (the caller decides)."""
     try:
@@ -319,6 +362,12 @@ def parse_event(raw: bytes | str) -> WebhookEvent:
         tokens = tuple(_parse_sts_token(item, f"payload[{i}]") for i, item in enumerate(payload))
         return WebhookEvent(event=event, trace_id=trace_id, payloads=(), sts_tokens=tokens)
     payloads = tuple(_parse_payload(item, f"payload[{i}]") for i, item in enumerate(payload))
+    if event == EVENT_RECORDING_APPLY:
+        requests = tuple(
+            _parse_access_request(item, parsed, f"payload[{i}]")
+            for i, (item, parsed) in enumerate(zip(payload, payloads, strict=True))
+        )
+        return WebhookEvent(event, trace_id, payloads, access_requests=requests)
     if event == EVENT_SMART_MINUTES:
         return WebhookEvent(
             event=event,

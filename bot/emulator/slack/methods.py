@@ -272,6 +272,25 @@ def conversations_list(ws: Workspace, params: Params) -> dict[str, Any]:
     }
 
 
+def conversations_open(ws: Workspace, params: Params) -> dict[str, Any]:
+    """The app's DM with one user (opened if need be); several users (a group DM) are not
+    emulated."""
+    users = [u for u in str(params.get("users") or "").split(",") if u]
+    if len(users) != 1:
+        raise ApiError("invalid_arguments" if users else "users_list_not_supplied")
+    if users[0] not in ws.users:
+        raise ApiError("user_not_found")
+    return {"channel": ws.resolve_channel(users[0]).to_api()}
+
+
+def users_lookup_by_email(ws: Workspace, params: Params) -> dict[str, Any]:
+    email = str(params.get("email") or "").strip().lower()
+    for user in ws.users.values():
+        if user.email and user.email.lower() == email:
+            return {"user": user.to_api()}
+    raise ApiError("users_not_found")
+
+
 def users_info(ws: Workspace, params: Params) -> dict[str, Any]:
     user = ws.users.get(str(params.get("user") or ""))
     if user is None:
@@ -308,6 +327,8 @@ METHODS: dict[str, Method] = {
     "conversations.join": conversations_join,
     "conversations.info": conversations_info,
     "conversations.list": conversations_list,
+    "conversations.open": conversations_open,
     "users.info": users_info,
+    "users.lookupByEmail": users_lookup_by_email,
     "views.publish": views_publish,
 }

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.tencent.addresses import ADDRESSES_RE, MEDIA_PREFIXES, addresses, media
 from bot.emulator.tencent.answers import E_INTERNAL, E_NOT_FOUND, Answer, Rejection
+from bot.emulator.tencent.approvals import APPROVALS_RE, Approvals, apply_event
 from bot.emulator.tencent.auth import ReplayGuard, check_request, header_lookup
 from bot.emulator.tencent.dataset import CompletedCallback, Dataset
 from bot.emulator.tencent.faults import COUNTED_FAULTS, Fault, Faults, replacement, reshape
@@ -80,6 +81,7 @@ class TencentEmulator:
         self.replays = ReplayGuard()
         self.faults = Faults()
         self.intelligence = Intelligence()  # content endpoints: generating, AI off, STS, hostile
+        self.approvals = Approvals()  # requests to view a recording, and their approval calls
         self.host = host
         self.port = port
         self._calls: list[Call] = []
@@ -230,6 +232,24 @@ class TencentEmulator:
             sent += 1
         return sent
 
+    def request_access(
+        self, meeting_record_id: str, requester: str, *, note: str = "", send: bool = True
+    ) -> tuple[str, dict[str, Any]]:
+        """`requester` asks to view the recording: (its apply_id, the `recording.apply` event),
+        the event sent (synchronously) when `send` and webhooks are enabled."""
+        apply_id = self.approvals.request(meeting_record_id)
+        event = apply_event(
+            self.dataset.get(meeting_record_id),
+            apply_id,
+            self.now(),
+            requester=requester,
+            note=note,
+        )
+        sender = self.webhooks
+        if send and sender is not None:
+            sender.send_event(event, meeting_record_id=meeting_record_id)
+        return apply_id, event
+
     # -- the STS-Token rule ------------------------------------------------------------------
     def require_sts(self, required: bool = True) -> None:
         """Turn the STS-Token rule on (or off) for addresses/{id} and transcripts/details."""
@@ -332,6 +352,8 @@ class TencentEmulator:
             if refused is not None:
                 return Answer.error(refused)
             answer = addresses(self.dataset, method, match.group(1), now)
+        elif match := APPROVALS_RE.match(path):
+            answer = self.approvals.answer(self.dataset, method, match.group(1), body)
         elif is_content_path(path):
             intel = self.intelligence
             answer = intel.answer(

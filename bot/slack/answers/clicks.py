@@ -95,11 +95,11 @@ def _find(deps: Deps, value: str) -> tuple[RecordMeeting, RecordFile] | str:
 
 # -- what each button means -----------------------------------------------------------------------
 DOWNLOAD_MAX_WAIT = 10.0  # seconds a click waits for the API budget
-_FAILED: Any = object()  # what _ask_tencent returns once it has told the person why
+FAILED: Any = object()  # what ask_tencent returns once it has told the person why
 
 
-def _ask_tencent(answer: Answer, call: Callable[[], Any], *, failed: str, apology: str) -> Any:
-    """`call()`'s result for a click, or _FAILED once the person is told why there is none
+def ask_tencent(answer: Answer, call: Callable[[], Any], *, failed: str, apology: str) -> Any:
+    """`call()`'s result for a click, or FAILED once the person is told why there is none
     (the budget is spent: when to try again; Tencent refused: its reason)."""
     try:
         return call()
@@ -111,7 +111,7 @@ def _ask_tencent(answer: Answer, call: Callable[[], Any], *, failed: str, apolog
     except TencentError as exc:
         log.warning("%s failed: %s", failed, type(exc).__name__)
         answer(f"{apology} {escape(tencent_error_message(exc))}")
-    return _FAILED
+    return FAILED
 
 
 def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
@@ -132,13 +132,13 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
         return
     password = file.password
     if not password:  # not kept (no PASSWORD_KEY, or unreadable): ask Tencent Meeting afresh
-        fetched = _ask_tencent(
+        fetched = ask_tencent(
             answer,
             lambda: fresh_password(deps, meeting, file.record_file_id),
             failed=f"password of {file.record_file_id}",
             apology="No password this time.",
         )
-        if fetched is _FAILED:
+        if fetched is FAILED:
             return
         password = fetched
         if password is None:
@@ -199,7 +199,7 @@ def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) 
         return
     # The batch address list needs no STS-Token (GET /v1/addresses/{id} does, for Tencent
     # apps created since 2026-01-16), and holds every file of the recording.
-    found = _ask_tencent(
+    found = ask_tencent(
         answer,
         lambda: deps.tencent.get_record_addresses(
             meeting.meeting_record_id, priority=INTERACTIVE, max_wait=DOWNLOAD_MAX_WAIT
@@ -207,7 +207,7 @@ def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) 
         failed=f"download address for {file.record_file_id}",
         apology="No download link this time.",
     )
-    if found is _FAILED:
+    if found is FAILED:
         return
     mine = next((f for f in found.files if f.record_file_id == file.record_file_id), None)
     url = mine.download_address if mine is not None else None

@@ -1,4 +1,5 @@
-"""Button clicks: Show password, Download, More (and the Watch link button).
+"""Button clicks: Show password, Download, More, Approve / Ignore a request to view a recording
+(and the Watch link button).
 
 Every click is acknowledged at once; what it means is answered after the ack
 (bot.slack.answers.clicks) by a lazy listener on the app's AfterAck pool, or only "busy" when
@@ -12,7 +13,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.slack.answers import clicks
+from bot.slack.access_blocks import ACTION_APPROVE_ACCESS, ACTION_IGNORE_ACCESS
+from bot.slack.answers import access, clicks
 from bot.slack.answers.deps import Deps
 from bot.slack.blocks import ACTION_DOWNLOAD, ACTION_MORE, ACTION_SHOW_PASSWORD, ACTION_WATCH
 from bot.slack.listeners import after_ack
@@ -39,6 +41,8 @@ def register(app: App, deps: Deps) -> None:
         ACTION_SHOW_PASSWORD: ("show_password", clicks.show_password),
         ACTION_DOWNLOAD: ("download", clicks.download),
         ACTION_MORE: ("more", clicks.more),
+        ACTION_APPROVE_ACCESS: ("approve_access", access.approve),
+        ACTION_IGNORE_ACCESS: ("ignore_access", access.ignore),
     }
     for action_id, (name, handler) in buttons.items():
         app.action(action_id)(ack=acknowledge, lazy=[_answer(deps, name, handler)])
