@@ -121,6 +121,7 @@ class SlackEnv:
         }
         answer = self.action(payload)
         assert answer.status_code == 200  # acknowledged at once
+        assert answer.text == ""
         return response_url
 
     def event(self, event: dict) -> requests.Response:

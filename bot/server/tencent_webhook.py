@@ -1,4 +1,4 @@
-"""Tencent Meeting's `recording.completed` webhook: the HTTP endpoint (verify, record, answer).
+"""Tencent Meeting's webhook: the HTTP endpoint (verify, record, answer).
 
 GET  ?check_str=...   the URL check: verify, decode, answer the plaintext.
 POST {"data": ...}    an event: verify, record, answer 200 at once; the work is done afterwards
@@ -15,8 +15,10 @@ the payload, at most bot.server.rejections.LINES_PER_MINUTE a minute):
 A valid event is `accepted`, or a `duplicate` when its trace_id was seen in the last 5 minutes
 (a duplicate does no work: the first copy's work, or the poller, covers it).
 
-The work for an accepted `recording.completed` is the fast path (bot/fastpath.py): each payload
-goes to `FastPath.complete` on a worker thread (bot/server/workers.py), at background priority
+A `recording.apply` event's requests are kept before the answer, and sent to their hosts in Slack
+afterwards (bot/access.py). The work for an accepted `recording.completed` is the fast path
+(bot/fastpath.py): each payload goes to `FastPath.complete` on a worker thread
+(bot/server/workers.py), at background priority
 (a person in Slack goes first). Payloads naming the same meeting (and start) are merged into
 one, and at most MAX_PAYLOADS_PER_EVENT are worked on: a real event names one meeting, and what
 is left over is left to the poller, which finds every recording anyway. When the work queue is

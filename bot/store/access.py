@@ -152,38 +152,41 @@ class AccessRequestRepo:
 
     def set_destination(self, apply_id: str, channel: str, host_slack_id: str | None) -> None:
         """Where the message goes, kept before posting (a retry looks there first)."""
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE access_requests SET channel = ?, host_slack_id = ?, updated_at = ? "
-                "WHERE apply_id = ?",
-                (channel, host_slack_id, self.store.now(), apply_id),
-            )
+        self._set(apply_id, "channel = ?, host_slack_id = ?", (channel, host_slack_id))
 
     def posted(self, apply_id: str, channel: str, ts: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE access_requests SET state = ?, channel = ?, ts = ?, claimed_by = NULL, "
-                "claimed_at = NULL, last_error = NULL, updated_at = ? WHERE apply_id = ?",
-                (POSTED, channel, ts, self.store.now(), apply_id),
-            )
+        self._set(
+            apply_id,
+            "state = ?, channel = ?, ts = ?, claimed_by = NULL, claimed_at = NULL, "
+            "last_error = NULL",
+            (POSTED, channel, ts),
+        )
 
     def post_failed(self, apply_id: str, error: str, retry_in: float) -> None:
         """Posting failed: tried again in `retry_in` seconds, or never after MAX_ATTEMPTS."""
-        now = self.store.now()
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE access_requests SET state = CASE WHEN attempts >= ? THEN ? ELSE ? END, "
-                "last_error = ?, not_before = ?, claimed_by = NULL, claimed_at = NULL, "
-                "updated_at = ? WHERE apply_id = ?",
-                (MAX_ATTEMPTS, GAVE_UP, FAILED, error[:200], now + retry_in, now, apply_id),
-            )
+        self._set(
+            apply_id,
+            "state = CASE WHEN attempts >= ? THEN ? ELSE ? END, last_error = ?, not_before = ?, "
+            "claimed_by = NULL, claimed_at = NULL",
+            (MAX_ATTEMPTS, GAVE_UP, FAILED, error[:200], self.store.now() + retry_in),
+        )
 
     def unrouted(self, apply_id: str, why: str) -> None:
+        self._set(
+            apply_id,
+            "state = ?, last_error = ?, claimed_by = NULL, claimed_at = NULL",
+            (UNROUTED, why[:200]),
+        )
+
+    def _set(
+        self, apply_id: str, assignments: str, params: tuple, *, undecided: bool = False
+    ) -> None:
+        """One UPDATE of a request's row (`undecided`: only while no decision is taken)."""
+        where = "apply_id = ?" + (" AND decision IS NULL" if undecided else "")
         with self.store.transaction() as conn:
             conn.execute(
-                "UPDATE access_requests SET state = ?, last_error = ?, claimed_by = NULL, "
-                "claimed_at = NULL, updated_at = ? WHERE apply_id = ?",
-                (UNROUTED, why[:200], self.store.now(), apply_id),
+                f"UPDATE access_requests SET {assignments}, updated_at = ? WHERE {where}",  # noqa: S608
+                (*params, self.store.now(), apply_id),
             )
 
     # -- deciding --------------------------------------------------------------------------
@@ -202,19 +205,12 @@ class AccessRequestRepo:
 
     def release_decision(self, apply_id: str) -> None:
         """The click could not be answered (Tencent refused): the request is open again."""
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE access_requests SET deciding_by = NULL, deciding_at = NULL, "
-                "updated_at = ? WHERE apply_id = ? AND decision IS NULL",
-                (self.store.now(), apply_id),
-            )
+        self._set(apply_id, "deciding_by = NULL, deciding_at = NULL", (), undecided=True)
 
     def decide(self, apply_id: str, decision: str, slack_user_id: str) -> None:
-        now = self.store.now()
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE access_requests SET decision = ?, decided_by = ?, decided_at = ?, "
-                "deciding_by = NULL, deciding_at = NULL, updated_at = ? "
-                "WHERE apply_id = ? AND decision IS NULL",
-                (decision, slack_user_id, now, now, apply_id),
-            )
+        self._set(
+            apply_id,
+            "decision = ?, decided_by = ?, decided_at = ?, deciding_by = NULL, deciding_at = NULL",
+            (decision, slack_user_id, self.store.now()),
+            undecided=True,
+        )

@@ -1,7 +1,7 @@
 """Requests to view a recording, and `PUT /v1/records/approvals/{meeting_record_id}`.
 
 `Approvals.request` makes a request as Tencent does when someone asks to view a recording (its
-`recording.apply` event is built by `apply_event`); the approval call answers it. The body is
+`recording.apply` event: webhook_sender.apply_event); the approval call answers it. The body is
 checked as the SDK sends it (operator_id, operator_id_type 1 or 2, apply_id_list, action 1 or 2);
 only the recording's creator (or a listed recording manager) may answer (9042 otherwise); apply
 ids must be this recording's. Every call is recorded, answered or refused.
@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.emulator.tencent.answers import E_PARAMETER, Answer, Rejection
-from bot.emulator.tencent.dataset import Dataset, EmulatedMeeting
+from bot.emulator.tencent.dataset import Dataset
 
 APPROVALS_RE = re.compile(r"^/v1/records/approvals/([^/]+)$")
 E_NO_PERMISSION = 9042
-EVENT_RECORDING_APPLY = "recording.apply"
 
 
 @dataclass(frozen=True)
@@ -91,39 +90,3 @@ def _body_problem(body: Any) -> str | None:
     if body.get("action") not in (1, 2):
         return "action should be 1 (approve) or 2 (ignore)"
     return None
-
-
-def apply_event(
-    meeting: EmulatedMeeting,
-    apply_id: str,
-    now: float,
-    *,
-    requester: str,
-    requester_name: str | None = None,
-    note: str = "",
-) -> dict[str, Any]:
-    """The `recording.apply` event Tencent sends when `requester` asks to view `meeting`."""
-    return {
-        "event": EVENT_RECORDING_APPLY,
-        "trace_id": str(uuid.uuid4()),
-        "payload": [
-            {
-                "operate_time": int(now * 1000),
-                "operator": {"userid": requester, "user_name": requester_name or requester},
-                "record_apply_info": {
-                    "meeting_record_id": meeting.meeting_record_id,
-                    "apply_id": apply_id,
-                    "apply_spesification": note,
-                },
-                "meeting_info": {
-                    "meeting_id": meeting.meeting_id,
-                    "meeting_code": meeting.meeting_code,
-                    "subject": meeting.subject,
-                    "creator": {"userid": meeting.userid, "user_name": meeting.userid},
-                    "meeting_type": 0,
-                    "start_time": int(meeting.start),
-                    "end_time": int(meeting.end),
-                },
-            }
-        ],
-    }

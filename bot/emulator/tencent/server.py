@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.config import DEMO_APP_ID, DEMO_SECRET_ID, DEMO_SECRET_KEY
 from bot.emulator.tencent.addresses import ADDRESSES_RE, MEDIA_PREFIXES, addresses, media
 from bot.emulator.tencent.answers import E_INTERNAL, E_NOT_FOUND, Answer, Rejection
-from bot.emulator.tencent.approvals import APPROVALS_RE, Approvals, apply_event
+from bot.emulator.tencent.approvals import APPROVALS_RE, Approvals
 from bot.emulator.tencent.auth import ReplayGuard, check_request, header_lookup
 from bot.emulator.tencent.dataset import CompletedCallback, Dataset
 from bot.emulator.tencent.faults import COUNTED_FAULTS, Fault, Faults, replacement, reshape
@@ -35,7 +35,7 @@ from bot.emulator.tencent.intelligence import (
 from bot.emulator.tencent.ratelimit import RateLimiter
 from bot.emulator.tencent.records import RECORDS_PATH, corp_records
 from bot.emulator.tencent.sts import StsToken, sts_token_event
-from bot.emulator.tencent.webhook_sender import WebhookSender, smart_event
+from bot.emulator.tencent.webhook_sender import WebhookSender, apply_event, smart_event
 from bot.tencent.signing import Credentials
 
 if TYPE_CHECKING:

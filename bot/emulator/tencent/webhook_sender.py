@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from bot.tencent.webhook import (
+    EVENT_RECORDING_APPLY,
     EVENT_RECORDING_COMPLETED,
     EVENT_RECORDING_DELETED,
     EVENT_RECORDING_UPDATED,
@@ -48,6 +49,19 @@ FORGERIES = (
 )
 
 
+def meeting_info(meeting: EmulatedMeeting) -> dict[str, Any]:
+    """An event item's `meeting_info` for `meeting`."""
+    return {
+        "meeting_id": meeting.meeting_id,
+        "meeting_code": meeting.meeting_code,
+        "subject": meeting.subject,
+        "creator": {"userid": meeting.userid, "user_name": meeting.userid},
+        "meeting_type": 0,
+        "start_time": int(meeting.start),
+        "end_time": int(meeting.end),
+    }
+
+
 def completed_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
     """The `recording.completed` event Tencent sends for `meeting`, completed at `now`."""
     return {
@@ -57,15 +71,35 @@ def completed_event(meeting: EmulatedMeeting, now: float) -> dict[str, Any]:
             {
                 "operate_time": int(now * 1000),
                 "recording_files": [{"record_file_id": f.record_file_id} for f in meeting.files],
-                "meeting_info": {
-                    "meeting_id": meeting.meeting_id,
-                    "meeting_code": meeting.meeting_code,
-                    "subject": meeting.subject,
-                    "creator": {"userid": meeting.userid, "user_name": meeting.userid},
-                    "meeting_type": 0,
-                    "start_time": int(meeting.start),
-                    "end_time": int(meeting.end),
+                "meeting_info": meeting_info(meeting),
+            }
+        ],
+    }
+
+
+def apply_event(
+    meeting: EmulatedMeeting,
+    apply_id: str,
+    now: float,
+    *,
+    requester: str,
+    requester_name: str | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """The `recording.apply` event Tencent sends when `requester` asks to view `meeting`."""
+    return {
+        "event": EVENT_RECORDING_APPLY,
+        "trace_id": str(uuid.uuid4()),
+        "payload": [
+            {
+                "operate_time": int(now * 1000),
+                "operator": {"userid": requester, "user_name": requester_name or requester},
+                "record_apply_info": {
+                    "meeting_record_id": meeting.meeting_record_id,
+                    "apply_id": apply_id,
+                    "apply_spesification": note,
                 },
+                "meeting_info": meeting_info(meeting),
             }
         ],
     }

@@ -21,31 +21,7 @@ WAIT = 10.0
 
 def click(env: SlackEnv, action_id: str, value: str) -> str:
     """Click a button in a channel message; returns the click's response_url."""
-    response_url = env.slack.new_response_url()
-    payload = {
-        "type": "block_actions",
-        "user": {"id": MEMBER, "username": "mo", "team_id": "T0DEMO0001"},
-        "api_app_id": "A0DEMO0001",
-        "team": {"id": "T0DEMO0001", "domain": "demo"},
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL},
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "channel": {"id": CHANNEL, "name": "general"},
-        "message": {"type": "message", "ts": "1700000000.000100", "text": "a recording"},
-        "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": "file-0",
-                "type": "button",
-                "value": value,
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
-    }
-    answer = env.action(payload)
-    assert answer.status_code == 200  # acknowledged at once
-    assert answer.text == ""
-    return response_url
+    return env.click(action_id, value)
 
 
 def test_watch_link_click_is_only_acknowledged(slack_env) -> None:
