@@ -110,6 +110,35 @@ def add_route(
     return route
 
 
+def edit_route(
+    store: Store,
+    slack: WebClient | None,
+    route_id: int,
+    channel_token: str,
+    option_tokens: list[str],
+    *,
+    created_by: str | None = None,
+    default_channel: str | None = None,
+) -> Route:
+    """Replace a route with the one these options describe (the same checks as `add_route`).
+    Refused if there is no such route or another is identical."""
+    spec = parse_route_options(option_tokens)
+    channel, name = resolve_channel(slack, channel_token)
+    try:
+        route = store.routes.replace(
+            route_id, channel, spec, channel_name=name, created_by=created_by
+        )
+    except DuplicateRouteError as exc:
+        raise RouteOptionError(
+            f"route #{exc.existing.id} is identical (same channel {channel}, same options): "
+            "no second copy kept"
+        ) from None
+    if route is None:
+        raise RouteOptionError(f"there is no route #{route_id} to edit (see `route list`)")
+    _route_held(store, default_channel)
+    return route
+
+
 def set_default_route(
     store: Store,
     slack: WebClient | None,

@@ -124,6 +124,37 @@ class SlackEnv:
         assert answer.text == ""
         return response_url
 
+    def home_click(self, action_id: str, user: str, *, selected: str | None = None) -> None:
+        """Click a button (or choose `selected` in an overflow menu) in USER's App Home."""
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button"}
+        if selected is not None:
+            action = {**action, "type": "overflow", "selected_option": {"value": selected}}
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": "someone", "team_id": "T0DEMO0001"},
+            "api_app_id": "A0DEMO0001",
+            "team": {"id": "T0DEMO0001", "domain": "demo"},
+            "container": {"type": "view", "view_id": f"V{user}"},
+            "trigger_id": f"trigger-{time.time():.6f}",
+            "view": {"id": f"V{user}", "type": "home"},
+            "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
+        }
+        answer = self.action(payload)
+        assert answer.status_code == 200 and answer.text == ""
+
+    def submit(self, view: dict, values: dict[str, dict], user: str) -> requests.Response:
+        """Submit a modal as USER with `values` ({block_id: the element's state})."""
+        state = {block: {"value": element} for block, element in values.items()}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T0DEMO0001", "domain": "demo"},
+            "user": {"id": user, "username": "someone", "team_id": "T0DEMO0001"},
+            "api_app_id": "A0DEMO0001",
+            "trigger_id": f"trigger-{time.time():.6f}",
+            "view": {**view, "state": {"values": state}},
+        }
+        return self.action(payload)
+
     def event(self, event: dict) -> requests.Response:
         return post_signed(
             self.events_url,

@@ -53,6 +53,7 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.hits",
         "bot.slack.unfurl",
         "bot.slack.access_blocks",
+        "bot.slack.forms",
     ),
     ("bot.store", "bot.tencent"),
     ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping", "bot.metrics"),

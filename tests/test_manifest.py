@@ -19,6 +19,7 @@ SCHEMA = Path(__file__).resolve().parents[2] / "shared/reference/slack-manifest.
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
     "views.publish": (),
+    "views.open": (),  # the admins' forms
     "chat.getPermalink": (),
     "chat.postMessage": ("chat:write",),
     "chat.update": ("chat:write",),

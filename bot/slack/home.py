@@ -14,7 +14,18 @@ from typing import Any
 from bot.health import Health
 from bot.models import RecordMeeting, Route
 from bot.slack import mrkdwn
-from bot.slack.blocks import COMMAND, context, header, md, section, subject_text
+from bot.slack.blocks import (
+    COMMAND,
+    actions,
+    button,
+    context,
+    header,
+    md,
+    plain,
+    section,
+    subject_text,
+)
+from bot.slack.forms import ACTION_ADD_ROUTE, ACTION_LINK_PERSON, ACTION_ROUTE_MENU
 from bot.slack.mrkdwn import escape
 from bot.slack.status import status_blocks
 from bot.slack.texts import GUEST_REFUSAL, route_line
@@ -24,7 +35,7 @@ RECENT_DAYS = 30
 RECENT_LIMIT = 10  # the viewer's own recordings
 COMPANY_LIMIT = 5  # the company's latest, when the viewer's Tencent user is unknown
 MAX_SECTION = 3000
-MAX_ROUTE_LINES = 40
+MAX_ROUTE_ITEMS = 30  # one block each: with the rest, within the 100 blocks
 
 View = dict[str, Any]
 
@@ -116,14 +127,50 @@ def _health_blocks(health: Health, tz_name: str) -> list[dict[str, Any]]:
 
 
 def _route_blocks(routes: list[Route]) -> list[dict[str, Any]]:
+    """The routes, each with its menu (Edit, Remove), and the Add route / Link a person
+    buttons."""
+    buttons = actions(
+        [
+            button("Add route", ACTION_ADD_ROUTE, value="add", style="primary"),
+            button("Link a person", ACTION_LINK_PERSON, value="link"),
+        ],
+        block_id="admin-forms",
+    )
+    blocks: list[dict[str, Any]] = [section("*Routes*")]
+    if buttons is not None:
+        blocks.append(buttons)
     if not routes:
-        return [
+        blocks.append(
             section(
-                "*Routes*\nNo routes yet: recordings go nowhere. Add one with "
+                "No routes yet: recordings go nowhere. Add one here, or with "
                 f"`{COMMAND} route add #channel` or `{COMMAND} route default #channel`."
             )
-        ]
-    lines = [route_line(r) for r in routes[:MAX_ROUTE_LINES]]
-    if len(routes) > MAX_ROUTE_LINES:
-        lines.append(f"… and {len(routes) - MAX_ROUTE_LINES} more (`{COMMAND} route list`)")
-    return [section("*Routes*"), {"type": "section", "text": md("\n".join(lines), MAX_SECTION)}]
+        )
+        return blocks
+    blocks += [_route_item(r) for r in routes[:MAX_ROUTE_ITEMS]]
+    if len(routes) > MAX_ROUTE_ITEMS:
+        blocks.append(
+            context(f"… and {len(routes) - MAX_ROUTE_ITEMS} more (`{COMMAND} route list`)")
+        )
+    return blocks
+
+
+def _route_item(route: Route) -> dict[str, Any]:
+    """One route with its menu; the default route is changed with `route default`."""
+    block: dict[str, Any] = {"type": "section", "text": md(route_line(route), MAX_SECTION)}
+    if route.id is not None and not route.is_default:
+        block["accessory"] = {
+            "type": "overflow",
+            "action_id": ACTION_ROUTE_MENU,
+            "options": [
+                {"text": plain("Edit", 75), "value": f"edit:{route.id}"},
+                {"text": plain("Remove", 75), "value": f"remove:{route.id}"},
+            ],
+            "confirm": {
+                "title": plain("Change this route?", 100),
+                "text": md(f"Route #{route.id}: {route_line(route)}", 300),
+                "confirm": plain("Go on", 30),
+                "deny": plain("Cancel", 30),
+            },
+        }
+    return block

@@ -106,6 +106,30 @@ class RouteRepo:
             channel, spec, channel_name=channel_name, created_by=created_by, is_default=False
         )
 
+    def replace(
+        self,
+        route_id: int,
+        channel: str,
+        spec: RouteSpec,
+        *,
+        channel_name: str | None = None,
+        created_by: str | None = None,
+    ) -> Route | None:
+        """An edited route: the old one removed (as `remove` does) and the new one stored, in
+        one transaction; None when there is no such route, DuplicateRouteError when another
+        route is identical to the new one."""
+        with self.store.transaction():
+            old = self.get(route_id)
+            if old is None or old.is_default:
+                return None
+            same = self._identical(channel, spec)
+            if same is not None and same.id != route_id:
+                raise DuplicateRouteError(same)
+            self.remove(route_id)
+            return self._insert(
+                channel, spec, channel_name=channel_name, created_by=created_by, is_default=False
+            )
+
     def remove(self, route_id: int) -> Route | None:
         """Delete a route and cancel its undelivered deliveries, in one transaction."""
         with self.store.transaction() as conn:

@@ -86,7 +86,7 @@ def test_admins_see_health_and_routes_within_the_limits() -> None:
     assert "*Health*" in shown and "failing" in shown
     assert "&lt;boom&gt;" in shown and "<boom>" not in shown
     assert "*Routes*" in shown and "<#CGENERAL1>" in shown
-    assert "… and 110 more" in shown
+    assert "… and 120 more" in shown
     assert len(view["blocks"]) <= MAX_HOME_BLOCKS
     for block in view["blocks"]:
         assert len((block.get("text") or {}).get("text", "")) <= 3000

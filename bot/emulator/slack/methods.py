@@ -312,6 +312,35 @@ def views_publish(ws: Workspace, params: Params) -> dict[str, Any]:
     return {"view": stored}
 
 
+def views_open(ws: Workspace, params: Params) -> dict[str, Any]:
+    """Open a modal: it needs a trigger_id (Slack's expire in 3 s; any non-empty one here)."""
+    if not str(params.get("trigger_id") or ""):
+        raise ApiError("invalid_trigger_id")
+    view = _modal(params)
+    stored = {**view, "id": f"VM{len(ws.modals) + 1:08d}"}
+    ws.modals.append(stored)
+    return {"view": stored}
+
+
+def views_update(ws: Workspace, params: Params) -> dict[str, Any]:
+    view_id = str(params.get("view_id") or "")
+    for index, open_view in enumerate(ws.modals):
+        if open_view["id"] == view_id:
+            stored = {**_modal(params), "id": view_id}
+            ws.modals[index] = stored
+            return {"view": stored}
+    raise ApiError("not_found")
+
+
+def _modal(params: Params) -> dict[str, Any]:
+    view = _maybe_json(params.get("view"))
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        raise ApiError("invalid_arguments")
+    if len(view.get("blocks") or []) > 100 or not view.get("title"):
+        raise ApiError("invalid_blocks")
+    return copy.deepcopy(view)
+
+
 Method = Callable[[Workspace, Params], dict[str, Any]]
 
 METHODS: dict[str, Method] = {
@@ -331,4 +360,6 @@ METHODS: dict[str, Method] = {
     "users.info": users_info,
     "users.lookupByEmail": users_lookup_by_email,
     "views.publish": views_publish,
+    "views.open": views_open,
+    "views.update": views_update,
 }

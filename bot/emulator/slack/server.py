@@ -210,6 +210,12 @@ class SlackStandIn:
         return self.workspace.views
 
     @property
+    def modals(self) -> list[dict[str, Any]]:
+        """The modals `views.open` opened (as `views.update` left them), oldest first."""
+        with self._cond:
+            return copy.deepcopy(self.workspace.modals)
+
+    @property
     def unfurls(self) -> list[dict[str, Any]]:
         """What `chat.unfurl` was given, oldest first."""
         with self._cond:

@@ -100,6 +100,7 @@ class Workspace:
         self.messages: list[dict[str, Any]] = []  # oldest first
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}  # user id -> the published Home view
+        self.modals: list[dict[str, Any]] = []  # views.open'd modals, oldest first
         self.unfurls: list[dict[str, Any]] = []  # chat.unfurl calls, oldest first
         self._last_ts = 0.0
 
@@ -145,6 +146,7 @@ class Workspace:
         self.messages.clear()
         self.ephemerals.clear()
         self.views.clear()
+        self.modals.clear()
         self.unfurls.clear()
 
     def next_ts(self) -> str:

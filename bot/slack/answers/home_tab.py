@@ -7,6 +7,10 @@ part of their Slack e-mail; without one, or with none of theirs lately, the comp
 
 from __future__ import annotations
 
+from typing import Any
+
+from slack_sdk import WebClient
+
 from bot.health import collect_health
 from bot.slack.answers.deps import Deps
 from bot.slack.home import (
@@ -61,3 +65,10 @@ def home_for(deps: Deps, user_id: str) -> View:
     shut_out = facts.is_guest or not facts.verified  # a guest, or Slack could not say
     data = home_data(deps, user_id, is_admin=facts.is_admin and not shut_out, is_guest=shut_out)
     return home_view(data)
+
+
+def publish_home(deps: Deps, client: WebClient, user_id: str) -> dict[str, Any]:
+    """Build and publish one user's Home tab; returns the view sent."""
+    view = home_for(deps, user_id)
+    client.views_publish(user_id=user_id, view=view)
+    return view

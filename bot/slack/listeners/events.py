@@ -16,19 +16,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.answers.deps import Deps
-from bot.slack.answers.home_tab import home_for
+from bot.slack.answers.home_tab import publish_home
 from bot.slack.listeners import after_ack
 from bot.slack.parse import unescape
 from bot.slack.unfurl import MAX_UNFURLS, unfurl_card
 
 log = logging.getLogger(__name__)
-
-
-def publish_home(deps: Deps, client: WebClient, user_id: str) -> dict[str, Any]:
-    """Build and publish one user's Home tab; returns the view sent."""
-    view = home_for(deps, user_id)
-    client.views_publish(user_id=user_id, view=view)
-    return view
 
 
 def unfurls_for(deps: Deps, links: list[Any]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,186 @@
+"""What the admins' forms do: open them from App Home, check and apply what was submitted.
+
+A route form's fields become the option tokens `/recordings route add` takes, and go through
+the same functions (bot.admin): each field is checked on its own first, so its error shows
+under it in the form (`response_action: errors`); then the channel (Slack must let the bot
+post there) and the route as a whole (no duplicate). On success the admin channel hears who
+changed what, and the admin's Home tab is published again.
+
+Only admins get the buttons; a click or a submission from anyone else (a forged request)
+changes nothing and is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.admin import add_route, edit_route, link_user, remove_route
+from bot.routing import RouteOptionError, parse_route_options
+from bot.slack import forms
+from bot.slack.answers.deps import Deps
+from bot.slack.answers.home_tab import publish_home
+from bot.slack.mrkdwn import escape, truncate, user_mention
+from bot.slack.texts import route_line
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR = 150  # characters of an inline error
+ADMINS_ONLY = "Only admins can change routes and links."
+
+Errors = dict[str, str]
+
+
+def user_of(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")
+
+
+def is_admin(deps: Deps, user_id: str) -> bool:
+    facts = deps.users.get(user_id)
+    return facts.is_admin and facts.verified and not facts.is_guest
+
+
+def _refused(what: str, user_id: str) -> None:
+    log.warning("%s from %s, who is not an admin: refused, nothing changed", what, user_id)
+
+
+# -- opening ---------------------------------------------------------------------------------
+def open_route_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    """Add route: the empty form."""
+    _open(deps, client, body, forms.route_form(), "an Add route click")
+
+
+def open_link_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    _open(deps, client, body, forms.link_form(), "a Link a person click")
+
+
+def route_menu(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    """A route's menu: `edit:ID` opens its form, `remove:ID` removes it."""
+    user = user_of(body)
+    action = (body.get("actions") or [{}])[0]
+    chosen = str((action.get("selected_option") or {}).get("value") or "")
+    verb, _, number = chosen.partition(":")
+    if not is_admin(deps, user):
+        _refused(f"a route {verb or 'menu'} click", user)
+        return
+    route = deps.store.routes.get(int(number)) if number.isdigit() else None
+    if route is None:
+        log.info("route menu: %r names no route (removed meanwhile?)", chosen[:40])
+        publish_home(deps, client, user)
+        return
+    if verb == "edit":
+        _open(deps, client, body, forms.route_form(route), "a route Edit click")
+    elif verb == "remove":
+        removed = remove_route(
+            deps.store, int(number), default_channel=deps.settings.default_channel
+        )
+        _tell_admins(deps, client, f"{_who(user)} removed route {route_line(removed)}")
+        publish_home(deps, client, user)
+
+
+def _open(deps: Deps, client: WebClient, body: dict[str, Any], view: dict, what: str) -> None:
+    user = user_of(body)
+    if not is_admin(deps, user):
+        _refused(what, user)
+        return
+    client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+
+
+# -- submitting ------------------------------------------------------------------------------
+def submit_route(
+    deps: Deps, client: WebClient, body: dict[str, Any], view: dict[str, Any]
+) -> Errors | None:
+    """Check and apply a submitted route form: the errors to show in it, or None when done."""
+    user = user_of(body)
+    if not is_admin(deps, user):
+        _refused("a route form submission", user)
+        return {forms.CHANNEL: ADMINS_ONLY}
+    values = forms.submitted(view)
+    if forms.CHANNEL not in values:
+        return {forms.CHANNEL: "Choose a channel."}
+    fields = forms.route_form_fields(values)
+    errors: Errors = {}
+    for block_id, token in fields:
+        try:
+            parse_route_options([token])
+        except RouteOptionError as exc:
+            errors[block_id] = _short(str(exc))
+    if forms.SUBJECT in values and forms.SUBJECT_REGEX in values:
+        errors[forms.SUBJECT_REGEX] = "Give subject words or a pattern, not both."
+    if errors:
+        return errors
+    tokens = [token for _, token in fields]
+    editing = str(view.get("private_metadata") or "")
+    default = deps.settings.default_channel
+    try:
+        if editing.isdigit():
+            route = edit_route(
+                deps.store,
+                client,
+                int(editing),
+                values[forms.CHANNEL],
+                tokens,
+                created_by=user,
+                default_channel=default,
+            )
+            said = f"{_who(user)} edited route #{editing}, now {route_line(route)}"
+        else:
+            route = add_route(
+                deps.store,
+                client,
+                values[forms.CHANNEL],
+                tokens,
+                created_by=user,
+                default_channel=default,
+            )
+            said = f"{_who(user)} added route {route_line(route)}"
+    except RouteOptionError as exc:
+        return {forms.CHANNEL: _short(str(exc))}
+    _tell_admins(deps, client, said)
+    return None
+
+
+def submit_link(
+    deps: Deps, client: WebClient, body: dict[str, Any], view: dict[str, Any]
+) -> Errors | None:
+    user = user_of(body)
+    if not is_admin(deps, user):
+        _refused("a link form submission", user)
+        return {forms.LINK_USER: ADMINS_ONLY}
+    values = forms.submitted(view)
+    person, userid = values.get(forms.LINK_USER), values.get(forms.LINK_USERID)
+    if not person:
+        return {forms.LINK_USER: "Choose a person."}
+    if not userid:
+        return {forms.LINK_USERID: "Give their Tencent Meeting userid."}
+    try:
+        link_user(deps.store, person, userid, set_by=user)
+    except RouteOptionError as exc:
+        return {forms.LINK_USERID: _short(str(exc))}
+    mention = user_mention(person) or escape(person)
+    _tell_admins(deps, client, f"{_who(user)} linked {mention} to `{escape(userid)}`")
+    return None
+
+
+def _who(user_id: str) -> str:
+    return user_mention(user_id) or escape(user_id)
+
+
+def _short(text: str) -> str:
+    return truncate(text, MAX_ERROR)
+
+
+def _tell_admins(deps: Deps, client: WebClient, text: str) -> None:
+    """One line in ADMIN_CHANNEL (when set); a failure is logged, the change stands."""
+    log.info("admin change: %s", text)
+    channel = deps.settings.admin_channel
+    if not channel:
+        return
+    try:
+        client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        log.warning("could not tell the admin channel of a change: %s", error)
