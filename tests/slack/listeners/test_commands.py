@@ -26,6 +26,14 @@ def test_the_ack_is_empty_and_the_answer_follows_at_the_response_url(slack_env) 
     assert "/recordings yesterday" in str(answer["blocks"])
 
 
+def test_a_command_mentioning_payload_is_answered(slack_env) -> None:
+    """Bolt once read any form body holding "payload" as a click (bot/slack/bolt_fixes.py)."""
+    answer, url = slack_env.slash("search payload")
+    assert answer.status_code == 200 and answer.text == ""
+    (payload,) = slack_env.wait_answer(url)
+    assert "payload" in payload["text"]
+
+
 def test_stopping_ends_an_answer_waiting_for_the_api_and_says_the_bot_restarts(slack_env):
     slack_env.services.store.budget.block_until("corp_records", time.time() + 60)  # spent
     _, url = slack_env.slash("yesterday")  # not synced: needs the API
