@@ -240,6 +240,7 @@ class Demo:
         try:
             while time.time() < end:
                 if delete_at is not None and time.time() >= delete_at:
+                    self.watch.pump()  # what was posted is shown before it changes
                     self.watch.delete_newest_posted(world.RECORDINGS)
                     self.watch.rename_newest_posted(world.PRODUCT, "（终版）")
                     delete_at = None

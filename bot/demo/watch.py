@@ -38,6 +38,12 @@ class Watcher:
         self.responses_shown = 0
         self.askers: dict[str, str] = {}  # response_url -> who asked
         self.answered = 0
+        # Completions as the emulator reports them, whichever tick saw them first (this
+        # watcher's, or the one of the request that found the recording done).
+        self.completed: queue.SimpleQueue[str] = queue.SimpleQueue()
+        emulator.on_completed.append(
+            lambda meeting, _now: self.completed.put(meeting.meeting_record_id)
+        )
 
     def pump(self) -> None:
         """Show what happened since the last look.
@@ -49,7 +55,13 @@ class Watcher:
             reports.append(self.reports.get())
         messages = self.slack.messages()
         responses = list(self.slack.responses)
-        for mid in self.emulator.tick():
+        self.emulator.tick()  # what finished by now, if no request has seen it yet
+        finished = []
+        while not self.completed.empty():
+            finished.append(self.completed.get())
+        for mid in finished:
+            if mid not in self.emulator.dataset:
+                continue
             m = self.emulator.dataset.get(mid)
             self.console.event(
                 f"Tencent Meeting: “{m.subject}” ({m.userid}) finished transcoding: ready"
@@ -73,11 +85,13 @@ class Watcher:
                 self.console.event(line)
 
     def _newest_posted(self, channel: str) -> str | None:
-        """The recording of the newest post in `channel` that the emulator still has."""
+        """The recording of the newest post in `channel` already shown (so its completion was
+        told first) that the emulator still has."""
         for message in reversed(self.slack.messages(channel)):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             mid = payload.get("meeting_record_id")
-            if mid and not message.get("thread_ts") and mid in self.emulator.dataset:
+            shown = (message["channel"], message["ts"]) in self.seen
+            if mid and shown and not message.get("thread_ts") and mid in self.emulator.dataset:
                 return str(mid)
         return None
 
