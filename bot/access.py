@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.history import find_own_message
 from bot.delivery.slack_errors import error_code
+from bot.i18n import normalize, use_language
 from bot.models import INTERACTIVE
 from bot.slack.access_blocks import (
     ACCESS_METADATA_EVENT_TYPE,
@@ -72,6 +73,7 @@ class AccessDesk:
         operator_id: str = "",
         claimer: str,
         tz_name: str,
+        default_lang: str = "en",
     ):
         self.store = store
         self.slack = slack
@@ -80,6 +82,7 @@ class AccessDesk:
         self.operator_id = operator_id  # TENCENT_MEETING_OPERATOR_ID: when the host is unknown
         self.claimer = claimer
         self.tz_name = tz_name
+        self.default_lang = default_lang  # BOT_LANGUAGE: the admin channel's
 
     # -- receiving and sending -------------------------------------------------------------
     def receive(self, event: WebhookEvent) -> list[str]:
@@ -164,7 +167,8 @@ class AccessDesk:
             channel, host = destination
             repo.set_destination(apply_id, channel, host)
             row = repo.get(apply_id) or row
-            text, blocks = access_request_message(row, tz_name=self.tz_name, to_admins=not host)
+            with use_language(self.language(host)):
+                text, blocks = access_request_message(row, tz_name=self.tz_name, to_admins=not host)
             answer = self.slack.chat_postMessage(
                 channel=channel,
                 text=text,
@@ -184,6 +188,13 @@ class AccessDesk:
         repo.posted(apply_id, str(answer.get("channel") or channel), str(answer["ts"]))
         log.info("access request %s sent to %s", apply_id, "its host" if host else "the admins")
         return True
+
+    def language(self, host_slack_id: str | None) -> str:
+        """The host's language (their Slack locale, as last seen), else BOT_LANGUAGE."""
+        cached = (
+            self.store.users.cached_user(host_slack_id, float("inf")) if host_slack_id else None
+        )
+        return normalize(cached.locale if cached else None, self.default_lang)
 
     def _destination(self, row: AccessRequestRow) -> tuple[str, str | None] | None:
         """(conversation, the host's Slack user or None for the admin channel)."""
@@ -265,9 +276,10 @@ class AccessDesk:
         stands, and the clicker is told)."""
         if self.slack is None or not (row.channel and row.ts):
             return
-        text, blocks = access_request_message(
-            row, tz_name=self.tz_name, to_admins=not row.host_slack_id
-        )
+        with use_language(self.language(row.host_slack_id)):
+            text, blocks = access_request_message(
+                row, tz_name=self.tz_name, to_admins=not row.host_slack_id
+            )
         try:
             self.slack.chat_update(channel=row.channel, ts=row.ts, text=text, blocks=blocks)
         except SlackApiError as exc:

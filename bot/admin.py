@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.held import route_held_again
+from bot.i18n import _
 from bot.models import Route
 from bot.routing import RouteOptionError, normalize_channel, parse_route_options
 from bot.store import Store
@@ -45,7 +46,9 @@ def resolve_channel(slack: WebClient | None, token: str) -> tuple[str, str | Non
     token = token.strip()
     if token.startswith("#") and not token.startswith("#<"):
         if slack is None:
-            raise RouteOptionError("give the channel's ID (like C0123ABCD): no Slack token is set")
+            raise RouteOptionError(
+                _("give the channel's ID (like C0123ABCD): no Slack token is set")
+            )
         return _find_channel_by_name(slack, token[1:])
     channel = normalize_channel(token)
     if slack is None:
@@ -56,17 +59,26 @@ def resolve_channel(slack: WebClient | None, token: str) -> tuple[str, str | Non
         error = exc.response.get("error") if exc.response is not None else "unknown"
         if error == "channel_not_found":
             raise RouteOptionError(
-                f"channel {channel} was not found (a private channel needs the bot invited first)"
+                _(
+                    "channel {channel} was not found (a private channel needs the bot invited "
+                    "first)"
+                ).format(channel=channel)
             ) from None
-        raise RouteOptionError(f"Slack could not check channel {channel}: {error}") from None
+        raise RouteOptionError(
+            _("Slack could not check channel {channel}: {error}").format(
+                channel=channel, error=error
+            )
+        ) from None
     if info.get("is_archived"):
-        raise RouteOptionError(f"channel #{info.get('name', channel)} is archived")
+        raise RouteOptionError(
+            _("channel {channel} is archived").format(channel=f"#{info.get('name', channel)}")
+        )
     return channel, info.get("name")
 
 
 def _find_channel_by_name(slack: WebClient, name: str) -> tuple[str, str | None]:
     cursor = None
-    for _ in range(50):
+    for _page in range(50):
         try:
             page = slack.conversations_list(
                 types="public_channel,private_channel",
@@ -76,14 +88,16 @@ def _find_channel_by_name(slack: WebClient, name: str) -> tuple[str, str | None]
             )
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else "unknown"
-            raise RouteOptionError(f"Slack could not list channels: {error}") from None
+            raise RouteOptionError(
+                _("Slack could not list channels: {error}").format(error=error)
+            ) from None
         for channel in page.get("channels") or []:
             if channel.get("name") == name:
                 return channel["id"], name
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             break
-    raise RouteOptionError(f"no channel named #{name} (or it is archived)")
+    raise RouteOptionError(_("no channel named {name} (or it is archived)").format(name=f"#{name}"))
 
 
 def add_route(
@@ -103,8 +117,10 @@ def add_route(
         route = store.routes.add(channel, spec, channel_name=name, created_by=created_by)
     except DuplicateRouteError as exc:
         raise RouteOptionError(
-            f"route #{exc.existing.id} is identical (same channel {channel}, same options): "
-            "no second copy added (`route list` shows it)"
+            _(
+                "route #{id} is identical (same channel {channel}, same options): "
+                "no second copy added (`route list` shows it)"
+            ).format(id=exc.existing.id, channel=channel)
         ) from None
     _route_held(store, default_channel)
     return route
@@ -130,11 +146,15 @@ def edit_route(
         )
     except DuplicateRouteError as exc:
         raise RouteOptionError(
-            f"route #{exc.existing.id} is identical (same channel {channel}, same options): "
-            "no second copy kept"
+            _(
+                "route #{id} is identical (same channel {channel}, same options): "
+                "no second copy kept"
+            ).format(id=exc.existing.id, channel=channel)
         ) from None
     if route is None:
-        raise RouteOptionError(f"there is no route #{route_id} to edit (see `route list`)")
+        raise RouteOptionError(
+            _("there is no route #{id} to edit (see `route list`)").format(id=route_id)
+        )
     _route_held(store, default_channel)
     return route
 
@@ -156,7 +176,7 @@ def set_default_route(
 def remove_route(store: Store, route_id: int, *, default_channel: str | None = None) -> Route:
     route = store.routes.remove(route_id)
     if route is None:
-        raise RouteOptionError(f"there is no route #{route_id} (see `route list`)")
+        raise RouteOptionError(_("there is no route #{id} (see `route list`)").format(id=route_id))
     _route_held(store, default_channel)
     return route
 
@@ -167,5 +187,9 @@ def list_routes(store: Store) -> list[Route]:
 
 def link_user(store: Store, slack_user_id: str, tencent_userid: str, *, set_by: str) -> None:
     if not _USERID.match(tencent_userid):
-        raise RouteOptionError(f"“{tencent_userid[:40]}” does not look like a Tencent userid")
+        raise RouteOptionError(
+            _("{userid} does not look like a Tencent userid").format(
+                userid=f"“{tencent_userid[:40]}”"
+            )
+        )
     store.users.link(slack_user_id, tencent_userid, set_by=set_by)

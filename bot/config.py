@@ -198,6 +198,8 @@ class Settings(BaseSettings):
     # How long a write waits for another process's lock on the database before failing.
     recordings_db_busy_seconds: PositiveNumber = _env("RECORDINGS_DB_BUSY_SECONDS", 30.0)
     bot_timezone: TimeZoneName = _env("BOT_TIMEZONE", "Asia/Shanghai")
+    # The language of channel messages whose route names none, and of admin notices
+    bot_language: Literal["en", "zh"] = _env("BOT_LANGUAGE", "en")
     # Encrypts the meeting passwords the store keeps; unset: none are kept (bot/store/passwords.py)
     password_key: PasswordKey = _env("PASSWORD_KEY", _UNSET)
     # Poller

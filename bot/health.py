@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.i18n import _
 from bot.models import RecordMeeting, Route
 from bot.routing import quarantine_reason
 from bot.store import Store
@@ -232,15 +233,21 @@ def collect_health(store: Store, settings: Settings, now: float | None = None) -
     failures = poller.consecutive_failures
     stale_after = 3 * settings.poll_interval_seconds + 60
     if started is None:
-        healthy, summary = True, "starting: no poll cycle has run yet"
+        healthy, summary = True, _("starting: no poll cycle has run yet")
     elif failures >= 2:
-        healthy, summary = False, f"failing: the last {failures} poll cycles failed"
+        healthy, summary = (
+            False,
+            _("failing: the last {count} poll cycles failed").format(count=failures),
+        )
     elif last_success is None and now - started > stale_after:
-        healthy, summary = False, "failing: no poll cycle has succeeded yet"
+        healthy, summary = False, _("failing: no poll cycle has succeeded yet")
     elif last_success is not None and now - last_success > stale_after:
-        healthy, summary = False, f"stale: no successful poll for {int(now - last_success)} s"
+        healthy, summary = (
+            False,
+            _("stale: no successful poll for {seconds} s").format(seconds=int(now - last_success)),
+        )
     else:
-        healthy, summary = True, "ok"
+        healthy, summary = True, _("ok")
     midnight = datetime.fromtimestamp(now, settings.tz).replace(
         hour=0, minute=0, second=0, microsecond=0
     )

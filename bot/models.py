@@ -20,6 +20,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from bot.i18n import _
+
 STATE_RECORDING = 1
 STATE_TRANSCODING = 2
 STATE_DONE = 3
@@ -256,9 +258,11 @@ class Route:
         if self.match_host:
             out.append(f"host={self.match_host}")
         if self.match_subject:
-            out.append(f"subject contains {self.match_subject}")
+            out.append(_("subject contains {words}").format(words=self.match_subject))
         if self.match_subject_regex:
-            out.append(f"subject matches /{self.match_subject_regex}/")
+            out.append(
+                _("subject matches {pattern}").format(pattern=f"/{self.match_subject_regex}/")
+            )
         if self.match_code:
             out.append(f"code={self.match_code}")
         return out
@@ -267,10 +271,10 @@ class Route:
         """One line, e.g. "#2 → <#C123>: host=alice, password: button, download: off"
         (`summary: off|always` when not the default)."""
         if self.id is None:
-            label = "default" if self.is_default else "route"
+            label = _("default") if self.is_default else _("route")
         else:
-            label = f"#{self.id}" + (" (default)" if self.is_default else "")
-        what = self.conditions() or ["everything"]
+            label = f"#{self.id}" + (" " + _("(default)") if self.is_default else "")
+        what = self.conditions() or [_("everything")]
         parts = [
             *what,
             f"password: {self.password_policy}",
@@ -282,5 +286,5 @@ class Route:
             parts.append(f"lang: {self.lang}")
         line = f"{label} → <#{self.channel}>: {', '.join(parts)}"
         if self.broken_reason:
-            line += f" (broken: {self.broken_reason})"
+            line += " " + _("(broken: {reason})").format(reason=self.broken_reason)
         return line

@@ -35,6 +35,7 @@ from bot.delivery import Deliverer
 from bot.delivery.quarantine import report_quarantined
 from bot.health import CycleLog, CycleRecord, record_cycle_start
 from bot.held import held_stale, route_held_again, routes_settled
+from bot.i18n import _, use_language
 from bot.stopping import ShuttingDown
 from bot.store import Store
 from bot.store.engine import DATABASE_ERRORS, describe_error
@@ -324,11 +325,12 @@ class Poller:
                 self.settings.pending_max_hours,
             )
             if self.deliverer is not None:
-                self.deliverer.notify_admins(
-                    f":warning: {len(too_old)} recording(s) did not finish transcoding within "
-                    f"{self.settings.pending_max_hours:.0f} h and are no longer watched. "
-                    "See `/recordings status`."
-                )
+                with use_language(self.settings.bot_language):
+                    text = _(
+                        ":warning: {count} recording(s) did not finish transcoding within "
+                        "{hours} h and are no longer watched. See `/recordings status`."
+                    ).format(count=len(too_old), hours=f"{self.settings.pending_max_hours:.0f}")
+                self.deliverer.notify_admins(text)
         return too_old
 
     def release(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n import _
 from bot.models import (
     CONTENT_LANGS,
     PASSWORD_POLICIES,
@@ -154,7 +155,9 @@ def parse_route_options(tokens: list[str]) -> RouteSpec:
 
     def put(field: str, name: str, value: str | bool) -> None:
         if field in values:
-            raise RouteOptionError(f"`{name}` is given twice: give each option once")
+            raise RouteOptionError(
+                _("{option} is given twice: give each option once").format(option=f"`{name}`")
+            )
         values[field] = value
 
     for token in tokens:
@@ -164,10 +167,18 @@ def parse_route_options(tokens: list[str]) -> RouteSpec:
             key, raw = token.split(":", 1)
             name = key.lower() + ":"
         else:
-            raise RouteOptionError(f"I don't understand `{token}`. Options: {_OPTIONS}")
+            raise RouteOptionError(
+                _("I don't understand {token}. Options: {options}").format(
+                    token=f"`{token}`", options=_OPTIONS
+                )
+            )
         value = _unquote(raw.strip())
         if not value:
-            raise RouteOptionError(f"`{name}` needs a value, e.g. {_example(name)}")
+            raise RouteOptionError(
+                _("{option} needs a value, e.g. {example}").format(
+                    option=f"`{name}`", example=_example(name)
+                )
+            )
         if name == "host:":
             put("match_host", name, value)
         elif name == "subject:":
@@ -178,37 +189,53 @@ def parse_route_options(tokens: list[str]) -> RouteSpec:
             code = _digits(value)
             if not code.isdigit():
                 raise RouteOptionError(
-                    f"`code:{value}` is not a meeting code: use its digits, e.g. code:123456789"
+                    _("{option} is not a meeting code: use its digits, e.g. code:123456789").format(
+                        option=f"`code:{value}`"
+                    )
                 )
             put("match_code", name, code)
         elif name == "password:":
             if value.lower() not in PASSWORD_POLICIES:
                 raise RouteOptionError(
-                    f"`password:{value}` is not a policy: use password:show, password:button "
-                    "(a button reveals it to the person who clicks) or password:hide"
+                    _(
+                        "{option} is not a policy: use password:show, password:button "
+                        "(a button reveals it to the person who clicks) or password:hide"
+                    ).format(option=f"`password:{value}`")
                 )
             put("password_policy", name, value.lower())
         elif name == "download:":
             if value.lower() not in ("on", "off"):
-                raise RouteOptionError(f"`download:{value}` must be download:on or download:off")
+                raise RouteOptionError(
+                    _("{option} must be download:on or download:off").format(
+                        option=f"`download:{value}`"
+                    )
+                )
             put("download", name, value.lower() == "on")
         elif name == "summary:":
             if value.lower() not in SUMMARY_POLICIES:
                 raise RouteOptionError(
-                    f"`summary:{value}` is not a choice: use summary:thread (AI minutes in the "
-                    "post's thread for recordings shared company-wide), summary:always or "
-                    "summary:off"
+                    _(
+                        "{option} is not a choice: use summary:thread (AI minutes in the "
+                        "post's thread for recordings shared company-wide), summary:always or "
+                        "summary:off"
+                    ).format(option=f"`summary:{value}`")
                 )
             put("summary", name, value.lower())
         elif name == "lang:":
             if value.lower() not in CONTENT_LANGS:
                 raise RouteOptionError(
-                    f"`lang:{value}` is not a language the minutes come in: use lang:zh, lang:en, "
-                    "lang:ja (Tencent translates) or lang:default (the meeting's own)"
+                    _(
+                        "{option} is not a language the minutes come in: use lang:zh, lang:en, "
+                        "lang:ja (Tencent translates) or lang:default (the meeting's own)"
+                    ).format(option=f"`lang:{value}`")
                 )
             put("lang", name, value.lower())
         else:
-            raise RouteOptionError(f"Unknown option `{name}`. Options: {_OPTIONS}")
+            raise RouteOptionError(
+                _("Unknown option {option}. Options: {options}").format(
+                    option=f"`{name}`", options=_OPTIONS
+                )
+            )
     return RouteSpec(**values)  # type: ignore[arg-type]
 
 
@@ -228,7 +255,9 @@ def _example(name: str) -> str:
 def _check_regex(pattern: str) -> str:
     problem = regex_problem(pattern)
     if problem is not None:
-        raise RouteOptionError(f"`subject~` cannot be used: {problem}")
+        raise RouteOptionError(
+            _("{option} cannot be used: {problem}").format(option="`subject~`", problem=problem)
+        )
     return pattern
 
 
@@ -246,8 +275,10 @@ def normalize_channel(text: str) -> str:
         return match.group(1)
     if text.startswith("#"):
         raise RouteOptionError(
-            f"`{text}` is a channel name, not a channel: type # and use the channel picker so "
-            "Slack sends its ID"
+            _(
+                "{text} is a channel name, not a channel: type # and use the channel picker so "
+                "Slack sends its ID"
+            ).format(text=f"`{text}`")
         )
     raise RouteOptionError(
         f"`{text}` is not a channel: pick one with # (or give its ID, such as C0123ABCD)"

@@ -94,6 +94,7 @@ def make_access_desk(
         operator_id=settings.tencent_operator_id,
         claimer=claimer,
         tz_name=settings.bot_timezone,
+        default_lang=settings.bot_language,
     )
 
 

@@ -16,7 +16,7 @@ PACKAGE = Path(bot.__file__).parent
 
 # Top to bottom. A module belongs to the layer of the longest prefix that names it.
 LAYERS: list[tuple[str, ...]] = [
-    ("bot.cli", "bot.__main__"),
+    ("bot.cli", "bot.__main__", "bot.i18n_catalog"),
     ("bot.server", "bot.serve", "bot.demo", "bot.list_recent"),
     ("bot.wiring",),
     (
@@ -54,9 +54,10 @@ LAYERS: list[tuple[str, ...]] = [
         "bot.slack.unfurl",
         "bot.slack.access_blocks",
         "bot.slack.forms",
+        "bot.slack.bolt_fixes",
     ),
     ("bot.store", "bot.tencent"),
-    ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping", "bot.metrics"),
+    ("bot.models", "bot.meeting_content", "bot.config", "bot.stopping", "bot.metrics", "bot.i18n"),
 ]
 INDEPENDENT = [("bot.store", "bot.tencent")]
 EMULATOR = "bot.emulator"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 
 from bot.delivery.slack_errors import describe
+from bot.i18n import _, use_language
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -20,11 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class AdminNotices:
-    """Posts notices to the admins' channel (ADMIN_CHANNEL)."""
+    """Posts notices to the admins' channel (ADMIN_CHANNEL), in BOT_LANGUAGE (`lang`: render
+    the text inside `with use_language(notices.lang)`)."""
 
-    def __init__(self, client: WebClient, admin_channel: str | None):
+    def __init__(self, client: WebClient, admin_channel: str | None, lang: str = "en"):
         self.client = client
         self.admin_channel = admin_channel
+        self.lang = lang
 
     def send(self, text: str) -> None:
         """Tell the admins' channel something; never raises."""
@@ -50,11 +53,13 @@ class BrokenChannels:
         key = _state_key(channel)
         if self.store.state.get(key) is None:
             self.store.state.set(key, {"reason": reason, "at": self.store.now()})
-            self.notices.send(
-                f":warning: Posting to <#{channel}> fails: {reason}. Recordings for it are "
-                "kept and posted once it is fixed; `/recordings route list` shows the route, "
-                "`/recordings route remove ID` drops it."
-            )
+            with use_language(self.notices.lang):
+                text = _(
+                    ":warning: Posting to {channel} fails: {reason}. Recordings for it are "
+                    "kept and posted once it is fixed; `/recordings route list` shows the route, "
+                    "`/recordings route remove ID` drops it."
+                ).format(channel=f"<#{channel}>", reason=reason)
+            self.notices.send(text)
 
     def works(self, channel: str) -> None:
         """A post to the channel worked: clear a breakage, telling the admins."""
@@ -62,7 +67,9 @@ class BrokenChannels:
         if self.store.state.get(key) is not None:
             self.store.state.set(key, None)
             self.store.routes.clear_broken(channel)
-            self.notices.send(f"Posting to <#{channel}> works again.")
+            with use_language(self.notices.lang):
+                text = _("Posting to {channel} works again.").format(channel=f"<#{channel}>")
+            self.notices.send(text)
 
 
 def _state_key(channel: str) -> str:

@@ -87,8 +87,10 @@ class Deliverer:
         self.max_inline_retry_after = max_inline_retry_after
         self._sleep = sleep
         self.pacer = Pacer(min_interval, sleep=sleep, monotonic=monotonic)
-        self.messages = RecordingMessages(store.routes, settings.bot_timezone)
-        self.notices = AdminNotices(client, settings.admin_channel)
+        self.messages = RecordingMessages(
+            store.routes, settings.bot_timezone, settings.bot_language
+        )
+        self.notices = AdminNotices(client, settings.admin_channel, settings.bot_language)
         self.broken_channels = BrokenChannels(store, self.notices)
         self.editor = MessageEditor(store, client, self.messages)
         self.threads = ThreadPoster(store, client, self.messages, claimer=claimer)

@@ -19,6 +19,7 @@ from bot.delivery.messages import RecordingMessages
 from bot.delivery.report import DeliveryReport
 from bot.delivery.slack_errors import describe, message_gone
 from bot.delivery.watch import watch_content
+from bot.i18n import use_language
 from bot.slack.blocks import files_signature
 from bot.slack.minutes import parent_summary_note, with_summary_note
 from bot.stopping import ShuttingDown
@@ -60,7 +61,9 @@ class MessageEditor:
             blocks = message.blocks
             noted = self.store.threads.noted(delivery.meeting_record_id, delivery.channel)
             if noted and not meeting.deleted:
-                blocks = with_summary_note(blocks, parent_summary_note())  # keep the note
+                with use_language(self.messages.language(delivery.route_id)):
+                    note = parent_summary_note()
+                blocks = with_summary_note(blocks, note)  # keep the note
             shown = message.metadata["event_payload"]["shown"]
             if delivery.edit_started and self._already_shown(delivery, shown):
                 log.info("edit of %s in %s was done before a restart", *_key(delivery))

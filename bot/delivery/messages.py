@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, use_language
 from bot.models import RecordMeeting
 from bot.slack.blocks import recording_message, recording_metadata
 
@@ -29,17 +30,27 @@ class RecordingMessage:
 
 
 class RecordingMessages:
-    """Renders recordings' messages for their routes, in the bot's time zone."""
+    """Renders recordings' messages for their routes, in the bot's time zone and each route's
+    language (`lang:zh|en`, else BOT_LANGUAGE)."""
 
-    def __init__(self, routes: RouteRepo, tz_name: str):
+    def __init__(self, routes: RouteRepo, tz_name: str, default_lang: str = DEFAULT_LANGUAGE):
         self.routes = routes
         self.tz_name = tz_name
+        self.default_lang = default_lang
+
+    def language(self, route_id: int | None) -> str:
+        """The language a route's channel reads: its `lang` when zh or en, else the bot's."""
+        route = self.routes.get(route_id) if route_id is not None else None
+        if route is not None and route.lang in LANGUAGES:
+            return route.lang
+        return self.default_lang
 
     def render(self, meeting: RecordMeeting, route_id: int | None) -> RecordingMessage:
         password_policy, download = self.policy(route_id)
-        text, blocks = recording_message(
-            meeting, password_policy=password_policy, download=download, tz_name=self.tz_name
-        )
+        with use_language(self.language(route_id)):
+            text, blocks = recording_message(
+                meeting, password_policy=password_policy, download=download, tz_name=self.tz_name
+            )
         metadata = recording_metadata(meeting)
         metadata["event_payload"]["shown"] = shown_digest(text, blocks)
         return RecordingMessage(text, blocks, metadata)

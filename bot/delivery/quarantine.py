@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.delivery.broken_channels import AdminNotices
+from bot.i18n import _, use_language
 from bot.models import Route
 from bot.routing import quarantine_reason
 from bot.slack.mrkdwn import escape
@@ -42,13 +43,19 @@ def report_quarantined(store: Store, notices: AdminNotices) -> list[tuple[Route,
             continue
         store.state.set(key, {"reason": reason, "at": store.now()})
         log.warning("route #%s is quarantined: %s", route.id, reason)
-        notices.send(
-            f":warning: Route #{route.id} (to <#{escape(route.channel)}>) is quarantined: its "
-            f"`subject~` regex cannot be used: {escape(reason)}. It matches nothing, and "
-            "recordings it might have matched are held, not posted (not to the default channel "
-            f"either), until you replace it: `/recordings route remove {route.id}`, then add it "
-            "again with a regex RE2 accepts. Then the held ones that match a route are posted "
-            "there; the rest go to the default channel once the routes have stayed unchanged "
-            "for 5 minutes."
-        )
+        with use_language(notices.lang):
+            text = _(
+                ":warning: Route #{id} (to {channel}) is quarantined: its `subject~` regex cannot "
+                "be used: {reason}. It matches nothing, and recordings it might have matched are "
+                "held, not posted (not to the default channel either), until you replace it: "
+                "{remove}, then add it again with a regex RE2 accepts. Then the held ones that "
+                "match a route are posted there; the rest go to the default channel once the "
+                "routes have stayed unchanged for 5 minutes."
+            ).format(
+                id=route.id,
+                channel=f"<#{escape(route.channel)}>",
+                reason=escape(reason),
+                remove=f"`/recordings route remove {route.id}`",
+            )
+        notices.send(text)
     return found

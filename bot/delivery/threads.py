@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.messages import RecordingMessages
 from bot.delivery.slack_errors import describe, error_code, message_gone, retry_after
+from bot.i18n import use_language
 from bot.models import DEFAULT_LANG, DEFAULT_SUMMARY, RecordFile
 from bot.routing import summary_allowed
 from bot.slack.minutes import parent_summary_note, thread_reply_messages, with_summary_note
@@ -123,7 +124,8 @@ class ThreadPoster:
             if worked >= limit:
                 break
             try:
-                worked += self._one(candidate, report)
+                with use_language(self.messages.language(candidate.route_id)):
+                    worked += self._one(candidate, report)
             except ShuttingDown:
                 raise
             except Exception as exc:  # one thread's failure never stops the others

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import _
 from bot.slack import mrkdwn
-from bot.slack.blocks import MAX_SUBJECT_IN_LINE, BlockDict, actions, button, context, section
+from bot.slack.blocks import (
+    MAX_SUBJECT_IN_LINE,
+    NO_SUBJECT,
+    BlockDict,
+    actions,
+    button,
+    context,
+    section,
+)
 from bot.slack.mrkdwn import escape, truncate, user_mention
 from bot.store.access import APPROVED, AccessRequestRow
 
@@ -26,7 +35,7 @@ def access_metadata(apply_id: str) -> dict[str, Any]:
 
 
 def _who(row: AccessRequestRow) -> str:
-    name = row.requester_name or row.requester_userid or "Someone"
+    name = row.requester_name or row.requester_userid or _("Someone")
     text = f"*{escape(truncate(name, 80))}*"
     if row.requester_userid and row.requester_userid != row.requester_name:
         text += f" ({escape(truncate(row.requester_userid, 80))})"
@@ -34,7 +43,7 @@ def _who(row: AccessRequestRow) -> str:
 
 
 def _subject(row: AccessRequestRow) -> str:
-    return escape(truncate(row.subject or "(no subject)", MAX_SUBJECT_IN_LINE))
+    return escape(truncate(row.subject or _(NO_SUBJECT), MAX_SUBJECT_IN_LINE))
 
 
 def access_request_message(
@@ -43,39 +52,46 @@ def access_request_message(
     """(fallback text, blocks) of a request: Approve / Ignore until it is answered, then the
     decision. `to_admins`: posted in the admin channel (the host could not be found)."""
     subject = _subject(row)
-    lines = [f"{_who(row)} asks to view the recording *{subject}*."]
+    lines = [
+        _("{who} asks to view the recording {subject}.").format(
+            who=_who(row), subject=f"*{subject}*"
+        )
+    ]
     if row.note:
         lines.append("> " + escape(truncate(row.note, MAX_NOTE)).replace("\n", "\n> "))
     blocks: list[BlockDict] = [section("\n".join(lines))]
-    notes = [f"Asked {mrkdwn.date_token(row.requested_at, fallback_tz=tz_name)}"]
+    notes = [
+        _("Asked {when}").format(when=mrkdwn.date_token(row.requested_at, fallback_tz=tz_name))
+    ]
     if to_admins:
-        host = escape(truncate(row.host_userid or "unknown", 80))
-        notes.append(f"host in Tencent Meeting: {host} (not linked to a Slack user)")
+        host = escape(truncate(row.host_userid or _("unknown"), 80))
+        notes.append(
+            _("host in Tencent Meeting: {host} (not linked to a Slack user)").format(host=host)
+        )
     blocks.append(context(" · ".join(notes)))
     if row.decision is None:
         buttons = actions(
             [
-                button("Approve", ACTION_APPROVE_ACCESS, value=row.apply_id, style="primary"),
-                button("Ignore", ACTION_IGNORE_ACCESS, value=row.apply_id),
+                button(_("Approve"), ACTION_APPROVE_ACCESS, value=row.apply_id, style="primary"),
+                button(_("Ignore"), ACTION_IGNORE_ACCESS, value=row.apply_id),
             ],
             block_id=f"access:{row.apply_id}",
         )
         if buttons is not None:
             blocks.append(buttons)
-        text = f"{_who(row)} asks to view {subject}"
+        text = _("{who} asks to view {subject}").format(who=_who(row), subject=subject)
     else:
         blocks.append(context(decision_text(row, tz_name=tz_name)))
-        text = f"Request to view {subject}: {row.decision}"
+        text = _("Request to view {subject}: {decision}").format(
+            subject=subject, decision=_("approved") if row.decision == APPROVED else _("ignored")
+        )
     return text, blocks
 
 
 def decision_text(row: AccessRequestRow, *, tz_name: str) -> str:
     """`:white_check_mark: Approved by @ada on <date>` (or Ignored)."""
-    mark, verb = (
-        (":white_check_mark:", "Approved")
-        if row.decision == APPROVED
-        else (":no_entry:", "Ignored")
-    )
-    who = user_mention(row.decided_by or "") or "someone"
+    who = user_mention(row.decided_by or "") or _("someone")
     when = mrkdwn.date_token(row.decided_at or 0, fallback_tz=tz_name)
-    return f"{mark} {verb} by {who} {when}"
+    if row.decision == APPROVED:
+        return ":white_check_mark: " + _("Approved by {who} {when}").format(who=who, when=when)
+    return ":no_entry: " + _("Ignored by {who} {when}").format(who=who, when=when)

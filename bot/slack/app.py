@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.slack import bolt_fixes
 from bot.slack.answers.deps import Deps
 from bot.slack.listeners import event_retries, register_listeners
 from bot.slack.listeners.after_ack import AfterAck
@@ -40,6 +41,7 @@ def build_app(
     client: WebClient = make_web_client(settings)  # carries SLACK_BOT_TOKEN
     after_ack = after_ack or AfterAck()
     executors.append(after_ack)
+    bolt_fixes.apply()  # a form body mentioning "payload" is not an interactivity payload
     app = App(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=client,

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from bot.i18n import N_, _, language, ngettext
 from bot.models import PASSWORD_POLICIES, RecordFile, RecordMeeting
 from bot.slack import mrkdwn
 from bot.slack.mrkdwn import drop_controls, escape, truncate
@@ -42,10 +43,11 @@ MAX_MESSAGE_TEXT = 3000  # our fallback texts stay short; Slack cuts at 40,000
 MAX_LIST_PAGE_SIZE = 20  # 2 blocks per recording + header, context, "More" stay <= 50
 MAX_SUBJECT_IN_LINE = 200
 
-DEFAULT_EMPTY_HINT = (
-    f"Try a wider range, e.g. `{COMMAND} week` or `{COMMAND} 30d`, "
-    f"or `{COMMAND} help` for every form."
+DEFAULT_EMPTY_HINT = N_(
+    "Try a wider range, e.g. `{command} week` or `{command} 30d`, "
+    "or `{command} help` for every form."
 )
+NO_SUBJECT = N_("(no subject)")
 
 BlockDict = dict[str, Any]
 
@@ -149,13 +151,19 @@ def host_text(meeting: RecordMeeting, host_name: str | None, host_user_id: str |
     mention = mrkdwn.user_mention(host_user_id) if host_user_id else None
     if mention:
         return mention
-    return escape(host_name or meeting.userid or "unknown")
+    return escape(host_name or meeting.userid or _("unknown"))
 
 
 def state_text(meeting: RecordMeeting) -> str:
     icons = {"ready": ":white_check_mark:", "transcoding": ":hourglass_flowing_sand:"}
     name = meeting.state_name
-    return f"{icons.get(name, ':red_circle:')} {escape(name)}"
+    return f"{icons.get(name, ':red_circle:')} {escape(state_label(meeting))}"
+
+
+def state_label(meeting: RecordMeeting) -> str:
+    """The recording's state in words: ready, transcoding, recording."""
+    labels = {"ready": _("ready"), "transcoding": _("transcoding"), "recording": _("recording")}
+    return labels.get(meeting.state_name) or _("state {state}").format(state=meeting.state)
 
 
 def watch_url(file: RecordFile) -> str | None:
@@ -171,13 +179,13 @@ def _downloadable(file: RecordFile, download: bool) -> bool:
 def _access_note(file: RecordFile, tz_name: str) -> str | None:
     notes = []
     if file.required_same_corp:
-        notes.append("colleagues only")
+        notes.append(_("colleagues only"))
     if file.required_participant:
-        notes.append("participants only")
+        notes.append(_("participants only"))
     if file.sharing_expire:
         expire = mrkdwn.date_token(file.sharing_expire // 1000, fallback_tz=tz_name)
-        notes.append(f"link expires {expire}")
-    return "Link: " + ", ".join(notes) if notes else None
+        notes.append(_("link expires {when}").format(when=expire))
+    return _("Link: {notes}").format(notes=_(", ").join(notes)) if notes else None
 
 
 def _file_buttons(
@@ -186,29 +194,29 @@ def _file_buttons(
     elements: list[BlockDict] = []
     url = watch_url(file)
     if url:
-        elements.append(button("Watch", ACTION_WATCH, url=url, style="primary"))
+        elements.append(button(_("Watch"), ACTION_WATCH, url=url, style="primary"))
     value = action_value(meeting.meeting_record_id, file.record_file_id)
     # `show` without the password at hand (no PASSWORD_KEY, or unreadable) is a button instead.
     as_button = password_policy == POLICY_BUTTON or (
         password_policy == POLICY_SHOW and not file.password
     )
     if value and as_button and file.has_password:
-        elements.append(button("Show password", ACTION_SHOW_PASSWORD, value=value))
+        elements.append(button(_("Show password"), ACTION_SHOW_PASSWORD, value=value))
     if value and _downloadable(file, download):
-        elements.append(button("Download", ACTION_DOWNLOAD, value=value))
+        elements.append(button(_("Download"), ACTION_DOWNLOAD, value=value))
     return elements
 
 
 def _file_notes(file: RecordFile, *, password_policy: str, tz_name: str) -> list[str]:
     notes = []
     if not watch_url(file):
-        notes.append(":lock: Sharing is off for this recording; ask the host to turn it on.")
+        notes.append(_(":lock: Sharing is off for this recording; ask the host to turn it on."))
     else:
         access = _access_note(file, tz_name)
         if access:
             notes.append(access)
     if password_policy == POLICY_SHOW and file.password:
-        notes.append(f"Password: {escape(file.password)}")
+        notes.append(_("Password: {password}").format(password=escape(file.password)))
     return notes
 
 
@@ -234,23 +242,23 @@ def recording_message(
     _check_policy(password_policy)
     if meeting.deleted:
         return deleted_message(meeting, tz_name=tz_name)
-    subject = meeting.subject or "(no subject)"
+    subject = meeting.subject or _(NO_SUBJECT)
     start = meeting.start_seconds
     fields = [
-        f"*Host*\n{host_text(meeting, host_name, host_user_id)}",
-        f"*Meeting code*\n{escape(meeting.meeting_code)}",
-        f"*Start*\n{mrkdwn.date_token(start, fallback_tz=tz_name)}",
-        f"*Duration*\n{mrkdwn.duration(meeting.duration_seconds)}",
-        f"*Size*\n{mrkdwn.size(meeting.total_size)}",
-        f"*State*\n{state_text(meeting)}",
+        "*" + _("Host") + f"*\n{host_text(meeting, host_name, host_user_id)}",
+        "*" + _("Meeting code") + f"*\n{escape(meeting.meeting_code)}",
+        "*" + _("Start") + f"*\n{mrkdwn.date_token(start, fallback_tz=tz_name)}",
+        "*" + _("Duration") + f"*\n{mrkdwn.duration(meeting.duration_seconds)}",
+        "*" + _("Size") + f"*\n{mrkdwn.size(meeting.total_size)}",
+        "*" + _("State") + f"*\n{state_text(meeting)}",
     ]
     blocks: list[BlockDict] = [
-        header(f"Recording: {subject}"),
+        header(_("Recording: {subject}").format(subject=subject)),
         {"type": "section", "fields": [md(f, MAX_FIELD_TEXT) for f in fields]},
     ]
     files = meeting.record_files
     if not files:
-        blocks.append(context("No record files yet; this post is updated when they are ready."))
+        blocks.append(context(_("No record files yet; this post is updated when they are ready.")))
     several = len(files) > 1
     room = MAX_BLOCKS - len(blocks) - 1  # keep one block for "... and N more parts"
     for index, file in enumerate(files):
@@ -265,35 +273,44 @@ def recording_message(
         )
         if len(part) > room:
             left = len(files) - index
-            blocks.append(context(f"… and {left} more part{'s' if left > 1 else ''} not shown."))
+            blocks.append(
+                context(
+                    ngettext(
+                        "… and {count} more part not shown.",
+                        "… and {count} more parts not shown.",
+                        left,
+                    ).format(count=left)
+                )
+            )
             break
         blocks.extend(part)
         room -= len(part)
-    text = (
-        f"Recording ready: {truncate(escape(subject), MAX_SUBJECT_IN_LINE)} "
-        f"({mrkdwn.local_time(start, tz_name)}, {mrkdwn.duration(meeting.duration_seconds)})"
+    what = _("Recording ready") if meeting.done else _("Recording {state}")
+    text = _("{what}: {subject} ({when}, {duration})").format(
+        what=what.format(state=state_label(meeting)),
+        subject=truncate(escape(subject), MAX_SUBJECT_IN_LINE),
+        when=mrkdwn.local_time(start, tz_name),
+        duration=mrkdwn.duration(meeting.duration_seconds),
     )
-    if not meeting.done:
-        text = text.replace("Recording ready", f"Recording {meeting.state_name}", 1)
     return text, blocks
 
 
 def deleted_message(meeting: RecordMeeting, *, tz_name: str) -> tuple[str, list[BlockDict]]:
     """(fallback text, blocks) of a recording deleted in Tencent Meeting: what it was, that it
     is gone, and no button (its links lead nowhere now)."""
-    subject = meeting.subject or "(no subject)"
+    subject = meeting.subject or _(NO_SUBJECT)
     start = meeting.start_seconds
     blocks: list[BlockDict] = [
-        header(f"Recording deleted: {subject}"),
+        header(_("Recording deleted: {subject}").format(subject=subject)),
         section(
-            f"*Host* {host_text(meeting, None, None)} · "
-            f"*Start* {mrkdwn.date_token(start, fallback_tz=tz_name)}"
+            "*" + _("Host") + f"* {host_text(meeting, None, None)} · "
+            "*" + _("Start") + f"* {mrkdwn.date_token(start, fallback_tz=tz_name)}"
         ),
-        context(":wastebasket: This recording was deleted in Tencent Meeting."),
+        context(_(":wastebasket: This recording was deleted in Tencent Meeting.")),
     ]
-    text = (
-        f"Recording deleted: {truncate(escape(subject), MAX_SUBJECT_IN_LINE)} "
-        f"({mrkdwn.local_time(start, tz_name)})"
+    text = _("Recording deleted: {subject} ({when})").format(
+        subject=truncate(escape(subject), MAX_SUBJECT_IN_LINE),
+        when=mrkdwn.local_time(start, tz_name),
     )
     return text, blocks
 
@@ -311,9 +328,10 @@ def _file_blocks(
     out: list[BlockDict] = []
     if several:
         start = mrkdwn.date_token(file.record_start_time // 1000, "{time}", tz_name)
+        part = _("Part {number}").format(number=index + 1)
         out.append(
             section(
-                f"*Part {index + 1}* · {start} · {mrkdwn.duration(file.duration_seconds)}"
+                f"*{part}* · {start} · {mrkdwn.duration(file.duration_seconds)}"
                 f" · {mrkdwn.size(file.record_size)}"
             )
         )
@@ -336,7 +354,7 @@ def recordings_list(
     page: int = 0,
     page_size: int = 10,
     more_value: str | None = None,
-    empty_hint: str = DEFAULT_EMPTY_HINT,
+    empty_hint: str | None = None,
     download: bool = True,
     password_hidden: Callable[[RecordMeeting], bool] | None = None,
 ) -> tuple[str, list[BlockDict]]:
@@ -347,21 +365,24 @@ def recordings_list(
     `download=False` hides Download buttons (e.g. for guests); `password_hidden(meeting)`
     True leaves out a recording's "Show password" button (its routes say `password:hide`).
     """
+    if empty_hint is None:
+        empty_hint = _(DEFAULT_EMPTY_HINT).format(command=COMMAND)
     page_size = max(1, min(page_size, MAX_LIST_PAGE_SIZE))
     total = len(meetings)
     start = max(0, page) * page_size
     shown = meetings[start : start + page_size]
     blocks: list[BlockDict] = [header(title)]
     if not shown:
-        what = "No recordings found." if total == 0 else "No more recordings."
+        what = _("No recordings found.") if total == 0 else _("No more recordings.")
         blocks.append(section(f"{what} {empty_hint}".strip()))
-        return truncate(f"{escape(title)}: {what.lower().rstrip('.')}", MAX_MESSAGE_TEXT), blocks
+        return truncate(f"{escape(title)}: {what}", MAX_MESSAGE_TEXT), blocks
 
-    noun = "recording" if total == 1 else "recordings"
-    summary = f"{total} {noun}"
+    summary = ngettext("{count} recording", "{count} recordings", total).format(count=total)
     if total > len(shown):
-        summary += f" · showing {start + 1}–{start + len(shown)}"
-    blocks.append(context(f"{summary} · times in your time zone"))
+        summary += " · " + _("showing {first}–{last}").format(
+            first=start + 1, last=start + len(shown)
+        )
+    blocks.append(context(summary + " · " + _("times in your time zone")))
     for offset, meeting in enumerate(shown):
         hide = password_hidden is not None and password_hidden(meeting)
         blocks.extend(
@@ -371,16 +392,17 @@ def recordings_list(
         )
     has_more = start + len(shown) < total
     if has_more and more_value:
-        more = button(f"More ({total - start - len(shown)} left)", ACTION_MORE, value=more_value)
+        left = total - start - len(shown)
+        more = button(_("More ({count} left)").format(count=left), ACTION_MORE, value=more_value)
         blocks.append(actions([more], block_id="more"))
     elif has_more:
-        blocks.append(context("More recordings match; narrow the range to see them."))
+        blocks.append(context(_("More recordings match; narrow the range to see them.")))
     return truncate(f"{escape(title)}: {summary}", MAX_MESSAGE_TEXT), blocks
 
 
 def subject_text(meeting: RecordMeeting, limit: int = MAX_SUBJECT_IN_LINE) -> str:
     """The recording's subject for a mrkdwn line: escaped, cut to `limit` characters."""
-    return truncate(escape(meeting.subject or "(no subject)"), limit)
+    return truncate(escape(meeting.subject or _(NO_SUBJECT)), limit)
 
 
 def _list_item(
@@ -388,7 +410,7 @@ def _list_item(
 ) -> list[BlockDict]:
     subject = subject_text(meeting)
     details = [
-        f"host {escape(meeting.userid)}",
+        _("host {userid}").format(userid=escape(meeting.userid)),
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
         *([mrkdwn.duration(meeting.duration_seconds)] if meeting.record_files else []),
         state_text(meeting),
@@ -396,10 +418,10 @@ def _list_item(
     links = []
     shared = [f for f in meeting.record_files if watch_url(f)]
     for number, file in enumerate(shared[:5], start=1):
-        label = "Watch" if len(shared) == 1 else f"Part {number}"
+        label = _("Watch") if len(shared) == 1 else _("Part {number}").format(number=number)
         links.append(mrkdwn.link(file.sharing_url or "", label))
     if meeting.record_files and not shared:
-        links.append("sharing is off")
+        links.append(_("sharing is off"))
     text = f"*{subject}*\n" + " · ".join(details)
     if links:
         text += "\n" + " · ".join(links)
@@ -409,12 +431,12 @@ def _list_item(
     if with_password and password:
         value = action_value(meeting.meeting_record_id, with_password.record_file_id)
         if value:
-            elements.append(button("Show password", ACTION_SHOW_PASSWORD, value=value))
+            elements.append(button(_("Show password"), ACTION_SHOW_PASSWORD, value=value))
     downloadable = next((f for f in meeting.record_files if _downloadable(f, download)), None)
     if downloadable:
         value = action_value(meeting.meeting_record_id, downloadable.record_file_id)
         if value:
-            elements.append(button("Download", ACTION_DOWNLOAD, value=value))
+            elements.append(button(_("Download"), ACTION_DOWNLOAD, value=value))
     block = actions(elements, block_id=f"rec-{index}")
     if block:
         blocks.append(block)
@@ -422,41 +444,78 @@ def _list_item(
 
 
 # --------------------------------------------------------------------------- help
-_USER_HELP = [
-    ("today", "recordings that started today"),
-    ("yesterday", "yesterday's recordings"),
-    ("week", "this week (also `this week`)"),
-    ("last week", "the whole of last week"),
-    ("7d", "the last 7 days (also `30d`, any number of days)"),
-    ("2026-11-20", "one day"),
-    ("2026-11-01..2026-11-20", "a range of days"),
-    (
-        "search WORD...",
-        "subjects containing every word, and where they were said in transcripts "
-        "(add a range: `search standup 30d`)",
-    ),
-    (
-        "summary MEETING_CODE",
-        "one recording's AI minutes, to-dos and chapters (or give its share link "
-        "`https://meeting.tencent.com/...`)",
-    ),
-    ("host USERID", "recordings hosted by a Tencent Meeting user id"),
-    ("mine", "recordings you hosted (needs your Slack user linked)"),
-    ("help", "this help"),
-]
+# Each language's help lists that language's words (both work in either language).
+_USER_HELP = {
+    "en": [
+        ("today", "recordings that started today"),
+        ("yesterday", "yesterday's recordings"),
+        ("week", "this week (also `this week`)"),
+        ("last week", "the whole of last week"),
+        ("7d", "the last 7 days (also `30d`, any number of days)"),
+        ("2026-11-20", "one day"),
+        ("2026-11-01..2026-11-20", "a range of days"),
+        (
+            "search WORD...",
+            "subjects containing every word, and where they were said in transcripts "
+            "(add a range: `search standup 30d`)",
+        ),
+        (
+            "summary MEETING_CODE",
+            "one recording's AI minutes, to-dos and chapters (or give its share link "
+            "`https://meeting.tencent.com/...`)",
+        ),
+        ("host USERID", "recordings hosted by a Tencent Meeting user id"),
+        ("mine", "recordings you hosted (needs your Slack user linked)"),
+        ("help", "this help"),
+    ],
+    "zh": [
+        ("今天", "今天开始的录制"),
+        ("昨天", "昨天的录制"),
+        ("本周", "本周的录制"),
+        ("上周", "上周一整周的录制"),
+        ("最近7天", "最近 7 天（也可以是 `最近30天`，任意天数）"),
+        ("2026-11-20", "某一天"),
+        ("2026-11-01..2026-11-20", "一段日期"),
+        (
+            "搜索 关键词...",
+            "主题包含所有关键词的录制，以及转写中说到它们的地方（可加时间段：`搜索 周会 30天`）",
+        ),
+        (
+            "纪要 会议号",
+            "某个录制的 AI 纪要、待办和章节（也可以给出分享链接 `https://meeting.tencent.com/...`）",
+        ),
+        ("主持人 USERID", "某个腾讯会议用户 ID 主持的录制"),
+        ("我的", "你主持的录制（需要管理员关联你的 Slack 账号）"),
+        ("帮助", "本帮助"),
+    ],
+}
 
-_ADMIN_HELP = [
-    (
-        "route add #channel [host:USERID] [subject:WORD] [subject~REGEX] [code:MEETING_CODE] "
-        "[password:show|button|hide] [download:on|off]",
-        "post matching recordings into a channel",
-    ),
-    ("route list", "show every route with its id"),
-    ("route remove ID", "delete a route"),
-    ("route default #channel", "where recordings that match no route go"),
-    ("link @user USERID", "link a Slack user to a Tencent Meeting user id"),
-    ("status", "poller, quota and delivery health"),
-]
+_ADMIN_HELP = {
+    "en": [
+        (
+            "route add #channel [host:USERID] [subject:WORD] [subject~REGEX] [code:MEETING_CODE] "
+            "[password:show|button|hide] [download:on|off]",
+            "post matching recordings into a channel",
+        ),
+        ("route list", "show every route with its id"),
+        ("route remove ID", "delete a route"),
+        ("route default #channel", "where recordings that match no route go"),
+        ("link @user USERID", "link a Slack user to a Tencent Meeting user id"),
+        ("status", "poller, quota and delivery health"),
+    ],
+    "zh": [
+        (
+            "路由 添加 #频道 [host:USERID] [subject:关键词] [subject~正则] [code:会议号] "
+            "[password:show|button|hide] [download:on|off]",
+            "把匹配的录制发到一个频道",
+        ),
+        ("路由 列表", "列出所有路由及其编号"),
+        ("路由 删除 编号", "删除一条路由"),
+        ("路由 默认 #频道", "没有路由匹配的录制发往哪里"),
+        ("关联 @用户 USERID", "把 Slack 用户关联到腾讯会议用户 ID"),
+        ("状态", "轮询、配额和投递的健康状况"),
+    ],
+}
 
 
 def _help_lines(items: list[tuple[str, str]]) -> str:
@@ -464,16 +523,28 @@ def _help_lines(items: list[tuple[str, str]]) -> str:
 
 
 def help_blocks(is_admin: bool) -> tuple[str, list[BlockDict]]:
-    """(fallback text, blocks) explaining every form of the command."""
+    """(fallback text, blocks) explaining every form of the command, in the context's
+    language with that language's words."""
+    lang = language()
     blocks: list[BlockDict] = [
-        header("Tencent Meeting recordings"),
-        section("*Find recordings*\n" + _help_lines(_USER_HELP)),
-        section(
-            f"*中文*\n• `{COMMAND} 今天` · `{COMMAND} 昨天` · `{COMMAND} 本周` · `{COMMAND} 上周`"
-        ),
-        context("Answers are visible only to you. Times are shown in your own time zone."),
+        header(_("Tencent Meeting recordings")),
+        section("*" + _("Find recordings") + "*\n" + _help_lines(_USER_HELP[lang])),
+        context(_("Answers are visible only to you. Times are shown in your own time zone.")),
     ]
     if is_admin:
         blocks.append({"type": "divider"})
-        blocks.append(section("*Admin*\n" + _help_lines(_ADMIN_HELP)))
-    return f"How to use {COMMAND}: {COMMAND} today, {COMMAND} week, {COMMAND} help", blocks
+        blocks.append(
+            section(
+                "*"
+                + _("Admin")
+                + "*\n"
+                + _help_lines(_ADMIN_HELP[lang])
+                + "\n"
+                + _("Or use the forms in the app's Home tab.")
+            )
+        )
+    words = {"en": ("today", "week", "help"), "zh": ("今天", "本周", "帮助")}[lang]
+    text = _("How to use {command}: {examples}").format(
+        command=COMMAND, examples=", ".join(f"{COMMAND} {w}" for w in words)
+    )
+    return text, blocks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import N_, _
 from bot.models import CONTENT_LANGS, PASSWORD_POLICIES, SUMMARY_POLICIES, Route
 from bot.slack.blocks import BlockDict, plain
 
@@ -33,20 +34,20 @@ CHOICE_OPTIONS = {
 LINK_USER, LINK_USERID = "user", "userid"
 
 _PASSWORD_LABELS = {
-    "show": "Show it in the message",
-    "button": "A button shows it to whoever clicks",
-    "hide": "Never in Slack",
+    "show": N_("Show it in the message"),
+    "button": N_("A button shows it to whoever clicks"),
+    "hide": N_("Never in Slack"),
 }
 _SUMMARY_LABELS = {
-    "thread": "In the thread, when shared company-wide",
-    "always": "In the thread, always",
-    "off": "Never",
+    "thread": N_("In the thread, when shared company-wide"),
+    "always": N_("In the thread, always"),
+    "off": N_("Never"),
 }
-_LANG_LABELS = {"default": "The meeting's own", "zh": "中文", "en": "English", "ja": "日本語"}
+_LANG_LABELS = {"default": N_("The meeting's own"), "zh": "中文", "en": "English", "ja": "日本語"}
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain(label, 75), "value": value}
+    return {"text": plain(_(label), 75), "value": value}
 
 
 def _text_input(
@@ -61,8 +62,8 @@ def _text_input(
         "type": "input",
         "block_id": block_id,
         "optional": True,
-        "label": plain(label, 2000),
-        "hint": plain(hint, 2000),
+        "label": plain(_(label), 2000),
+        "hint": plain(_(hint), 2000),
         "element": element,
     }
 
@@ -73,7 +74,7 @@ def _select(block_id: str, label: str, choices: dict[str, str], initial: str) ->
     return {
         "type": "input",
         "block_id": block_id,
-        "label": plain(label, 2000),
+        "label": plain(_(label), 2000),
         "element": {
             "type": "static_select",
             "action_id": VALUE,
@@ -101,58 +102,58 @@ def route_form(route: Route | None = None) -> dict[str, Any]:
         {
             "type": "input",
             "block_id": CHANNEL,
-            "label": plain("Channel", 2000),
-            "hint": plain("A private channel needs the bot invited first (/invite).", 2000),
+            "label": plain(_("Channel"), 2000),
+            "hint": plain(_("A private channel needs the bot invited first (/invite)."), 2000),
             "element": channel,
         },
         _text_input(
             HOST,
-            "Host",
+            N_("Host"),
             route.match_host if route else None,
-            "Only recordings of this Tencent Meeting userid. Empty: any host.",
+            N_("Only recordings of this Tencent Meeting userid. Empty: any host."),
         ),
         _text_input(
             SUBJECT,
-            "Subject words",
+            N_("Subject words"),
             route.match_subject if route else None,
-            "Only subjects containing these words. Empty: any subject.",
+            N_("Only subjects containing these words. Empty: any subject."),
             placeholder="周会",
         ),
         _text_input(
             SUBJECT_REGEX,
-            "Subject pattern",
+            N_("Subject pattern"),
             route.match_subject_regex if route else None,
-            "A regular expression the subject must match (instead of words).",
-            placeholder="^(周会|Weekly)",
+            N_("A regular expression the subject must match (instead of words)."),
+            placeholder="^(周会|例会)",
         ),
         _text_input(
             CODE,
-            "Meeting code",
+            N_("Meeting code"),
             route.match_code if route else None,
-            "Only recordings of this meeting code (its digits).",
+            N_("Only recordings of this meeting code (its digits)."),
             placeholder="123456789",
         ),
         _select(
             PASSWORD,
-            "Password",
+            N_("Password"),
             {p: _PASSWORD_LABELS[p] for p in PASSWORD_POLICIES},
             password,
         ),
         _select(
             DOWNLOAD,
-            "Download button",
-            {"off": "Off", "on": "On"},
+            N_("Download button"),
+            {"off": N_("Off"), "on": N_("On")},
             "on" if route and route.download else "off",
         ),
         _select(
             SUMMARY,
-            "AI minutes",
+            N_("AI minutes"),
             {s: _SUMMARY_LABELS[s] for s in SUMMARY_POLICIES},
             route.summary if route else "thread",
         ),
         _select(
             LANG,
-            "Language of the minutes",
+            N_("Language of the messages and minutes"),
             {c: _LANG_LABELS.get(c, c) for c in CONTENT_LANGS},
             route.lang if route else "default",
         ),
@@ -162,9 +163,12 @@ def route_form(route: Route | None = None) -> dict[str, Any]:
         "type": "modal",
         "callback_id": ROUTE_FORM,
         "private_metadata": str(route.id) if editing and route else "",
-        "title": plain(f"Edit route #{route.id}" if editing and route else "Add a route", 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(
+            _("Edit route #{id}").format(id=route.id) if editing and route else _("Add a route"),
+            24,
+        ),
+        "submit": plain(_("Save"), 24),
+        "close": plain(_("Cancel"), 24),
         "blocks": blocks,
     }
 
@@ -174,21 +178,21 @@ def link_form() -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": LINK_FORM,
-        "title": plain("Link a person", 24),
-        "submit": plain("Link", 24),
-        "close": plain("Cancel", 24),
+        "title": plain(_("Link a person"), 24),
+        "submit": plain(_("Link"), 24),
+        "close": plain(_("Cancel"), 24),
         "blocks": [
             {
                 "type": "input",
                 "block_id": LINK_USER,
-                "label": plain("Slack user", 2000),
+                "label": plain(_("Slack user"), 2000),
                 "element": {"type": "users_select", "action_id": VALUE},
             },
             {
                 "type": "input",
                 "block_id": LINK_USERID,
-                "label": plain("Tencent Meeting userid", 2000),
-                "hint": plain("As the Tencent Meeting admin console shows it.", 2000),
+                "label": plain(_("Tencent Meeting userid"), 2000),
+                "hint": plain(_("As the Tencent Meeting admin console shows it."), 2000),
                 "element": {"type": "plain_text_input", "action_id": VALUE, "max_length": 128},
             },
         ],

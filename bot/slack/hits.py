@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.i18n import _, ngettext
 from bot.meeting_content import HIT_END, HIT_START
 from bot.slack import markdown
 from bot.slack.blocks import (
@@ -19,6 +20,7 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_MESSAGE_TEXT,
     MAX_SUBJECT_IN_LINE,
+    NO_SUBJECT,
     BlockDict,
     actions,
     button,
@@ -56,7 +58,7 @@ def snippet_runs(
     """The snippet as runs: matches bold, an ellipsis where it is cut, within ~`limit` chars."""
     pieces = _marked(snippet)
     text = "".join(t for t, _ in pieces)
-    flags = [bold for piece, bold in pieces for _ in piece]
+    flags = [bold for piece, bold in pieces for _char in piece]
     lead = len(text) - len(text.lstrip())
     text_start, text_end = lead, len(text.rstrip())
     for mark in _ELLIPSES:  # an ellipsis the store put there: ours replaces it
@@ -107,14 +109,16 @@ def snippet_text(snippet: str, **kwargs: object) -> str:
 
 def hit_text(hit: TranscriptHit, *, tz_name: str = "Asia/Shanghai") -> str:
     """The mrkdwn of one hit: subject and date, speaker and time, then the snippet as a quote."""
-    subject = " ".join(markdown.clean(hit.subject or "").split()) or "(no subject)"
+    subject = " ".join(markdown.clean(hit.subject or "").split()) or _(NO_SUBJECT)
     first = f"*{truncate(markdown.inert(subject), MAX_SUBJECT_IN_LINE)}*"
     started = getattr(hit, "meeting_start_seconds", None)
     if isinstance(started, int | float) and started > 0:
         first += f" · {date_token(started, fallback_tz=tz_name)}"
     speaker = " ".join(markdown.clean(hit.speaker_name or "").split())
-    who = truncate(markdown.inert(speaker), MAX_SPEAKER) if speaker else "_Unknown speaker_"
-    second = f":speaking_head_in_silhouette: {who} at `{offset_text(hit.start_ms)}`"
+    who = truncate(markdown.inert(speaker), MAX_SPEAKER) if speaker else _("_Unknown speaker_")
+    second = ":speaking_head_in_silhouette: " + _("{who} at {offset}").format(
+        who=who, offset=f"`{offset_text(hit.start_ms)}`"
+    )
     quote = snippet_text(
         hit.snippet,
         cut_start=bool(getattr(hit, "cut_start", False)),
@@ -131,7 +135,7 @@ def transcript_hit_blocks(
     offset: int = 0,
     total: int | None = None,
     more_value: str | None = None,
-    empty_hint: str = "Try other words, fewer words, or a wider range.",
+    empty_hint: str | None = None,
 ) -> tuple[str, list[BlockDict]]:
     """(fallback text, blocks) answering `/recordings search` with hits in transcripts.
 
@@ -139,19 +143,36 @@ def transcript_hit_blocks(
     count when known; `more_value` (given when more follow) goes on the More button.
     """
     shown = list(hits)[:MAX_HITS_SHOWN]
-    title = " ".join(markdown.clean(title).split()) or "Search"
+    if empty_hint is None:
+        empty_hint = _("Try other words, fewer words, or a wider range.")
+    title = " ".join(markdown.clean(title).split()) or _("Search")
     blocks: list[BlockDict] = [header(title)]
     if not shown:
-        blocks.append(section(f"Nothing said matches.\n{escape(empty_hint)}"))
-        return truncate(f"{escape(title)}: no matches", MAX_MESSAGE_TEXT), blocks
+        blocks.append(section(_("Nothing said matches.") + f"\n{escape(empty_hint)}"))
+        return truncate(f"{escape(title)}: " + _("no matches"), MAX_MESSAGE_TEXT), blocks
     first, last = offset + 1, offset + len(shown)
-    count = f"{total} hit{'' if total == 1 else 's'}" if total is not None else "Hits"
-    summary = f"{count} · showing {first}–{last} · newest first · times into the recording"
+    count = (
+        ngettext("{count} hit", "{count} hits", total).format(count=total)
+        if total is not None
+        else _("Hits")
+    )
+    summary = (
+        count
+        + " · "
+        + _("showing {first}–{last} · newest first · times into the recording").format(
+            first=first, last=last
+        )
+    )
     blocks.append(context(summary))
     blocks.extend(section(hit_text(hit, tz_name=tz_name)) for hit in shown)
     if more_value:
-        left = f" ({total - last} left)" if total is not None and total > last else ""
-        block = actions([button(f"More{left}", ACTION_MORE, value=more_value)], "more")
+        label = (
+            _("More ({count} left)").format(count=total - last)
+            if total is not None and total > last
+            else _("More")
+        )
+        block = actions([button(label, ACTION_MORE, value=more_value)], "more")
         if block:
             blocks.append(block)
-    return truncate(f"{escape(title)}: {count.lower()} in what was said", MAX_MESSAGE_TEXT), blocks
+    said = _("{count} in what was said").format(count=count)
+    return truncate(f"{escape(title)}: {said}", MAX_MESSAGE_TEXT), blocks

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.health import Health
+from bot.i18n import _, language
 from bot.models import RecordMeeting, Route
 from bot.slack import mrkdwn
 from bot.slack.blocks import (
@@ -23,6 +24,7 @@ from bot.slack.blocks import (
     md,
     plain,
     section,
+    state_label,
     subject_text,
 )
 from bot.slack.forms import ACTION_ADD_ROUTE, ACTION_LINK_PERSON, ACTION_ROUTE_MENU
@@ -62,15 +64,20 @@ class HomeData:
 
 def home_view(data: HomeData) -> View:
     """The Home tab view (`{"type": "home", "blocks": [...]}`)."""
-    blocks: list[dict[str, Any]] = [header("Tencent Meeting recordings")]
+    blocks: list[dict[str, Any]] = [header(_("Tencent Meeting recordings"))]
     if data.is_guest:
-        blocks.append(section(escape(GUEST_REFUSAL)))
+        blocks.append(section(escape(_(GUEST_REFUSAL))))
         return {"type": "home", "blocks": blocks}
     blocks += _recent_blocks(data)
+    words = {"zh": ("今天", "本周", "搜索 关键词", "帮助")}.get(
+        language(), ("today", "week", "search WORDS", "help")
+    )
+    forms = [f"`{COMMAND} {word}`" for word in words]
     blocks.append(
         context(
-            f"Find more with `{COMMAND} today`, `{COMMAND} week`, `{COMMAND} search WORDS` "
-            f"or `{COMMAND} help`. Times are shown in your own time zone."
+            _("Find more with {a}, {b}, {c} or {d}. Times are shown in your own time zone.").format(
+                a=forms[0], b=forms[1], c=forms[2], d=forms[3]
+            )
         )
     )
     if data.admin is not None:
@@ -79,28 +86,29 @@ def home_view(data: HomeData) -> View:
         blocks.append({"type": "divider"})
         blocks += _route_blocks(data.admin.routes)
     if len(blocks) > MAX_HOME_BLOCKS:
-        blocks = blocks[: MAX_HOME_BLOCKS - 1] + [context("… more than fits here.")]
+        blocks = blocks[: MAX_HOME_BLOCKS - 1] + [context(_("… more than fits here."))]
     return {"type": "home", "blocks": blocks}
 
 
 # -- the viewer's recordings ------------------------------------------------------------------
 def _recent_blocks(data: HomeData) -> list[dict[str, Any]]:
     if data.userid and data.mine:
-        title = f"*Your recent recordings* (as host `{escape(data.userid)}`)"
+        title = _("*Your recent recordings* (as host {userid})").format(
+            userid=f"`{escape(data.userid)}`"
+        )
         return [section(title), *(_recording_block(m, data.tz_name) for m in data.mine)]
     if data.userid:
-        hint = (
-            f"No recordings hosted by `{escape(data.userid)}` in the last {RECENT_DAYS} days. "
-            "The company's latest:"
-        )
+        hint = _(
+            "No recordings hosted by {userid} in the last {days} days. The company's latest:"
+        ).format(userid=f"`{escape(data.userid)}`", days=RECENT_DAYS)
     else:
-        hint = (
+        hint = _(
             "I don't know your Tencent Meeting user yet, so here are the company's latest "
-            f"recordings. An admin can link you with `{COMMAND} link @you USERID`."
-        )
+            "recordings. An admin can link you with {example}."
+        ).format(example=f"`{COMMAND} link @you USERID`")
     blocks: list[dict[str, Any]] = [section(hint)]
     if not data.latest:
-        blocks.append(section(f"No recordings in the last {RECENT_DAYS} days."))
+        blocks.append(section(_("No recordings in the last {days} days.").format(days=RECENT_DAYS)))
     blocks += [_recording_block(m, data.tz_name) for m in data.latest]
     return blocks
 
@@ -108,22 +116,22 @@ def _recent_blocks(data: HomeData) -> list[dict[str, Any]]:
 def _recording_block(meeting: RecordMeeting, tz_name: str) -> dict[str, Any]:
     subject = subject_text(meeting)
     details = [
-        f"host {escape(meeting.userid)}",
+        _("host {userid}").format(userid=escape(meeting.userid)),
         mrkdwn.date_token(meeting.start_seconds, fallback_tz=tz_name),
         *([mrkdwn.duration(meeting.duration_seconds)] if meeting.record_files else []),
-        escape(meeting.state_name),
+        escape(state_label(meeting)),
     ]
     shared = next((f for f in meeting.record_files if f.shared and f.sharing_url), None)
     if shared is not None:
-        details.append(mrkdwn.link(shared.sharing_url or "", "Watch"))
+        details.append(mrkdwn.link(shared.sharing_url or "", _("Watch")))
     return section(f"*{subject}*\n" + " · ".join(details))
 
 
 # -- admins: health and routes ----------------------------------------------------------------
 def _health_blocks(health: Health, tz_name: str) -> list[dict[str, Any]]:
     """The same facts as `/recordings status`, under a section title instead of a header."""
-    _, blocks = status_blocks(health, tz_name)
-    return [section("*Health*"), *(b for b in blocks if b.get("type") != "header")]
+    _text, blocks = status_blocks(health, tz_name)
+    return [section("*" + _("Health") + "*"), *(b for b in blocks if b.get("type") != "header")]
 
 
 def _route_blocks(routes: list[Route]) -> list[dict[str, Any]]:
@@ -131,26 +139,35 @@ def _route_blocks(routes: list[Route]) -> list[dict[str, Any]]:
     buttons."""
     buttons = actions(
         [
-            button("Add route", ACTION_ADD_ROUTE, value="add", style="primary"),
-            button("Link a person", ACTION_LINK_PERSON, value="link"),
+            button(_("Add route"), ACTION_ADD_ROUTE, value="add", style="primary"),
+            button(_("Link a person"), ACTION_LINK_PERSON, value="link"),
         ],
         block_id="admin-forms",
     )
-    blocks: list[dict[str, Any]] = [section("*Routes*")]
+    blocks: list[dict[str, Any]] = [section("*" + _("Routes") + "*")]
     if buttons is not None:
         blocks.append(buttons)
     if not routes:
         blocks.append(
             section(
-                "No routes yet: recordings go nowhere. Add one here, or with "
-                f"`{COMMAND} route add #channel` or `{COMMAND} route default #channel`."
+                _(
+                    "No routes yet: recordings go nowhere. Add one here, or with {add} or "
+                    "{default}."
+                ).format(
+                    add=f"`{COMMAND} route add #channel`",
+                    default=f"`{COMMAND} route default #channel`",
+                )
             )
         )
         return blocks
     blocks += [_route_item(r) for r in routes[:MAX_ROUTE_ITEMS]]
     if len(routes) > MAX_ROUTE_ITEMS:
         blocks.append(
-            context(f"… and {len(routes) - MAX_ROUTE_ITEMS} more (`{COMMAND} route list`)")
+            context(
+                _("… and {count} more ({command})").format(
+                    count=len(routes) - MAX_ROUTE_ITEMS, command=f"`{COMMAND} route list`"
+                )
+            )
         )
     return blocks
 
@@ -163,14 +180,14 @@ def _route_item(route: Route) -> dict[str, Any]:
             "type": "overflow",
             "action_id": ACTION_ROUTE_MENU,
             "options": [
-                {"text": plain("Edit", 75), "value": f"edit:{route.id}"},
-                {"text": plain("Remove", 75), "value": f"remove:{route.id}"},
+                {"text": plain(_("Edit"), 75), "value": f"edit:{route.id}"},
+                {"text": plain(_("Remove"), 75), "value": f"remove:{route.id}"},
             ],
             "confirm": {
-                "title": plain("Change this route?", 100),
-                "text": md(f"Route #{route.id}: {route_line(route)}", 300),
-                "confirm": plain("Go on", 30),
-                "deny": plain("Cancel", 30),
+                "title": plain(_("Change route #{id}?").format(id=route.id), 100),
+                "text": md(route_line(route), 300),
+                "confirm": plain(_("Go on"), 30),
+                "deny": plain(_("Cancel"), 30),
             },
         }
     return block

@@ -15,9 +15,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.i18n import _
 from bot.meeting_content import Chapter, Minutes
 from bot.slack import markdown
-from bot.slack.blocks import MAX_BLOCKS, MAX_HEADER, MAX_SECTION_TEXT, BlockDict, context, header
+from bot.slack.blocks import (
+    MAX_BLOCKS,
+    MAX_HEADER,
+    MAX_SECTION_TEXT,
+    NO_SUBJECT,
+    BlockDict,
+    context,
+    header,
+)
 from bot.slack.mrkdwn import escape, link, truncate
 
 MESSAGE_CHARS = 12_000  # section text per message; Slack itself folds long messages
@@ -128,9 +137,9 @@ def _labelled(paragraphs: list[markdown.Paragraph], label: str) -> list[markdown
 def chapter_lines(chapters: Sequence[Chapter]) -> list[markdown.Paragraph]:
     """`*Chapters*` then one line per chapter, earliest first: `` `12:05` `` name."""
     ordered = sorted(chapters, key=lambda c: c.start_ms)
-    lines = [markdown.Line((markdown.Run("Chapters", bold=True),), heading=True)]
+    lines = [markdown.Line((markdown.Run(_("Chapters"), bold=True),), heading=True)]
     for chapter in ordered:
-        name = " ".join(markdown.clean(chapter.name or "").split()) or "(untitled)"
+        name = " ".join(markdown.clean(chapter.name or "").split()) or _("(untitled)")
         name = truncate(name, MAX_CHAPTER_NAME)
         time = markdown.Run(offset_text(chapter.start_ms), code=True)
         lines.append(markdown.Line((time, markdown.Run(" " + name)), "", "    ", item=True))
@@ -158,11 +167,11 @@ def thread_reply_messages(
 
     parts: list[list[BlockDict]] = []  # each: the blocks of one topic, in order
     if has_summary:
-        parts.append(_sections(_labelled(summary, "Summary")))
+        parts.append(_sections(_labelled(summary, _("Summary"))))
     if has_todos:
-        parts.append(_sections(_labelled(todos, "To-dos")))
+        parts.append(_sections(_labelled(todos, _("To-dos"))))
     elif has_summary:
-        parts.append([context("No to-dos were noted.")])
+        parts.append([context(_("No to-dos were noted."))])
     if chapter_part:
         parts.append(_sections(chapter_part))
 
@@ -207,9 +216,12 @@ def _paginate(content: list[BlockDict], *, message_chars: int) -> list[list[Bloc
 
 def _message(page: list[BlockDict], subject: str, index: int, count: int) -> Message:
     mark = f" ({index + 1}/{count})" if count > 1 else ""
-    name = " ".join(markdown.clean(subject or "").split()) or "(no subject)"
-    title = truncate(f"Minutes: {name}", MAX_HEADER - len(mark)) + mark
-    text = truncate(f"Minutes of {escape(name)}", MAX_FALLBACK - len(mark)) + mark
+    name = " ".join(markdown.clean(subject or "").split()) or _(NO_SUBJECT)
+    title = truncate(_("Minutes: {subject}").format(subject=name), MAX_HEADER - len(mark)) + mark
+    text = (
+        truncate(_("Minutes of {subject}").format(subject=escape(name)), MAX_FALLBACK - len(mark))
+        + mark
+    )
     return {"text": text, "blocks": [header(title), *page]}
 
 
@@ -220,10 +232,10 @@ def parent_summary_note(permalink: str | None = None) -> BlockDict:
     `permalink` (the first reply's, from chat.getPermalink) makes "in the thread" a link.
     It carries block_id SUMMARY_NOTE_BLOCK_ID: see `with_summary_note`.
     """
-    where = link(permalink, "in the thread") if permalink else "in the thread"
+    where = link(permalink, _("in the thread")) if permalink else _("in the thread")
     if len(where) > 1000:
-        where = "in the thread"
-    block = context(f":memo: Summary, to-dos and chapters are {where}.")
+        where = _("in the thread")
+    block = context(":memo: " + _("Summary, to-dos and chapters are {where}.").format(where=where))
     block["block_id"] = SUMMARY_NOTE_BLOCK_ID
     return block
 

@@ -8,8 +8,8 @@ as typed instead of pinging anyone.
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from bot.i18n import _, format_when
 
 ELLIPSIS = "…"
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,4}$")
@@ -49,27 +49,28 @@ def date_token(
     fmt: str = "{date_short_pretty} {time}",
     fallback_tz: str = "Asia/Shanghai",
 ) -> str:
-    """`<!date^UNIX^FMT|fallback>`: shown in each reader's own time zone by Slack clients."""
+    """`<!date^UNIX^FMT|fallback>`: shown in each reader's own time zone by Slack clients; the
+    fallback (for clients that cannot) in the context's language, in `fallback_tz`."""
     seconds = int(unix_seconds)
     return f"<!date^{seconds}^{fmt}|{local_time(seconds, fallback_tz)}>"
 
 
 def local_time(unix_seconds: float, tz_name: str = "Asia/Shanghai") -> str:
-    """A plain "2026-11-20 14:30 CST" rendering of a time in the given zone."""
-    moment = datetime.fromtimestamp(int(unix_seconds), ZoneInfo(tz_name))
-    return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+    """A day and time in the given zone as the context's language reads it: "Wed, Dec 2 21:08",
+    "12月2日 周三 21:08"."""
+    return format_when(unix_seconds, tz_name)
 
 
 def duration(seconds: float) -> str:
-    """1 h 05 min, 42 min, 35 s."""
+    """1 h 05 min, 42 min, 35 s (1 小时 05 分, 42 分钟, 35 秒)."""
     seconds = max(0, int(round(seconds)))
     if seconds < 60:
-        return f"{seconds} s"
+        return _("{seconds} s").format(seconds=seconds)
     minutes = int(round(seconds / 60))
     hours, minutes = divmod(minutes, 60)
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=f"{minutes:02d}")
+    return _("{minutes} min").format(minutes=minutes)
 
 
 def size(num_bytes: float) -> str:

@@ -4,18 +4,21 @@
 `Invalid(message)`, the message saying what was wrong. Time ranges are half-open [start, end),
 whole days in the time zone of `now` (the asker's zone).
 
-Query forms (keywords are case-insensitive; Chinese aliases in brackets):
+Query forms (keywords are case-insensitive; Chinese words in brackets):
     "" | today [今天]            yesterday [昨天]
-    week | this week [本周]      last week [上周]      month | this month     last month
-    7d | 7 days | last 7 days    (N from 1 to 366: the N days ending today)
+    week | this week [本周]      last week [上周]      month | this month [本月]  last month [上月]
+    7d | 7 days | last 7 days [最近7天, 7天]   (N from 1 to 366: the N days ending today)
     2026-11-20 | 2026/11/20      2026-11-01..2026-11-20 | 2026-11-01 to 2026-11-20 (inclusive)
-    mine [我的] | host USERID    search WORDS... [搜索]  (the rest of the text)
+    mine [我的] | host USERID [主持人]    search WORDS... [搜索]  (the rest of the text)
 A period may be combined with mine, host and search, e.g. `last week mine search 周会`;
 without a period, mine / host / search look at the last 30 days.
 
-Other forms: help | ? [帮助]; summary MEETING_CODE | summary SHARE_LINK [纪要]; status;
-route add CHANNEL OPTIONS...; route list; route remove ID; route default CHANNEL;
-link @user TENCENT_USERID.
+Other forms: help | ? [帮助]; summary MEETING_CODE | summary SHARE_LINK [纪要]; status [状态];
+route [路由] add [添加] CHANNEL OPTIONS...; route list [列表]; route remove [删除] ID;
+route default [默认] CHANNEL; link [关联] @user TENCENT_USERID.
+
+Messages (what an `Invalid` says, a period's label) are in the language of the context
+(bot.i18n): parse in the asker's.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+
+from bot.i18n import _
 
 DEFAULT_SEARCH_DAYS = 30
 MAX_DAYS = 366
@@ -121,8 +126,10 @@ AdminCommand = (RouteAdd, RouteList, RouteRemove, RouteDefault, Link, Status)
 _HELP = {"help", "?", "？", "帮助", "h", "-h", "--help"}
 _SEARCH = {"search", "搜索", "find"}
 _MINE = {"mine", "我的"}
-_HOST = {"host"}
-_ROUTE = {"route", "routes"}
+_HOST = {"host", "主持人"}
+_STATUS = {"status", "状态"}
+_LINK = {"link", "关联"}
+_ROUTE = {"route", "routes", "路由"}
 _SUMMARY = {"summary", "minutes", "纪要", "总结"}
 _RANGE_SEPARATORS = {"to", "..", "~", "～", "-", "–", "—", "至", "到"}
 
@@ -131,7 +138,7 @@ _DATE_RE = re.compile(rf"^{_DATE}$")
 _RANGE_RE = re.compile(
     rf"^{_DATE}\s*(?:\.\.|~|～|至|到|–|—|\s-\s|\sto\s)\s*{_DATE}$", re.IGNORECASE
 )
-_DAYS_RE = re.compile(r"^([0-9]{1,6})(?:d|days?|天)$", re.IGNORECASE)
+_DAYS_RE = re.compile(r"^(?:最近)?([0-9]{1,6})(?:d|days?|天)$", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"^[0-9]{1,6}$")
 _USER_RE = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_USER_RE = re.compile(r"^([UW][A-Z0-9]{2,})$")
@@ -183,16 +190,20 @@ def _to_date(year: str, month: str, day: str) -> date:
     try:
         value = date(int(year), int(month), int(day))
     except ValueError:
-        raise _Stop(f"{text} is not a date on the calendar") from None
+        raise _Stop(_("{date} is not a date on the calendar").format(date=text)) from None
     if value.year < 1970 or value.year > 9998:
-        raise _Stop(f"{text} is out of range")
+        raise _Stop(_("{date} is out of range").format(date=text))
     return value
 
 
 def _days(n: int, today: date) -> _Period:
     if not 1 <= n <= MAX_DAYS:
-        raise _Stop(f"the number of days should be from 1 to {MAX_DAYS}, not {n}")
-    label = "today" if n == 1 else f"last {n} days"
+        raise _Stop(
+            _("the number of days should be from 1 to {most}, not {count}").format(
+                most=MAX_DAYS, count=n
+            )
+        )
+    label = _("today") if n == 1 else _("last {count} days").format(count=n)
     return _Period(today - timedelta(days=n - 1), today + timedelta(days=1), label)
 
 
@@ -208,26 +219,34 @@ def _named_period(word: str, today: date) -> _Period | None:
     monday = today - timedelta(days=today.weekday())
     month = _month_start(today)
     if word in ("today", "今天"):
-        return _Period(today, today + timedelta(days=1), "today")
+        return _Period(today, today + timedelta(days=1), _("today"))
     if word in ("yesterday", "昨天"):
-        return _Period(today - timedelta(days=1), today, "yesterday")
+        return _Period(today - timedelta(days=1), today, _("yesterday"))
     if word in ("week", "本周", "this week"):
-        return _Period(monday, monday + timedelta(days=7), "this week")
+        return _Period(monday, monday + timedelta(days=7), _("this week"))
     if word in ("last week", "上周"):
-        return _Period(monday - timedelta(days=7), monday, "last week")
+        return _Period(monday - timedelta(days=7), monday, _("last week"))
     if word in ("month", "本月", "this month"):
-        return _Period(month, _next_month(month), "this month")
+        return _Period(month, _next_month(month), _("this month"))
     if word in ("last month", "上月"):
         previous = _month_start(month - timedelta(days=1))
-        return _Period(previous, month, "last month")
+        return _Period(previous, month, _("last month"))
     return None
 
 
 def _range(a: date, b: date) -> _Period:
     if b < a:
-        raise _Stop(f"the range ends ({b.isoformat()}) before it starts ({a.isoformat()})")
+        raise _Stop(
+            _("the range ends ({end}) before it starts ({start})").format(
+                end=b.isoformat(), start=a.isoformat()
+            )
+        )
     if (b - a).days + 1 > MAX_DAYS:
-        raise _Stop(f"a range can be at most {MAX_DAYS} days; this one has {(b - a).days + 1}")
+        raise _Stop(
+            _("a range can be at most {most} days; this one has {count}").format(
+                most=MAX_DAYS, count=(b - a).days + 1
+            )
+        )
     return _Period(a, b + timedelta(days=1), f"{a.isoformat()} – {b.isoformat()}")
 
 
@@ -245,7 +264,7 @@ def _take_period(tokens: list[str], i: int, today: date) -> tuple[_Period, int] 
             return _days(int(m.group(1)), today), 2
         if _NUMBER_RE.match(nxt) and after in ("d", "day", "days", "天"):
             return _days(int(nxt), today), 3
-        raise _Stop(f"{word} what? Try `last week` or `last 7 days`")
+        raise _Stop(_("{word} what? Try `last week` or `last 7 days`").format(word=word))
     if period := _named_period(word, today):
         return period, 1
     if m := _DAYS_RE.match(word):
@@ -263,10 +282,14 @@ def _take_period(tokens: list[str], i: int, today: date) -> tuple[_Period, int] 
     if m := _DATE_RE.match(tokens[i]):
         day = _to_date(*m.groups())
         if nxt in _RANGE_SEPARATORS:
-            raise _Stop(f"finish the range: {day.isoformat()} to YYYY-MM-DD")
+            raise _Stop(_("finish the range: {date} to YYYY-MM-DD").format(date=day.isoformat()))
         return _Period(day, day + timedelta(days=1), day.isoformat()), 1
     if re.match(r"^[0-9]{4}[-/]", tokens[i]):
-        raise _Stop(f"{_quote(tokens[i])} is not a date I can read; write it as YYYY-MM-DD")
+        raise _Stop(
+            _("{text} is not a date I can read; write it as YYYY-MM-DD").format(
+                text=_quote(tokens[i])
+            )
+        )
     return None
 
 
@@ -290,7 +313,7 @@ def _query(tokens: list[str], now: datetime) -> Query:
         if word in _SEARCH:
             search = unescape(" ".join(tokens[i + 1 :]))
             if not search:
-                raise _Stop("say what to search for, e.g. `search weekly sync`")
+                raise _Stop(_("say what to search for, e.g. `search weekly sync`"))
             break
         if word in _MINE:
             mine = True
@@ -298,23 +321,27 @@ def _query(tokens: list[str], now: datetime) -> Query:
             continue
         if word in _HOST:
             if i + 1 >= len(tokens):
-                raise _Stop("say whose recordings: `host TENCENT_USERID`")
+                raise _Stop(_("say whose recordings: `host TENCENT_USERID`"))
             if host is not None:
-                raise _Stop("give one host")
+                raise _Stop(_("give one host"))
             host = unescape(tokens[i + 1])
             i += 2
             continue
         taken = _take_period(tokens, i, today)
         if taken is None:
-            raise _Stop(f"I don't know {_quote(tokens[i])}")
+            raise _Stop(_("I don't know {text}").format(text=_quote(tokens[i])))
         found, used = taken
         text = " ".join(tokens[i : i + used])
         if period is not None:
-            raise _Stop(f"give one period, not both {_quote(period_text)} and {_quote(text)}")
+            raise _Stop(
+                _("give one period, not both {first} and {second}").format(
+                    first=_quote(period_text), second=_quote(text)
+                )
+            )
         period, period_text = found, text
         i += used
     if mine and host is not None:
-        raise _Stop("say either `mine` or `host USERID`, not both")
+        raise _Stop(_("say either `mine` or `host USERID`, not both"))
     if period is None:
         if search is None and host is None and not mine:
             period = _named_period("today", today)
@@ -324,52 +351,64 @@ def _query(tokens: list[str], now: datetime) -> Query:
     try:
         start, end = _at_midnight(period.first, now), _at_midnight(period.stop, now)
     except (OverflowError, ValueError):
-        raise _Stop("that period is out of range") from None
+        raise _Stop(_("that period is out of range")) from None
     return Query(start=start, end=end, label=period.label, search=search, host=host, mine=mine)
 
 
 def _route(tokens: list[str]) -> Command:
     sub = tokens[1].lower() if len(tokens) > 1 else "list"
     rest = tokens[2:]
-    if sub in ("list", "ls"):
+    if sub in ("list", "ls", "列表"):
         return RouteList()
-    if sub == "add":
+    if sub in ("add", "添加"):
         if not rest:
-            return Invalid("say which channel: `route add #channel [options]`")
+            return Invalid(_("say which channel: `route add #channel [options]`"))
         return RouteAdd(channel_token=rest[0], option_tokens=list(rest[1:]))
-    if sub == "default":
+    if sub in ("default", "默认"):
         if len(rest) != 1:
-            return Invalid("say one channel: `route default #channel`")
+            return Invalid(_("say one channel: `route default #channel`"))
         return RouteDefault(channel_token=rest[0])
-    if sub in ("remove", "rm", "delete", "del"):
+    if sub in ("remove", "rm", "delete", "del", "删除"):
         if len(rest) != 1:
-            return Invalid("say which route: `route remove ID` (see `route list`)")
+            return Invalid(_("say which route: `route remove ID` (see `route list`)"))
         match = _ROUTE_ID_RE.match(rest[0])
         if not match:
-            return Invalid(f"{_quote(rest[0])} is not a route number (see `route list`)")
+            return Invalid(
+                _("{text} is not a route number (see `route list`)").format(text=_quote(rest[0]))
+            )
         return RouteRemove(route_id=int(match.group(1)))
-    return Invalid(f"I don't know `route {_quote(tokens[1])}`: try add, list, remove or default")
+    return Invalid(
+        _("I don't know `route {text}`: try add, list, remove or default").format(
+            text=_quote(tokens[1])
+        )
+    )
 
 
 def _link(tokens: list[str]) -> Command:
     if len(tokens) != 3:
-        return Invalid("say who and which Tencent user: `link @someone TENCENT_USERID`")
+        return Invalid(_("say who and which Tencent user: `link @someone TENCENT_USERID`"))
     user = slack_user_id(tokens[1])
     if user is None:
-        return Invalid(f"{_quote(tokens[1])} is not a Slack user: mention them, like `@someone`")
+        return Invalid(
+            _("{text} is not a Slack user: mention them, like `@someone`").format(
+                text=_quote(tokens[1])
+            )
+        )
     return Link(user_token=tokens[1], tencent_userid=unescape(tokens[2]), slack_user_id=user)
 
 
 def _summary(tokens: list[str]) -> Command:
     rest = tokens[1:]
-    usage = "`summary MEETING_CODE` or `summary https://meeting.tencent.com/...` (a share link)"
+    usage = _("`summary MEETING_CODE` or `summary https://meeting.tencent.com/...` (a share link)")
     if not rest:
-        return Invalid(f"say which recording: {usage}")
+        return Invalid(_("say which recording: {usage}").format(usage=usage))
     if len(rest) == 1 and (match := _LINK_RE.match(rest[0])):
         url = unescape(match.group(1))
         if not _TENCENT_HOST_RE.match(url):
             return Invalid(
-                f"{_quote(url)} is not a Tencent Meeting link (https://meeting.tencent.com/...)"
+                _("{text} is not a Tencent Meeting link (https://meeting.tencent.com/...)").format(
+                    text=_quote(url)
+                )
             )
         return Summary(link=url)
     joined = " ".join(rest)
@@ -377,7 +416,11 @@ def _summary(tokens: list[str]) -> Command:
         digits = re.sub(r"[ \-]", "", joined)
         if MIN_CODE_DIGITS <= len(digits) <= MAX_CODE_DIGITS:
             return Summary(meeting_code=digits)
-    return Invalid(f"{_quote(joined)} is not a meeting code or a share link: {usage}")
+    return Invalid(
+        _("{text} is not a meeting code or a share link: {usage}").format(
+            text=_quote(joined), usage=usage
+        )
+    )
 
 
 def parse_command(text: str, *, now: datetime) -> Command:
@@ -389,11 +432,11 @@ def parse_command(text: str, *, now: datetime) -> Command:
     try:
         if first in _HELP:
             return Help()
-        if first == "status":
-            return Status() if len(tokens) == 1 else Invalid("`status` takes nothing after it")
+        if first in _STATUS:
+            return Status() if len(tokens) == 1 else Invalid(_("`status` takes nothing after it"))
         if first in _ROUTE:
             return _route(tokens)
-        if first == "link":
+        if first in _LINK:
             return _link(tokens)
         if first in _SUMMARY:
             return _summary(tokens)

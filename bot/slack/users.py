@@ -1,4 +1,5 @@
-"""What the bot needs to know about a Slack user: time zone, admin or guest, e-mail local part.
+"""What the bot needs to know about a Slack user: time zone, language, admin or guest, e-mail
+local part.
 
 `UserDirectory.get` answers from the store's cache (`store.users`, fresh for `max_age` seconds),
 else asks Slack's `users.info` and caches the answer. If Slack cannot answer, the last cached
@@ -9,12 +10,13 @@ in ADMIN_USER_IDS stays an admin: that list is local configuration). It never ra
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
+from bot.i18n import DEFAULT_LANGUAGE, normalize
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class UserFacts:
     # False when Slack could not tell who this is (users.info failed, nothing cached): such a
     # user might be a guest, so they get nothing until Slack answers (ADMIN_USER_IDS excepted).
     verified: bool = True
+    lang: str = DEFAULT_LANGUAGE  # "zh" or "en", from their Slack locale (bot.i18n)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -64,6 +67,7 @@ def facts_from_api(user: dict[str, Any], fallback_tz: str) -> UserFacts:
         is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
         is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
         email_local=_email_local(user.get("profile")),
+        lang=normalize(user.get("locale") if isinstance(user.get("locale"), str) else None),
     )
 
 
@@ -92,7 +96,7 @@ class UserDirectory:
                 user_id, self.fallback_tz, False, False, None, verified=False
             )
         if user_id in self.admin_user_ids and not (facts.is_admin and facts.verified):
-            facts = UserFacts(facts.user_id, facts.tz, True, facts.is_guest, facts.email_local)
+            facts = replace(facts, is_admin=True, verified=True)
         return facts
 
     def _cached(self, user_id: str, max_age: float) -> UserFacts | None:
@@ -100,13 +104,20 @@ class UserDirectory:
         if cached is None:
             return None
         tz = _valid_zone(cached.tz) or self.fallback_tz
-        return UserFacts(user_id, tz, cached.is_admin, cached.is_guest, cached.email_local)
+        return UserFacts(
+            user_id,
+            tz,
+            cached.is_admin,
+            cached.is_guest,
+            cached.email_local,
+            lang=normalize(cached.locale),
+        )
 
     def _fetch(self, user_id: str) -> UserFacts | None:
         if self.client is None or not user_id:
             return None
         try:
-            user = self.client.users_info(user=user_id)["user"]
+            user = self.client.users_info(user=user_id, include_locale=True)["user"]
         except Exception as exc:  # SlackApiError, network trouble, a malformed answer
             log.warning("users.info failed for %s: %s", user_id, type(exc).__name__)
             return None
@@ -119,5 +130,6 @@ class UserDirectory:
             is_admin=facts.is_admin,
             is_guest=facts.is_guest,
             email_local=facts.email_local,
+            locale=user.get("locale") if isinstance(user.get("locale"), str) else None,
         )
         return facts

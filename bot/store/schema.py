@@ -413,6 +413,10 @@ MIGRATIONS: list[list[Statement]] = [
         )""",
         "CREATE INDEX idx_access_requests_state ON access_requests(state)",
     ],
+    # 8: each Slack user's locale (users.info include_locale): the language of their answers.
+    [
+        "ALTER TABLE slack_users ADD COLUMN locale TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

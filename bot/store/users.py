@@ -17,6 +17,7 @@ class CachedUser:
     is_guest: bool
     email_local: str | None
     fetched_at: float
+    locale: str | None = None  # Slack's, e.g. "zh-CN"
 
 
 class UserRepo:
@@ -31,16 +32,19 @@ class UserRepo:
         is_admin: bool,
         is_guest: bool,
         email_local: str | None,
+        locale: str | None = None,
     ) -> None:
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO slack_users (user_id, tz, is_admin, is_guest, email_local, "
-                "fetched_at) VALUES (:user_id, :tz, :is_admin, :is_guest, :email_local, "
-                ":fetched_at) "
+                "fetched_at, locale) VALUES (:user_id, :tz, :is_admin, :is_guest, "
+                ":email_local, :fetched_at, :locale) "
                 "ON CONFLICT (user_id) DO UPDATE SET tz = excluded.tz, "
                 "is_admin = excluded.is_admin, is_guest = excluded.is_guest, "
-                "email_local = excluded.email_local, fetched_at = excluded.fetched_at",
+                "email_local = excluded.email_local, fetched_at = excluded.fetched_at, "
+                "locale = excluded.locale",
                 {
+                    "locale": locale,
                     "user_id": user_id,
                     "tz": tz,
                     "is_admin": int(is_admin),
@@ -53,13 +57,13 @@ class UserRepo:
     def cached_user(self, user_id: str, max_age: float) -> CachedUser | None:
         """The cached facts if fetched less than `max_age` seconds ago."""
         row = self.store.conn.execute(
-            "SELECT user_id, tz, is_admin, is_guest, email_local, fetched_at FROM slack_users "
-            "WHERE user_id = ? AND fetched_at >= ?",
+            "SELECT user_id, tz, is_admin, is_guest, email_local, fetched_at, locale "
+            "FROM slack_users WHERE user_id = ? AND fetched_at >= ?",
             (user_id, self.store.now() - max_age),
         ).fetchone()
         if row is None:
             return None
-        return CachedUser(row[0], row[1], bool(row[2]), bool(row[3]), row[4], row[5])
+        return CachedUser(row[0], row[1], bool(row[2]), bool(row[3]), row[4], row[5], row[6])
 
     def link(self, slack_user_id: str, tencent_userid: str, *, set_by: str | None) -> None:
         with self.store.transaction() as conn:

@@ -53,6 +53,7 @@ class Notices:
 
     def __init__(self) -> None:
         self.sent: list[str] = []
+        self.lang = "en"
 
     def send(self, text: str) -> None:
         self.sent.append(text)

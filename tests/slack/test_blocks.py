@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
 from bot.emulator.slack import SlackStandIn
+from bot.i18n import use_language
 from bot.models import RecordMeeting
 from bot.slack import blocks as kit
 from bot.slack import mrkdwn
@@ -122,9 +123,11 @@ def test_escape():
 
 def test_date_token():
     token = mrkdwn.date_token(1_790_000_000)
-    assert token == "<!date^1790000000^{date_short_pretty} {time}|2026-09-21 22:13 CST>"
+    assert token == "<!date^1790000000^{date_short_pretty} {time}|Mon, Sep 21 22:13>"
     utc = mrkdwn.date_token(1_790_000_000.9, "{date}", fallback_tz="UTC")
-    assert utc == "<!date^1790000000^{date}|2026-09-21 14:13 UTC>"
+    assert utc == "<!date^1790000000^{date}|Mon, Sep 21 14:13>"
+    with use_language("zh-CN"):  # the fallback reads as the reader's language does
+        assert mrkdwn.date_token(1_790_000_000).endswith("|9月21日 周一 22:13>")
 
 
 def test_duration():
@@ -352,7 +355,7 @@ def test_list_empty():
     assert_valid(blocks)
     body = blocks[1]["text"]["text"]
     assert "No recordings found" in body and "/recordings week" in body and "30d" in body
-    assert "no recordings found" in text
+    assert "No recordings found" in text
     _, past_end = kit.recordings_list(many(3), title="t", tz_name="UTC", page=5)
     assert "No more recordings" in past_end[1]["text"]["text"]
 
@@ -372,11 +375,20 @@ USER_FORMS = [
     "host USERID",
     "mine",
     "help",
+]
+ZH_USER_FORMS = [
     "今天",
     "昨天",
     "本周",
     "上周",
+    "最近7天",
+    "搜索",
+    "纪要",
+    "主持人",
+    "我的",
+    "帮助",
 ]
+ZH_ADMIN_FORMS = ["路由 添加 #频道", "路由 列表", "路由 删除", "路由 默认", "关联 @用户", "状态"]
 ADMIN_FORMS = [
     "route add #channel [host:USERID] [subject:WORD] [subject~REGEX] [code:MEETING_CODE]",
     "[password:show|button|hide] [download:on|off]",
@@ -398,6 +410,19 @@ def test_help_for_users_and_admins():
     assert_valid(admin_blocks)
     admin_text = " ".join(o["text"] for o in text_objects(admin_blocks))
     assert all(form in admin_text for form in USER_FORMS + ADMIN_FORMS)
+    assert "今天" not in admin_text  # each language's help lists its own words
+
+
+def test_chinese_help_lists_the_chinese_words():
+    with use_language("zh"):
+        _, user_blocks = kit.help_blocks(is_admin=False)
+        _, admin_blocks = kit.help_blocks(is_admin=True)
+    assert_valid(admin_blocks)
+    user_text = " ".join(o["text"] for o in text_objects(user_blocks))
+    admin_text = " ".join(o["text"] for o in text_objects(admin_blocks))
+    assert all(f"/recordings {form}" in user_text for form in ZH_USER_FORMS)
+    assert all(form in admin_text for form in ZH_ADMIN_FORMS)
+    assert "route add" not in admin_text and "路由 添加" not in user_text
 
 
 def test_notice():

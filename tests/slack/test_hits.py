@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.i18n import use_language
 from bot.meeting_content import HIT_END, HIT_START
 from bot.slack.hits import MAX_HITS_SHOWN, hit_text, snippet_text, transcript_hit_blocks
 from bot.slack.markdown import ZWSP
@@ -34,10 +35,16 @@ class DatedHit(Hit):
 def test_a_chinese_hit() -> None:
     hit = DatedHit("产品周会", "张三", 754_000, f"我们决定{S}预算{E}下周再议")
     assert hit_text(hit) == (
-        "*产品周会* · <!date^1790000000^{date_short_pretty} {time}|2026-09-21 22:13 CST>\n"
+        "*产品周会* · <!date^1790000000^{date_short_pretty} {time}|Mon, Sep 21 22:13>\n"
         ":speaking_head_in_silhouette: 张三 at `12:34`\n"
         f"> 我们决定{ZWSP}*预算*{ZWSP}下周再议"
     )
+    with use_language("zh"):  # a Chinese reader's answer
+        assert hit_text(hit) == (
+            "*产品周会* · <!date^1790000000^{date_short_pretty} {time}|9月21日 周一 22:13>\n"
+            ":speaking_head_in_silhouette: 张三，位于 `12:34`\n"
+            f"> 我们决定{ZWSP}*预算*{ZWSP}下周再议"
+        )
 
 
 def test_an_english_hit_over_an_hour_in() -> None:

@@ -122,6 +122,7 @@ def old_release_file(path: Path) -> None:
         conn.execute("ALTER TABLE routes DROP COLUMN summary")  # migration 4's
         conn.execute("ALTER TABLE routes DROP COLUMN lang")  # migration 5's
         conn.execute("ALTER TABLE record_meetings DROP COLUMN deleted_at")  # migration 6's
+        conn.execute("ALTER TABLE slack_users DROP COLUMN locale")  # migration 8's
         drop_later_tables(conn)
         conn.execute("PRAGMA user_version = 1")
     conn.close()

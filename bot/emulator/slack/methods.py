@@ -295,7 +295,7 @@ def users_info(ws: Workspace, params: Params) -> dict[str, Any]:
     user = ws.users.get(str(params.get("user") or ""))
     if user is None:
         raise ApiError("user_not_found")
-    return {"user": user.to_api()}
+    return {"user": user.to_api(include_locale=_truthy(params.get("include_locale")))}
 
 
 def views_publish(ws: Workspace, params: Params) -> dict[str, Any]:

@@ -155,6 +155,7 @@ class SlackStandIn:
         is_restricted: bool = False,
         is_ultra_restricted: bool = False,
         email: str | None = None,
+        locale: str = "en-US",
     ) -> User:
         with self._cond:
             return self.workspace.add_user(
@@ -165,6 +166,7 @@ class SlackStandIn:
                 is_owner=is_owner,
                 is_restricted=is_restricted,
                 is_ultra_restricted=is_ultra_restricted,
+                locale=locale,
                 email=email,
             )
 

@@ -60,8 +60,9 @@ class User:
     is_restricted: bool = False
     is_ultra_restricted: bool = False
     email: str | None = None
+    locale: str = "en-US"
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, include_locale: bool = False) -> dict[str, Any]:
         offset = datetime.now(ZoneInfo(self.tz)).utcoffset()
         profile: dict[str, Any] = {"real_name": self.name, "display_name": self.name}
         if self.email:
@@ -82,7 +83,7 @@ class User:
             "is_restricted": self.is_restricted,
             "is_ultra_restricted": self.is_ultra_restricted,
             "profile": profile,
-        }
+        } | ({"locale": self.locale} if include_locale else {})
 
 
 class Workspace:
@@ -135,9 +136,12 @@ class Workspace:
         is_restricted: bool = False,
         is_ultra_restricted: bool = False,
         email: str | None = None,
+        locale: str = "en-US",
     ) -> User:
         ZoneInfo(tz)  # fail early on a bad zone name
-        user = User(id, name, tz, is_admin, is_owner, is_restricted, is_ultra_restricted, email)
+        user = User(
+            id, name, tz, is_admin, is_owner, is_restricted, is_ultra_restricted, email, locale
+        )
         self.users[id] = user
         return user
 

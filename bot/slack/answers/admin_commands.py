@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.admin import add_route, link_user, list_routes, remove_route, set_default_route
 from bot.health import collect_health
+from bot.i18n import _
 from bot.routing import RouteOptionError
 from bot.slack.answers.deps import Deps
 from bot.slack.blocks import BlockDict, notice
@@ -55,8 +56,9 @@ def admin_answer(deps: Deps, client: WebClient, facts: UserFacts, command: Comma
         if isinstance(command, RouteList):
             routes = list_routes(store)
             if not routes:
-                return _say("No routes yet. Add one: `/recordings route add #channel`.")
-            return _say("*Routes*\n" + "\n".join(f"• {route_line(r)}" for r in routes))
+                return _say(_("No routes yet. Add one: `/recordings route add #channel`."))
+            lines = "\n".join(f"• {route_line(r)}" for r in routes)
+            return _say("*" + _("Routes") + f"*\n{lines}")
         if isinstance(command, RouteAdd):
             options = [unescape(token) for token in command.option_tokens]  # Slack's &lt; ...
             route = add_route(
@@ -67,22 +69,26 @@ def admin_answer(deps: Deps, client: WebClient, facts: UserFacts, command: Comma
                 created_by=user,
                 default_channel=default,
             )
-            return _say(f"Route added: {route_line(route)}")
+            return _say(_("Route added: {route}").format(route=route_line(route)))
         if isinstance(command, RouteRemove):
             route = remove_route(store, command.route_id, default_channel=default)
-            return _say(f"Route removed: {route_line(route)}")
+            return _say(_("Route removed: {route}").format(route=route_line(route)))
         if isinstance(command, RouteDefault):
             route = set_default_route(
                 store, client, command.channel_token, created_by=user, default_channel=default
             )
-            return _say(f"Default route set: {route_line(route)}")
+            return _say(_("Default route set: {route}").format(route=route_line(route)))
         if isinstance(command, Link):
             link_user(store, command.slack_user_id, command.tencent_userid, set_by=user)
             return _say(
-                f"Linked <@{command.slack_user_id}> to Tencent Meeting user "
-                f"`{escape(command.tencent_userid)}`: `/recordings mine` now shows their "
-                "recordings."
+                _(
+                    "Linked {user} to Tencent Meeting user {userid}: `/recordings mine` now "
+                    "shows their recordings."
+                ).format(
+                    user=f"<@{command.slack_user_id}>",
+                    userid=f"`{escape(command.tencent_userid)}`",
+                )
             )
     except RouteOptionError as exc:
-        return _say(f"Nothing changed: {escape(exc.message)}")
+        return _say(_("Nothing changed: {reason}").format(reason=escape(exc.message)))
     raise TypeError(f"not an admin command: {type(command).__name__}")

@@ -16,12 +16,20 @@ from typing import Any
 
 from slack_bolt import Respond
 
+from bot.i18n import N_, _, use_language
 from bot.models import INTERACTIVE, RecordFile, RecordMeeting
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.failures import redacted_trace
 from bot.slack.answers.more_button import parse_more_value
 from bot.slack.answers.query import tencent_error_message
-from bot.slack.answers.slash import password_policy, refusal, send_started, start_command
+from bot.slack.answers.slash import (
+    known_language,
+    password_policy,
+    refusal,
+    send_started,
+    speaking_to,
+    start_command,
+)
 from bot.slack.blocks import COMMAND, parse_action_value, subject_text
 from bot.slack.mrkdwn import escape
 from bot.slack.texts import BUSY
@@ -30,17 +38,17 @@ from bot.tencent.errors import BudgetExhaustedError, TencentError
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_RECORDING = (
+UNKNOWN_RECORDING = N_(
     "This recording is no longer known to the bot (it may have been deleted in Tencent Meeting, "
-    f"or the bot's records were reset). Try `{COMMAND} search WORDS` to find it again."
+    "or the bot's records were reset). Try `{command} search WORDS` to find it again."
 )
-MALFORMED = "I could not read this button. Run the command again for a fresh answer."
-LINK_LIFETIME_NOTE = (
+MALFORMED = N_("I could not read this button. Run the command again for a fresh answer.")
+LINK_LIFETIME_NOTE = N_(
     "This link is short-lived (it expires within hours): click *Download* again for a fresh one."
 )
 FRESH_PASSWORD_WAIT = 10.0  # seconds a click waits for an API slot
 FRESH_PASSWORD_PAGES = 3  # meetings starting in the same second: a page holds 20
-CLICK_SORRY = "Something went wrong on my side, sorry; please try again in a minute."
+CLICK_SORRY = N_("Something went wrong on my side, sorry; please try again in a minute.")
 
 
 @dataclass(frozen=True)
@@ -83,13 +91,13 @@ def _find(deps: Deps, value: str) -> tuple[RecordMeeting, RecordFile] | str:
     try:
         meeting_record_id, record_file_id = parse_action_value(value)
     except ValueError:
-        return MALFORMED
+        return _(MALFORMED)
     meeting = deps.store.recordings.get(meeting_record_id)
     if meeting is None:
-        return UNKNOWN_RECORDING
+        return _(UNKNOWN_RECORDING).format(command=COMMAND)
     file = next((f for f in meeting.record_files if f.record_file_id == record_file_id), None)
     if file is None:
-        return UNKNOWN_RECORDING
+        return _(UNKNOWN_RECORDING).format(command=COMMAND)
     return meeting, file
 
 
@@ -105,13 +113,20 @@ def ask_tencent(answer: Answer, call: Callable[[], Any], *, failed: str, apology
         return call()
     except BudgetExhaustedError as exc:
         answer(
-            "Tencent Meeting's call limit is used up for the moment: try again in "
-            f"{max(1, round(exc.retry_after))} s."
+            _(
+                "Tencent Meeting's call limit is used up for the moment: try again in {seconds} s."
+            ).format(seconds=max(1, round(exc.retry_after)))
         )
     except TencentError as exc:
         log.warning("%s failed: %s", failed, type(exc).__name__)
         answer(f"{apology} {escape(tencent_error_message(exc))}")
     return FAILED
+
+
+def no_password(meeting: RecordMeeting) -> str:
+    return _("{subject} has no password: its link opens without one.").format(
+        subject=f"*{subject_text(meeting)}*"
+    )
 
 
 def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
@@ -122,12 +137,13 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
         return
     meeting, file = found
     if not file.has_password:
-        answer(f"*{subject_text(meeting)}* has no password: its link opens without one.")
+        answer(no_password(meeting))
         return
     if password_policy(deps)(meeting):
         answer(
-            f"The admins chose not to hand out the password of *{subject_text(meeting)}* in Slack. "
-            "Ask its host."
+            _(
+                "The admins chose not to hand out the password of {subject} in Slack. Ask its host."
+            ).format(subject=f"*{subject_text(meeting)}*")
         )
         return
     password = file.password
@@ -136,16 +152,16 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
             answer,
             lambda: fresh_password(deps, meeting, file.record_file_id),
             failed=f"password of {file.record_file_id}",
-            apology="No password this time.",
+            apology=_("No password this time."),
         )
         if fetched is FAILED:
             return
         password = fetched
         if password is None:
-            answer(UNKNOWN_RECORDING)
+            answer(_(UNKNOWN_RECORDING).format(command=COMMAND))
             return
         if not password:
-            answer(f"*{subject_text(meeting)}* has no password: its link opens without one.")
+            answer(no_password(meeting))
             return
         deps.store.recordings.keep_password(file.record_file_id, password)  # only with a key
     deps.store.users.audit_password(
@@ -158,8 +174,11 @@ def show_password(deps: Deps, click: Click, answer: Answer, respond: Respond | N
         click.channel_id,
     )
     answer(
-        f"Password for *{subject_text(meeting)}*: `{escape(password)}`\n"
-        "Only you can see this. Your request was recorded."
+        _("Password for {subject}: {password}").format(
+            subject=f"*{subject_text(meeting)}*", password=f"`{escape(password)}`"
+        )
+        + "\n"
+        + _("Only you can see this. Your request was recorded.")
     )
 
 
@@ -192,10 +211,14 @@ def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) 
     meeting, file = found
     subject = subject_text(meeting)
     if not file.shared:
-        answer(f"Sharing is off for *{subject}*, so it cannot be downloaded. Ask the host.")
+        answer(
+            _("Sharing is off for {subject}, so it cannot be downloaded. Ask the host.").format(
+                subject=f"*{subject}*"
+            )
+        )
         return
     if file.allow_download is False:
-        answer(f"The host does not allow downloading *{subject}*.")
+        answer(_("The host does not allow downloading {subject}.").format(subject=f"*{subject}*"))
         return
     # The batch address list needs no STS-Token (GET /v1/addresses/{id} does, for Tencent
     # apps created since 2026-01-16), and holds every file of the recording.
@@ -205,17 +228,20 @@ def download(deps: Deps, click: Click, answer: Answer, respond: Respond | None) 
             meeting.meeting_record_id, priority=INTERACTIVE, max_wait=DOWNLOAD_MAX_WAIT
         ),
         failed=f"download address for {file.record_file_id}",
-        apology="No download link this time.",
+        apology=_("No download link this time."),
     )
     if found is FAILED:
         return
     mine = next((f for f in found.files if f.record_file_id == file.record_file_id), None)
     url = mine.download_address if mine is not None else None
     if not url or not url.lower().startswith(("https://", "http://")):
-        answer(f"Tencent Meeting offers no download for *{subject}*.")
+        answer(
+            _("Tencent Meeting offers no download for {subject}.").format(subject=f"*{subject}*")
+        )
         return
     log.info("download address of %s given to %s", file.record_file_id, click.user_id)
-    answer(f"<{escape(url).replace('|', '%7C')}|Download *{subject}*>\n{LINK_LIFETIME_NOTE}")
+    label = _("Download {subject}").format(subject=f"*{subject}*")
+    answer(f"<{escape(url).replace('|', '%7C')}|{label}>\n" + _(LINK_LIFETIME_NOTE))
 
 
 def more(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> None:
@@ -223,10 +249,10 @@ def more(deps: Deps, click: Click, answer: Answer, respond: Respond | None) -> N
     try:
         text, page = parse_more_value(click.value)
     except ValueError:
-        answer(MALFORMED)
+        answer(_(MALFORMED))
         return
     if respond is None:  # a More button lives in a /recordings answer, which has a response_url
-        answer(MALFORMED)
+        answer(_(MALFORMED))
         return
 
     # Like the command: from the store at once, a fetch on the API lane (one per person).
@@ -245,24 +271,26 @@ def answer_click(
     button's handler, and answer any unexpected failure politely."""
     click = Click.from_body(body)
     answer = _ephemeral(deps, respond, click)
-    try:
-        refused = refusal(deps.users.get(click.user_id))
-        if refused:
-            answer(refused)
-            return
-        handler(deps, click, answer, respond)
-    except Exception as exc:
-        log.error("button %s failed for %s:\n%s", name, click.user_id, redacted_trace(exc))
+    with speaking_to(deps, click.user_id):
         try:
-            answer(CLICK_SORRY)
-        except Exception as again:  # nothing above this thread would log it
-            log.warning("could not answer %s's click: %s", click.user_id, type(again).__name__)
+            refused = refusal(deps.users.get(click.user_id))
+            if refused:
+                answer(refused)
+                return
+            handler(deps, click, answer, respond)
+        except Exception as exc:
+            log.error("button %s failed for %s:\n%s", name, click.user_id, redacted_trace(exc))
+            try:
+                answer(_(CLICK_SORRY))
+            except Exception as again:  # nothing above this thread would log it
+                log.warning("could not answer %s's click: %s", click.user_id, type(again).__name__)
 
 
 def answer_click_busy(deps: Deps, body: dict[str, Any], respond: Respond | None) -> None:
     """Tell the clicker the bot has too much to do to answer this click now."""
     click = Click.from_body(body)
     try:
-        _ephemeral(deps, respond, click)(BUSY)
+        with use_language(known_language(deps, click.user_id)):
+            _ephemeral(deps, respond, click)(_(BUSY))
     except Exception as exc:
         log.warning("could not answer %s's click: %s", click.user_id, type(exc).__name__)

@@ -13,23 +13,26 @@ changes nothing and is logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.admin import add_route, edit_route, link_user, remove_route
+from bot.i18n import N_, _, use_language
 from bot.routing import RouteOptionError, parse_route_options
 from bot.slack import forms
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.home_tab import publish_home
+from bot.slack.answers.slash import speaking_to
 from bot.slack.mrkdwn import escape, truncate, user_mention
 from bot.slack.texts import route_line
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 150  # characters of an inline error
-ADMINS_ONLY = "Only admins can change routes and links."
+ADMINS_ONLY = N_("Only admins can change routes and links.")
 
 Errors = dict[str, str]
 
@@ -50,11 +53,11 @@ def _refused(what: str, user_id: str) -> None:
 # -- opening ---------------------------------------------------------------------------------
 def open_route_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     """Add route: the empty form."""
-    _open(deps, client, body, forms.route_form(), "an Add route click")
+    _open(deps, client, body, forms.route_form, "an Add route click")
 
 
 def open_link_form(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
-    _open(deps, client, body, forms.link_form(), "a Link a person click")
+    _open(deps, client, body, forms.link_form, "a Link a person click")
 
 
 def route_menu(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
@@ -62,7 +65,7 @@ def route_menu(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
     user = user_of(body)
     action = (body.get("actions") or [{}])[0]
     chosen = str((action.get("selected_option") or {}).get("value") or "")
-    verb, _, number = chosen.partition(":")
+    verb, _sep, number = chosen.partition(":")
     if not is_admin(deps, user):
         _refused(f"a route {verb or 'menu'} click", user)
         return
@@ -72,21 +75,29 @@ def route_menu(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         publish_home(deps, client, user)
         return
     if verb == "edit":
-        _open(deps, client, body, forms.route_form(route), "a route Edit click")
+        _open(deps, client, body, lambda: forms.route_form(route), "a route Edit click")
     elif verb == "remove":
         removed = remove_route(
             deps.store, int(number), default_channel=deps.settings.default_channel
         )
-        _tell_admins(deps, client, f"{_who(user)} removed route {route_line(removed)}")
+        with use_language(deps.settings.bot_language):
+            said = _("{who} removed route {route}").format(
+                who=_who(user), route=route_line(removed)
+            )
+        _tell_admins(deps, client, said)
         publish_home(deps, client, user)
 
 
-def _open(deps: Deps, client: WebClient, body: dict[str, Any], view: dict, what: str) -> None:
+def _open(
+    deps: Deps, client: WebClient, body: dict[str, Any], view: Callable[[], dict], what: str
+) -> None:
+    """Open the form `view()` builds, in the admin's language."""
     user = user_of(body)
     if not is_admin(deps, user):
         _refused(what, user)
         return
-    client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view)
+    with speaking_to(deps, user):
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=view())
 
 
 # -- submitting ------------------------------------------------------------------------------
@@ -97,10 +108,10 @@ def submit_route(
     user = user_of(body)
     if not is_admin(deps, user):
         _refused("a route form submission", user)
-        return {forms.CHANNEL: ADMINS_ONLY}
+        return {forms.CHANNEL: _(ADMINS_ONLY)}
     values = forms.submitted(view)
     if forms.CHANNEL not in values:
-        return {forms.CHANNEL: "Choose a channel."}
+        return {forms.CHANNEL: _("Choose a channel.")}
     fields = forms.route_form_fields(values)
     errors: Errors = {}
     for block_id, token in fields:
@@ -109,7 +120,7 @@ def submit_route(
         except RouteOptionError as exc:
             errors[block_id] = _short(str(exc))
     if forms.SUBJECT in values and forms.SUBJECT_REGEX in values:
-        errors[forms.SUBJECT_REGEX] = "Give subject words or a pattern, not both."
+        errors[forms.SUBJECT_REGEX] = _("Give subject words or a pattern, not both.")
     if errors:
         return errors
     tokens = [token for _, token in fields]
@@ -126,7 +137,7 @@ def submit_route(
                 created_by=user,
                 default_channel=default,
             )
-            said = f"{_who(user)} edited route #{editing}, now {route_line(route)}"
+            said = N_("{who} edited route #{id}, now {route}")
         else:
             route = add_route(
                 deps.store,
@@ -136,10 +147,12 @@ def submit_route(
                 created_by=user,
                 default_channel=default,
             )
-            said = f"{_who(user)} added route {route_line(route)}"
+            said = N_("{who} added route {route}")
     except RouteOptionError as exc:
         return {forms.CHANNEL: _short(str(exc))}
-    _tell_admins(deps, client, said)
+    with use_language(deps.settings.bot_language):
+        told = _(said).format(who=_who(user), id=editing, route=route_line(route))
+    _tell_admins(deps, client, told)
     return None
 
 
@@ -149,19 +162,23 @@ def submit_link(
     user = user_of(body)
     if not is_admin(deps, user):
         _refused("a link form submission", user)
-        return {forms.LINK_USER: ADMINS_ONLY}
+        return {forms.LINK_USER: _(ADMINS_ONLY)}
     values = forms.submitted(view)
     person, userid = values.get(forms.LINK_USER), values.get(forms.LINK_USERID)
     if not person:
-        return {forms.LINK_USER: "Choose a person."}
+        return {forms.LINK_USER: _("Choose a person.")}
     if not userid:
-        return {forms.LINK_USERID: "Give their Tencent Meeting userid."}
+        return {forms.LINK_USERID: _("Give their Tencent Meeting userid.")}
     try:
         link_user(deps.store, person, userid, set_by=user)
     except RouteOptionError as exc:
         return {forms.LINK_USERID: _short(str(exc))}
     mention = user_mention(person) or escape(person)
-    _tell_admins(deps, client, f"{_who(user)} linked {mention} to `{escape(userid)}`")
+    with use_language(deps.settings.bot_language):
+        told = _("{who} linked {person} to {userid}").format(
+            who=_who(user), person=mention, userid=f"`{escape(userid)}`"
+        )
+    _tell_admins(deps, client, told)
     return None
 
 

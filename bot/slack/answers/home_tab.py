@@ -12,6 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.health import collect_health
+from bot.i18n import use_language
 from bot.slack.answers.deps import Deps
 from bot.slack.home import (
     COMPANY_LIMIT,
@@ -68,7 +69,8 @@ def home_for(deps: Deps, user_id: str) -> View:
 
 
 def publish_home(deps: Deps, client: WebClient, user_id: str) -> dict[str, Any]:
-    """Build and publish one user's Home tab; returns the view sent."""
-    view = home_for(deps, user_id)
+    """Build and publish one user's Home tab (in their language); returns the view sent."""
+    with use_language(deps.users.get(user_id).lang):
+        view = home_for(deps, user_id)
     client.views_publish(user_id=user_id, view=view)
     return view

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from bot.config import Settings
+from bot.i18n import _
 from bot.models import INTERACTIVE, RecordMeeting
 from bot.slack.answers.deps import Deps
 from bot.slack.parse import Query
@@ -271,14 +272,14 @@ def _read(
 def tencent_error_message(exc: TencentError) -> str:
     """What to tell a person when Tencent Meeting fails (plain text; escape before mrkdwn)."""
     if isinstance(exc, DailyLimitError):
-        return (
+        return _(
             "Tencent Meeting's daily API limit is used up, so recordings not yet in the bot's "
             "store cannot be fetched until tomorrow."
         )
     if isinstance(exc, TencentApiError):
-        return f"Tencent Meeting refused the request: {exc}"
+        return _("Tencent Meeting refused the request: {error}").format(error=exc)
     if isinstance(exc, TransportError):
-        return "Tencent Meeting could not be reached; try again in a minute."
+        return _("Tencent Meeting could not be reached; try again in a minute.")
     if isinstance(exc, MalformedResponseError):
-        return "Tencent Meeting sent an answer the bot could not read; try again later."
-    return f"Tencent Meeting failed: {exc}"
+        return _("Tencent Meeting sent an answer the bot could not read; try again later.")
+    return _("Tencent Meeting failed: {error}").format(error=exc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.i18n import N_, _
 from bot.slack.answers.deps import Deps
 from bot.slack.blocks import BlockDict
 from bot.slack.hits import transcript_hit_blocks
@@ -20,8 +21,8 @@ from bot.slack.users import UserFacts
 from bot.store.content import COUNT_AT_MOST, TranscriptHit, Viewer
 
 HITS_PAGE_SIZE = 10
-SAID_TITLE = "In what was said"
-SAID_HINT = "No transcript in this period holds every word."
+SAID_TITLE = N_("In what was said")
+SAID_HINT = N_("No transcript in this period holds every word.")
 
 
 def viewer_for(deps: Deps, facts: UserFacts) -> Viewer:
@@ -95,10 +96,10 @@ def said_blocks(said: SaidPage, *, tz_name: str) -> tuple[str, list[BlockDict]]:
     one for the whole answer)."""
     return transcript_hit_blocks(
         said.hits,
-        title=SAID_TITLE,
+        title=_(SAID_TITLE),
         tz_name=tz_name,
         offset=said.offset,
         total=None if said.capped else said.total,
         more_value=None,
-        empty_hint=SAID_HINT,
+        empty_hint=_(SAID_HINT),
     )

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import Respond
 
+from bot.i18n import _, use_language
 from bot.models import RecordMeeting
 from bot.routing import password_hidden
 from bot.slack.answers.admin_commands import admin_answer, admin_word
@@ -91,9 +93,9 @@ def _say(text: str) -> Answer:
 def refusal(facts: UserFacts) -> str | None:
     """Why this person gets no recordings (a guest, or Slack could not say who they are)."""
     if facts.is_guest:
-        return GUEST_REFUSAL
+        return _(GUEST_REFUSAL)
     if not facts.verified:
-        return UNVERIFIED
+        return _(UNVERIFIED)
     return None
 
 
@@ -110,10 +112,11 @@ def _title(query: Query, userid: str | None) -> str:
     if query.search:
         return f"“{truncate(query.search, 60)}” · {label}"
     if query.mine:
-        return f"Your recordings ({truncate(userid or '', 40)}) · {label}"
+        mine = _("Your recordings ({userid})").format(userid=truncate(userid or "", 40))
+        return f"{mine} · {label}"
     if query.host:
-        return f"Recordings by {truncate(query.host, 40)} · {label}"
-    return f"Recordings · {label}"
+        return _("Recordings by {host}").format(host=truncate(query.host, 40)) + f" · {label}"
+    return _("Recordings") + f" · {label}"
 
 
 @dataclass
@@ -124,14 +127,16 @@ class Pending:
     deps: Deps
     claim: Claim
     run: Callable[[OnWait], Answer]
+    lang: str = "en"  # the asker's: the answer is made on another thread
 
     def release(self) -> None:
         self.deps.in_flight.release(self.claim)
 
     def answer(self, on_wait: OnWait) -> Answer:
-        """Run it, then release the claim whatever happens."""
+        """Run it (in the asker's language), then release the claim whatever happens."""
         try:
-            return self.run(on_wait)
+            with use_language(self.lang):
+                return self.run(on_wait)
         finally:
             self.release()
 
@@ -143,7 +148,7 @@ def _start_query(
     if query.mine:
         userid = deps.store.users.linked_userid(facts.user_id) or facts.email_local
         if not userid:
-            return _say(NOT_LINKED)
+            return _say(_(NOT_LINKED).format(command=COMMAND))
     if not needs_fetch(deps, query):  # from the store: at once, wherever this runs
         return _query_answer(deps, facts, text, query, page, userid, lambda _s: None, fetch=False)
     claim = deps.in_flight.claim(facts.user_id, text)
@@ -153,6 +158,7 @@ def _start_query(
         deps,
         claim,
         lambda on_wait: _query_answer(deps, facts, text, query, page, userid, on_wait),
+        lang=facts.lang,
     )
 
 
@@ -185,11 +191,10 @@ def _query_answer(
         password_hidden=password_policy(deps),
     )
     if result.incomplete:
-        note = (
+        note = _(
             ":warning: Part of this period could not be fetched from Tencent Meeting yet (its "
-            f"API is busy): the list may be incomplete. Try again in about "
-            f"{max(1, math.ceil(result.retry_after))} s."
-        )
+            "API is busy): the list may be incomplete. Try again in about {seconds} s."
+        ).format(seconds=max(1, math.ceil(result.retry_after)))
         blocks.insert(1, context(note))
     if result.truncated:
         blocks.insert(1, context(truncated_note(deps, facts, query, result)))
@@ -219,12 +224,12 @@ def _with_said(
     if said.hits or said.offset == 0:
         parts += said_part
     if next_value:
-        more = actions([button("More", ACTION_MORE, value=next_value)], block_id="more")
+        more = actions([button(_("More"), ACTION_MORE, value=next_value)], block_id="more")
         if more:
             parts.append(more)
     elif said.has_more:
-        parts.append(context("More was said that matches; narrow the range to see it."))
-    said_summary = said_text.split(": ", 1)[-1] if said.hits else "nothing said matches"
+        parts.append(context(_("More was said that matches; narrow the range to see it.")))
+    said_summary = said_text.split(": ", 1)[-1] if said.hits else _("nothing said matches")
     return truncate(f"{answer_text} · {said_summary}", MAX_MESSAGE_TEXT), parts[:MAX_BLOCKS]
 
 
@@ -238,22 +243,21 @@ def truncated_note(deps: Deps, facts: UserFacts, query: Query, result: QueryResu
         cut = datetime.fromtimestamp(result.missing_before, zone)
         if cut.date() < last.date():  # a whole day or more is missing: name it
             last = cut
-            missing = f" (before {cut:%Y-%m-%d})"
+            missing = " " + _("(before {date})").format(date=f"{cut:%Y-%m-%d}")
     first = max(query.start, last - timedelta(days=6))
     pages = query_page_limit(deps.settings)
-    return (
+    return _(
         ":information_source: This period is long, so only its most recent part was fetched "
-        f"from Tencent Meeting now: one question may fetch {pages} pages, its fair part of a "
-        f"minute of the API budget. Older recordings{missing} may be missing. Ask the same "
+        "from Tencent Meeting now: one question may fetch {pages} pages, its fair part of a "
+        "minute of the API budget. Older recordings{missing} may be missing. Ask the same "
         "again in a minute and I go on where this stopped; or ask for a shorter period, e.g. "
-        f"`{COMMAND} {first:%Y-%m-%d}..{last:%Y-%m-%d}`. They also show up once the history is "
-        "synced (an admin can run a backfill)."
-    )
+        "{example}. They also show up once the history is synced (an admin can run a backfill)."
+    ).format(pages=pages, missing=missing, example=f"`{COMMAND} {first:%Y-%m-%d}..{last:%Y-%m-%d}`")
 
 
 def _invalid(message: str, is_admin: bool) -> Answer:
-    text = f"Sorry, I didn't understand that: {escape(message)}."
-    _, help_ = help_blocks(is_admin)
+    text = _("Sorry, I didn't understand that: {message}.").format(message=escape(message))
+    _text, help_ = help_blocks(is_admin)
     return text, [section(text), *help_]
 
 
@@ -279,9 +283,9 @@ def start_command(
     if isinstance(command, Invalid):
         return _invalid(command.message, facts.is_admin)
     if not facts.is_admin:
-        return _say(ADMINS_ONLY.format(what=admin_word(command)))
+        return _say(_(ADMINS_ONLY).format(what=admin_word(command)))
     if deps.slack is None:
-        return _say("Admin commands need the Slack connection, which is not set up.")
+        return _say(_("Admin commands need the Slack connection, which is not set up."))
     return admin_answer(deps, deps.slack, facts, command)
 
 
@@ -339,14 +343,36 @@ def reply_to_command(deps: Deps, body: dict[str, Any], respond: Respond) -> None
     once when it needs no API call, else on the API lane (or here, without one)."""
     user_id = str(body.get("user_id") or "")
     text = str(body.get("text") or "")
+    with speaking_to(deps, user_id):
+        try:
+            started = start_command(deps, user_id, text)
+        except ShuttingDown:
+            started = _say(_(RESTARTING))
+        except Exception as exc:
+            log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
+            started = _say(_(SORRY))
+        send_started(deps, started, respond, user_id)
+
+
+def known_language(deps: Deps, user_id: str) -> str | None:
+    """The person's language as the store last saw it (no Slack call: for a busy answer)."""
     try:
-        started = start_command(deps, user_id, text)
-    except ShuttingDown:
-        started = _say(RESTARTING)
-    except Exception as exc:
-        log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
-        started = _say(SORRY)
-    send_started(deps, started, respond, user_id)
+        cached = deps.store.users.cached_user(user_id, float("inf")) if user_id else None
+    except Exception:  # the store is down too: the default language
+        return None
+    return cached.locale if cached else None
+
+
+@contextmanager
+def speaking_to(deps: Deps, user_id: str) -> Iterator[str]:
+    """Answer `user_id` in their language (their Slack locale) inside the block."""
+    try:
+        lang = deps.users.get(user_id).lang if user_id else None
+    except Exception as exc:  # the store is down: answer (the error) in the default language
+        log.warning("no language for %s: %s", user_id, type(exc).__name__)
+        lang = None
+    with use_language(lang) as chosen:
+        yield chosen
 
 
 def send_started(
@@ -361,7 +387,8 @@ def send_started(
     pending = started
 
     def finish(late: bool) -> None:
-        _finish(deps, pending, respond, user_id, late=late, replace=replace)
+        with use_language(pending.lang):  # on the API lane's thread
+            _finish(deps, pending, respond, user_id, late=late, replace=replace)
 
     lane = deps.api_lane
     if lane is None:
@@ -390,13 +417,13 @@ def _finish(
     try:
         answer_text, blocks = pending.answer(on_wait)
     except ShuttingDown:
-        answer_text, blocks = _say(RESTARTING)
+        answer_text, blocks = _say(_(RESTARTING))
     except Exception as exc:
         log.error("/recordings failed for %s:\n%s", user_id, redacted_trace(exc))
-        answer_text, blocks = _say(SORRY)
+        answer_text, blocks = _say(_(SORRY))
     _send(respond, answer_text, blocks, replace=replace or waited)
 
 
 def reply_busy(respond: Respond) -> None:
     """Tell the person the bot has too much to do to answer this request now."""
-    _send(respond, BUSY, notice(BUSY), replace=False)
+    _send(respond, _(BUSY), notice(_(BUSY)), replace=False)

@@ -10,10 +10,19 @@ is for participants only.
 
 from __future__ import annotations
 
+from bot.i18n import N_, _
 from bot.models import RecordFile, RecordMeeting
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.said import viewer_for
-from bot.slack.blocks import MAX_BLOCKS, MAX_MESSAGE_TEXT, BlockDict, context, header, notice
+from bot.slack.blocks import (
+    MAX_BLOCKS,
+    MAX_MESSAGE_TEXT,
+    NO_SUBJECT,
+    BlockDict,
+    context,
+    header,
+    notice,
+)
 from bot.slack.minutes import thread_reply_messages
 from bot.slack.mrkdwn import date_token, escape, truncate
 from bot.slack.parse import Summary
@@ -22,17 +31,17 @@ from bot.store.content import KIND_MINUTES, STATE_OFF, Viewer
 
 Answer = tuple[str, list[BlockDict]]
 
-PARTICIPANTS_ONLY = (
+PARTICIPANTS_ONLY = N_(
     "This recording is for its participants only, so only its host and admins can see its summary."
 )
-SHARING_OFF = "Sharing is off for this recording, so I can't show its summary here."
-NO_FILES = "This recording has no files left (they were deleted), so it has no summary."
-AI_OFF = "AI features are off for this recording, so it has no summary."
-NOT_YET = (
+SHARING_OFF = N_("Sharing is off for this recording, so I can't show its summary here.")
+NO_FILES = N_("This recording has no files left (they were deleted), so it has no summary.")
+AI_OFF = N_("AI features are off for this recording, so it has no summary.")
+NOT_YET = N_(
     "The summary of this recording is not available yet: Tencent Meeting may still be making "
     "it. Please try again later."
 )
-CUT_NOTE = "This summary is long: the rest is in the thread of the recording's post."
+CUT_NOTE = N_("This summary is long: the rest is in the thread of the recording's post.")
 
 
 def _say(text: str) -> Answer:
@@ -55,10 +64,10 @@ def refusal(deps: Deps, meeting: RecordMeeting, viewer: Viewer) -> str | None:
         return None
     files = meeting.record_files
     if any(f.required_participant for f in files):
-        return PARTICIPANTS_ONLY
+        return _(PARTICIPANTS_ONLY)
     if not files:
-        return NO_FILES
-    return SHARING_OFF
+        return _(NO_FILES)
+    return _(SHARING_OFF)
 
 
 def _file_blocks(deps: Deps, meeting: RecordMeeting, file: RecordFile) -> list[BlockDict]:
@@ -74,25 +83,31 @@ def _file_blocks(deps: Deps, meeting: RecordMeeting, file: RecordFile) -> list[B
 
 def _missing_text(deps: Deps, meeting: RecordMeeting) -> str:
     if not meeting.record_files:
-        return NO_FILES
+        return _(NO_FILES)
     states = [
         status.state
         for f in meeting.record_files
         if (status := deps.store.content.status(f.record_file_id, KIND_MINUTES)) is not None
     ]
     if states and all(state == STATE_OFF for state in states):
-        return AI_OFF
-    return NOT_YET
+        return _(AI_OFF)
+    return _(NOT_YET)
 
 
 def summary_answer(deps: Deps, facts: UserFacts, command: Summary) -> Answer:
     """(text, blocks) of the summary `command` asks for, or why it cannot be shown."""
     meeting, same_code = find_recording(deps, command)
     if meeting is None:
-        what = "that share link" if command.link else f"meeting code {command.meeting_code}"
+        what = (
+            _("that share link")
+            if command.link
+            else _("meeting code {code}").format(code=command.meeting_code)
+        )
         return _say(
-            f"I have no recording with {escape(what)}. It may still be in progress, or older "
-            "than what the bot has synced."
+            _(
+                "I have no recording with {what}. It may still be in progress, or older than "
+                "what the bot has synced."
+            ).format(what=escape(what))
         )
     refused = refusal(deps, meeting, viewer_for(deps, facts))
     if refused:
@@ -102,19 +117,21 @@ def summary_answer(deps: Deps, facts: UserFacts, command: Summary) -> Answer:
     for number, file in enumerate(files, start=1):
         part = _file_blocks(deps, meeting, file)
         if part and len(files) > 1:
-            body.append(context(f"*Part {number}*"))
+            body.append(context("*" + _("Part {number}").format(number=number) + "*"))
         body += part
-    subject = escape(" ".join((meeting.subject or "").split()) or "(no subject)")
+    subject = escape(" ".join((meeting.subject or "").split()) or _(NO_SUBJECT))
     if not body:
         return _say(f"*{truncate(subject, 200)}*\n{_missing_text(deps, meeting)}")
-    name = " ".join((meeting.subject or "").split()) or "(no subject)"
+    name = " ".join((meeting.subject or "").split()) or _(NO_SUBJECT)
     when = date_token(meeting.start_seconds, fallback_tz=facts.tz)
-    about = f"host {escape(meeting.userid)} · {when}"
+    about = _("host {userid}").format(userid=escape(meeting.userid)) + f" · {when}"
     if command.meeting_code and same_code > 1:
-        about += f" · the newest of {same_code} recordings with this code"
-    blocks = [header(f"Summary: {name}"), context(about)]
+        about += " · " + _("the newest of {count} recordings with this code").format(
+            count=same_code
+        )
+    blocks = [header(_("Summary: {subject}").format(subject=name)), context(about)]
     room = MAX_BLOCKS - len(blocks)
     if len(body) > room:
-        body = [*body[: room - 1], context(CUT_NOTE)]
+        body = [*body[: room - 1], context(_(CUT_NOTE))]
     blocks += body
-    return truncate(f"Summary of {subject}", MAX_MESSAGE_TEXT), blocks
+    return truncate(_("Summary of {subject}").format(subject=subject), MAX_MESSAGE_TEXT), blocks

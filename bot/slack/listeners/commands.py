@@ -10,8 +10,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.i18n import use_language
 from bot.slack.answers.deps import Deps
-from bot.slack.answers.slash import reply_busy, reply_to_command
+from bot.slack.answers.slash import known_language, reply_busy, reply_to_command
 from bot.slack.blocks import COMMAND
 from bot.slack.listeners import after_ack
 
@@ -24,7 +25,8 @@ def register(app: App, deps: Deps) -> None:
 
     def answer(body: dict[str, Any], respond: Respond) -> None:
         if after_ack.refused():
-            reply_busy(respond)
+            with use_language(known_language(deps, str(body.get("user_id") or ""))):
+                reply_busy(respond)
         else:
             reply_to_command(deps, body, respond)
 

@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import use_language
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.home_tab import publish_home
 from bot.slack.listeners import after_ack
@@ -28,6 +29,13 @@ def unfurls_for(deps: Deps, links: list[Any]) -> dict[str, dict[str, Any]]:
     """`chat.unfurl`'s `unfurls`: a card for each link the store knows, keyed by the URL as
     Slack sent it. Links it does not know are left alone (Slack shows them as it would)."""
     out: dict[str, dict[str, Any]] = {}
+    with use_language(deps.settings.bot_language):  # everyone in the conversation sees it
+        return _unfurls(deps, links, out)
+
+
+def _unfurls(
+    deps: Deps, links: list[Any], out: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     for link in links[:MAX_UNFURLS]:
         sent = str(link.get("url") or "") if isinstance(link, dict) else ""
         url = unescape(sent)

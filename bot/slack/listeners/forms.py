@@ -11,10 +11,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import _
 from bot.slack import forms
 from bot.slack.answers import forms as answers
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.home_tab import publish_home
+from bot.slack.answers.slash import speaking_to
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,12 @@ def register(app: App, deps: Deps) -> None:
     def submission(submit: Any) -> Any:
         def check(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
             try:
-                errors = submit(deps, client, body, view)
+                with speaking_to(deps, answers.user_of(body)):  # errors in the admin's language
+                    errors = submit(deps, client, body, view)
             except Exception:
                 log.exception("a form submission failed")
                 errors = {
-                    next(iter(_block_ids(view)), "channel"): "Something went wrong; try again."
+                    next(iter(_block_ids(view)), "channel"): _("Something went wrong; try again.")
                 }
             if errors:
                 ack(response_action="errors", errors=errors)

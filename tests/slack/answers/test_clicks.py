@@ -126,7 +126,7 @@ def test_download_tencent_error_is_explained(slack_env) -> None:
 def test_unknown_recording_gets_a_clear_answer(slack_env, action_id) -> None:
     answer = one_answer(slack_env, click(slack_env, action_id, "9999999999:no-such-file"))
 
-    assert answer["text"] == UNKNOWN_RECORDING
+    assert answer["text"] == UNKNOWN_RECORDING.format(command="/recordings")
     assert slack_env.services.store.users.password_audit() == []
     assert slack_env.tencent.call_count("/v1/addresses/") == 0
 
