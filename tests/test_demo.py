@@ -194,8 +194,19 @@ def test_quick_demo_end_to_end():
     search = story.index("@mei types: /recordings search 周会")
     said = story.index("@mei types: /recordings search 预算")
     status = story.index("@admin types: /recordings status")
-    assert today < search < said < status
-    assert "Recordings · today" in story[today:search]
+    in_chinese = story.index("@zhang types: /recordings 今天")
+    assert today < in_chinese < search < said < status
+    assert "Recordings · today" in story[today:in_chinese]
+    # The same question from a colleague whose Slack speaks Chinese: answered in Chinese.
+    assert "录制 · 今天" in story[in_chinese:search] and "个录制" in story[in_chinese:search]
+
+    # The admin adds a route with App Home's form; the admin channel hears of it, and a
+    # recording finishing later is posted there in Chinese (the route's lang:zh).
+    form = story.index("@admin clicks Add route in the app's Home tab")
+    assert "fills in “Add a route” and saves: #recordings-zh, 周会, zh" in story[form:]
+    assert "@admin added route #3 → #recordings-zh" in story[form:]
+    zh_post = re.search(r"#recordings-zh · new message from the bot\n.*│ 录制：(.+)", story)
+    assert zh_post is not None and "周会" in zh_post.group(1) and zh_post.start() > form
     answer = story[search:said]
     assert "“周会” · last 30 days" in answer and "市场部周会" in answer
     assert "产品周会 第42期" in answer and "Customer call" not in answer
@@ -227,9 +238,10 @@ def test_quick_demo_end_to_end():
     assert "answer to @admin" in story[status:]
 
     summary = out[out.index("\nSummary\n") + 1 :]
-    assert "Slash commands:      4 of 4 answered" in summary
+    assert "Slash commands:      5 of 5 answered" in summary
     posted = dict(re.findall(r"#([\w-]+) (\d+)", summary.splitlines()[2]))
     assert int(posted["product"]) >= 2 and int(posted["recordings"]) >= 2
+    assert int(posted["recordings-zh"]) >= 1  # the route the admin added through the form
     used = re.search(r"Tencent API budget:  (\d+) of 10 calls in the last minute", summary)
     assert used is not None and 2 <= int(used.group(1)) <= 9
     assert "none refused" in summary

@@ -55,6 +55,7 @@ RATE_LIMIT = 10  # corp/records calls a minute, as in production
 FOLLOW_INTERVAL = 10  # seconds between polls once the script is over (6 calls a minute)
 COMMANDS = (
     ("today", world.MEMBER),
+    ("今天", world.ZH_MEMBER),  # the same question in Chinese: answered in Chinese
     ("search 周会", world.MEMBER),  # subjects
     ("search 预算", world.MEMBER),  # what was said: a transcript hit, with speaker and time
     ("status", world.ADMIN),
@@ -235,10 +236,23 @@ class Demo:
         """Run the timeline; True when Ctrl-C stopped it early."""
         end = self.t0 + self.timeline.duration
         today, search, status = self.timeline.ask_at
-        to_ask = list(zip((today, search, search, status), COMMANDS, strict=True))
+        to_ask = list(zip((today, today, search, search, status), COMMANDS, strict=True))
+        form_at: float | None = self.t0 + 1.0  # the admin adds a route in App Home's form
         delete_at: float | None = self.t0 + today + 1.0  # a recording deleted in Tencent Meeting
         try:
             while time.time() < end:
+                if form_at is not None and time.time() >= form_at:
+                    form_at = None
+                    self.watch.add_route_with_form(
+                        f"{self.server.url}/slack/events",
+                        world.ADMIN,
+                        world.ZHONGWEN,
+                        {
+                            "subject": {"type": "plain_text_input", "value": "周会"},
+                            "lang": {"type": "static_select", "selected_option": {"value": "zh"}},
+                        },
+                    )
+                    continue
                 if delete_at is not None and time.time() >= delete_at:
                     self.watch.pump()  # what was posted is shown before it changes
                     self.watch.delete_newest_posted(world.RECORDINGS)

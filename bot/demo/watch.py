@@ -12,11 +12,13 @@ from bot.demo import world
 from bot.demo.console import Console, cycle_line, message_lines
 from bot.demo.render import render_blocks
 from bot.emulator.slack import SlackStandIn
-from bot.emulator.slack.signed_requests import post_signed, slash_body
+from bot.emulator.slack.signed_requests import action_body, post_signed, slash_body
 from bot.emulator.tencent import TencentEmulator
 from bot.poller import CycleReport
+from bot.slack.forms import ACTION_ADD_ROUTE
 
-WAITING = "Fetching from Tencent Meeting"  # the interim answer while the API budget refills
+# The interim answer while the API budget refills, in either language.
+WAITING = ("Fetching from Tencent Meeting", "正在从腾讯会议获取")
 ANSWER_TIMEOUT = 20.0
 
 
@@ -125,6 +127,42 @@ class Watcher:
         head, body = message_lines(message, tz_name=self.tz_name, names=world.NAMES, edited=edited)
         self.console.event(head, body)
 
+    def add_route_with_form(
+        self, events_url: str, admin: str, channel: str, fields: dict[str, dict[str, Any]]
+    ) -> bool:
+        """Click App Home's Add route as `admin`, then fill and submit the form the bot opens
+        (signed requests, as Slack sends them). True when the bot took it."""
+        name = world.NAMES.get(admin, admin)
+        user = {"id": admin, "username": name, "team_id": "T0DEMO0001"}
+        base = {"user": user, "api_app_id": "A0DEMO0001", "team": {"id": "T0DEMO0001"}}
+        click = base | {
+            "type": "block_actions",
+            "container": {"type": "view", "view_id": f"V{admin}"},
+            "trigger_id": f"demo-{time.time():.6f}",
+            "actions": [{"action_id": ACTION_ADD_ROUTE, "type": "button", "value": "add"}],
+        }
+        self.console.event(f"@{name} clicks Add route in the app's Home tab")
+        opened = len(self.slack.modals)
+        if not _signed_action(events_url, click):
+            return False
+        deadline = time.monotonic() + ANSWER_TIMEOUT
+        while len(self.slack.modals) == opened and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if len(self.slack.modals) == opened:
+            self.console.event("the bot opened no form")
+            return False
+        form = self.slack.modals[-1]
+        values = {"channel": {"selected_conversation": channel}} | fields
+        chosen = [f"#{world.NAMES.get(channel, channel)}", *(_shown(v) for v in fields.values())]
+        title = form["title"]["text"]
+        self.console.event(f"@{name} fills in “{title}” and saves: {', '.join(chosen)}")
+        state = {block: {"value": element} for block, element in values.items()}
+        submission = base | {"type": "view_submission", "view": form | {"state": {"values": state}}}
+        took = _signed_action(events_url, submission)
+        if not took:
+            self.console.event("the form was refused")
+        return took
+
     def slash(self, events_url: str, text: str, user: str) -> bool:
         """Type `/recordings TEXT` as `user`: a signed request to the Bolt endpoint; wait for the
         answer at its response_url (showing everything else meanwhile). True once answered."""
@@ -151,5 +189,15 @@ class Watcher:
         return False
 
 
+def _shown(element: dict[str, Any]) -> str:
+    """What a form field holds: typed text, or the value of the option chosen."""
+    return str(element.get("value") or (element.get("selected_option") or {}).get("value"))
+
+
+def _signed_action(events_url: str, payload: dict[str, Any]) -> bool:
+    answer = post_signed(events_url, world.SIGNING_SECRET, action_body(payload))
+    return answer.ok and not answer.text  # a form's errors come back in the answer
+
+
 def _waiting(payload: dict[str, Any]) -> bool:
-    return str(payload.get("text", "")).startswith(WAITING)
+    return str(payload.get("text", "")).startswith(WAITING)  # str.startswith takes a tuple

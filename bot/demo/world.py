@@ -21,7 +21,9 @@ SIGNING_SECRET = "local-demo-signing-secret"  # noqa: S105
 RECORDINGS = "C0RECORDINGS"
 PRODUCT = "C0PRODUCT"
 ADMINS = "C0RECADMINS"
-MEMBER = "U0LOCAL01"  # the default user of `recordings-bot slash`
+ZHONGWEN = "C0ZHONGWEN"  # added during the demo by the admin, through the App Home form
+MEMBER = "U0LOCAL01"  # the default user of `recordings-bot slash` (English)
+ZH_MEMBER = "U0ZHANG01"  # a colleague whose Slack speaks Chinese
 ADMIN = "U0ADMIN"  # a workspace admin (the stand-in seeds this id too)
 
 LOOKBACK_HOURS = 3.0  # the poller's window: older history comes from the backfill
@@ -34,9 +36,11 @@ NAMES = {
     RECORDINGS: "recordings",
     PRODUCT: "product",
     ADMINS: "recordings-admins",
+    ZHONGWEN: "recordings-zh",
     "C0GENERAL": "general",
     "C0RANDOM": "random",
     MEMBER: "mei",
+    ZH_MEMBER: "zhang",
     ADMIN: "admin",
     "U0ALICE": "alice",
 }
@@ -172,9 +176,10 @@ def build_slack(
     """The Slack stand-in with the demo's channels and users (not started); the users live in
     `tz`, so their answers and the channel posts show the same times."""
     slack = SlackStandIn(host=host, port=port, bot_token=BOT_TOKEN)
-    for channel in (RECORDINGS, PRODUCT, ADMINS):
+    for channel in (RECORDINGS, PRODUCT, ADMINS, ZHONGWEN):
         slack.add_channel(channel, NAMES[channel])
     slack.add_user(MEMBER, name=NAMES[MEMBER], tz=tz, email="mei@example.com")
+    slack.add_user(ZH_MEMBER, name=NAMES[ZH_MEMBER], tz=tz, locale="zh-CN")
     slack.add_user(ADMIN, name=NAMES[ADMIN], tz=tz, is_admin=True, email="admin@example.com")
     return slack
 
