@@ -12,6 +12,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
 from bot.emulator.slack.workspace import (
     BOT_ID,
     BOT_USER_ID,
@@ -40,14 +44,29 @@ def _maybe_json(value: Any) -> Any:
     return value
 
 
+def valid_blocks(blocks: Any, most: int = 50) -> bool:
+    """Blocks Slack would take: a list of at most `most`, each one slack_sdk's own block
+    models accept within Block Kit's limits (a block they drop or reject is refused)."""
+    if not isinstance(blocks, list) or len(blocks) > most:
+        return False
+    for block in blocks:
+        if not isinstance(block, dict) or not block.get("type"):
+            return False
+        try:
+            parsed = Block.parse(block)
+            if parsed is None:
+                return False
+            parsed.validate_json()
+        except (SlackObjectFormationError, KeyError, TypeError, ValueError):
+            return False
+    return True
+
+
 def _content(params: Params) -> tuple[str, list[dict[str, Any]] | None]:
     text = str(params.get("text") or "")
     blocks = _maybe_json(params.get("blocks"))
-    if blocks is not None:
-        if not isinstance(blocks, list) or len(blocks) > 50:
-            raise ApiError("invalid_blocks")
-        if not all(isinstance(b, dict) and b.get("type") for b in blocks):
-            raise ApiError("invalid_blocks")
+    if blocks is not None and not valid_blocks(blocks):
+        raise ApiError("invalid_blocks")
     if not text and not blocks:
         raise ApiError("no_text")
     return text, blocks
@@ -305,7 +324,7 @@ def views_publish(ws: Workspace, params: Params) -> dict[str, Any]:
     view = _maybe_json(params.get("view"))
     if not isinstance(view, dict) or view.get("type") != "home":
         raise ApiError("invalid_arguments")
-    if len(view.get("blocks") or []) > 100:
+    if not valid_blocks(view.get("blocks") or [], 100):
         raise ApiError("invalid_blocks")
     stored = {**copy.deepcopy(view), "id": f"V{user_id}"}
     ws.views[user_id] = stored
@@ -336,8 +355,12 @@ def _modal(params: Params) -> dict[str, Any]:
     view = _maybe_json(params.get("view"))
     if not isinstance(view, dict) or view.get("type") != "modal":
         raise ApiError("invalid_arguments")
-    if len(view.get("blocks") or []) > 100 or not view.get("title"):
-        raise ApiError("invalid_blocks")
+    if not view.get("title"):
+        raise ApiError("invalid_arguments")
+    try:
+        View(**view).validate_json()  # slack_sdk's model of a modal and its blocks
+    except (SlackObjectFormationError, KeyError, TypeError, ValueError):
+        raise ApiError("invalid_blocks") from None
     return copy.deepcopy(view)
 
 

@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.emulator.slack.methods import METHODS, Params
+from bot.emulator.slack.methods import METHODS, Params, valid_blocks
 from bot.emulator.slack.socket_mode import SocketModeServer
 from bot.emulator.slack.workspace import ApiError, Channel, User, Workspace
 
@@ -327,6 +327,10 @@ class SlackStandIn:
                 payload = json.loads(body or b"{}")
             except ValueError:
                 return _Reply(400, b"invalid_payload", "text/plain")
+            if not isinstance(payload, dict) or (
+                "blocks" in payload and not valid_blocks(payload["blocks"])
+            ):
+                return _Reply(400, b"invalid_blocks", "text/plain")
             self.responses.append({"url": url, "payload": payload})
             self._cond.notify_all()
         return _Reply(200, b"ok", "text/plain")

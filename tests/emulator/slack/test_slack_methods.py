@@ -66,6 +66,12 @@ def test_post_message_needs_content_and_valid_blocks(client):
     too_many = [{"type": "divider"}] * 51
     error = api_error(client.chat_postMessage, channel="C100", text="x", blocks=too_many)
     assert error.response["error"] == "invalid_blocks"
+    # Each block must pass slack_sdk's own models, Block Kit's limits included.
+    long_header = [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}]
+    unknown = [{"type": "no-such-block"}]
+    for blocks in (long_header, unknown):
+        error = api_error(client.chat_postMessage, channel="C100", text="x", blocks=blocks)
+        assert error.response["error"] == "invalid_blocks"
 
 
 def test_post_to_user_opens_dm(slack, client):
@@ -199,6 +205,36 @@ def test_users_info(client):
     assert guest["is_restricted"] and guest["is_ultra_restricted"] and guest["tz_offset"] == 28800
     assert "email" not in guest["profile"]
     assert api_error(client.users_info, user="U999").response["error"] == "user_not_found"
+    assert "locale" not in user  # only with include_locale, as Slack does
+    assert client.users_info(user="U100", include_locale=True)["user"]["locale"] == "en-US"
+
+
+def test_views_open_and_update(slack, client):
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "A form"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}],
+    }
+    assert api_error(client.views_open, trigger_id="", view=modal).response["error"] == (
+        "invalid_trigger_id"
+    )
+    opened = client.views_open(trigger_id="t1", view=modal)["view"]
+    updated = [{"type": "divider"}]
+    client.views_update(view_id=opened["id"], view={**modal, "blocks": updated})
+    assert slack.modals[-1]["blocks"] == updated and slack.modals[-1]["id"] == opened["id"]
+    too_long = {**modal, "title": {"type": "plain_text", "text": "x" * 25}}
+    assert api_error(client.views_open, trigger_id="t2", view=too_long).response["error"] == (
+        "invalid_blocks"
+    )
+
+
+def test_conversations_open_and_lookup_by_email(client):
+    dm = client.conversations_open(users="U100")["channel"]
+    assert dm["id"] == "DU100" and dm["is_im"]
+    client.chat_postMessage(channel=dm["id"], text="hello")
+    assert client.users_lookupByEmail(email="WANG@example.com")["user"]["id"] == "U100"
+    missing = api_error(client.users_lookupByEmail, email="nobody@example.com")
+    assert missing.response["error"] == "users_not_found"
 
 
 def test_views_publish(slack, client):
