@@ -17,13 +17,22 @@ from functools import lru_cache
 
 import re2
 
+from bot.i18n import N_, _
+
 MAX_REGEX_LENGTH = 200  # characters of pattern
 MAX_MEM = 4 << 20  # bytes RE2 may use for one compiled pattern (its default is 8 MiB): \w{200}
 
-_HINT = (
+_HINT = N_(
     "subject regexes use RE2 syntax, which runs in linear time: backreferences and "
     "lookarounds are not supported"
 )
+# Why a pattern is refused: a message id and its values, translated when shown (the refusal is
+# cached per pattern, the language is the asker's).
+Problem = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _problem(message: str, **values: object) -> Problem:
+    return message, tuple((key, str(value)) for key, value in values.items())
 
 
 def _options() -> re2.Options:
@@ -33,18 +42,27 @@ def _options() -> re2.Options:
     return options
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: Exception) -> Problem:
     raw = error.args[0] if error.args else error
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     if "invalid escape sequence: \\" in text and text[-1:].isdigit():
-        return f"backreferences such as `{text.rsplit(' ', 1)[-1]}` are not supported ({_HINT})"
+        example = f"`{text.rsplit(' ', 1)[-1]}`"
+        return _problem(
+            N_("backreferences such as {example} are not supported ({hint})"), example=example
+        )
     if "invalid perl operator: (?=" in text or "invalid perl operator: (?!" in text:
-        return f"lookaheads such as `(?=…)` and `(?!…)` are not supported ({_HINT})"
+        return _problem(
+            N_("lookaheads such as {example} are not supported ({hint})"),
+            example="`(?=…)`, `(?!…)`",
+        )
     if "invalid perl operator: (?<" in text:
-        return f"lookbehinds such as `(?<=…)` and `(?<!…)` are not supported ({_HINT})"
+        return _problem(
+            N_("lookbehinds such as {example} are not supported ({hint})"),
+            example="`(?<=…)`, `(?<!…)`",
+        )
     if "pattern too large" in text:
-        return "the regex is too complex (it needs too much memory): simplify it"
-    return f"it is not a valid regex: {text}"
+        return _problem(N_("the regex is too complex (it needs too much memory): simplify it"))
+    return _problem(N_("it is not a valid regex: {error}"), error=text)
 
 
 # Python's Unicode classes (str patterns) as RE2 class items. Python's `\\s` is str.isspace():
@@ -68,6 +86,10 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 class RewriteError(ValueError):
     """A construct whose Python meaning RE2 cannot express; the message says what to write."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(problem[0].format(**dict(problem[1])))
+        self.problem = problem
 
 
 def _escape_at(pattern: str, i: int) -> tuple[str, int]:
@@ -133,9 +155,16 @@ def _rewrite_class(pattern: str, i: int) -> tuple[str, int]:
         if len(complements) == 1 and not body:  # [^\W] is \w: the same class, un-negated
             return _OUTSIDE[complements[0]], i
         raise RewriteError(
-            f"`{pattern[start:i]}` (a negated class holding `\\W`, `\\D` or `\\S`) has no "
-            "Unicode equivalent in RE2: list what you want instead, e.g. `\\p{L}` for letters "
-            "or `[^\\p{N}]` for non-digits"
+            _problem(
+                N_(
+                    "{construct} (a negated class holding `\\W`, `\\D` or `\\S`) has no "
+                    "Unicode equivalent in RE2: list what you want instead, e.g. {letters} for "
+                    "letters or {others} for non-digits"
+                ),
+                construct=f"`{pattern[start:i]}`",
+                letters="`\\p{L}`",
+                others="`[^\\p{N}]`",
+            )
         )
     parts = [_OUTSIDE[letter.upper()] for letter in complements] + ([f"[{body}]"] if body else [])
     return "(?:" + "|".join(parts) + ")" if len(parts) > 1 else parts[0], i
@@ -183,22 +212,29 @@ def _syntax_error(pattern: str) -> re2.error | None:
 
 
 @lru_cache(maxsize=256)
-def _compile(pattern: str) -> tuple[re2._Regexp | None, str | None]:
+def _compile(pattern: str) -> tuple[re2._Regexp | None, Problem | None]:
     if len(pattern) > MAX_REGEX_LENGTH:
-        return None, f"the regex is too long (max {MAX_REGEX_LENGTH} characters)"
+        return None, _problem(
+            N_("the regex is too long (max {most} characters)"), most=MAX_REGEX_LENGTH
+        )
     try:
         return re2.compile(unicode_classes(pattern), _options()), None
     except RewriteError as exc:
-        return None, str(exc)
+        return None, exc.problem
     except re2.error as exc:
         return None, _reason(_syntax_error(pattern) or exc)
     except (TypeError, ValueError) as exc:  # e.g. a lone surrogate, which UTF-8 cannot hold
-        return None, f"it is not a valid regex ({type(exc).__name__})"
+        return None, _problem(N_("it is not a valid regex ({error})"), error=type(exc).__name__)
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why `pattern` cannot be a subject regex, in words for the admin; None if it can."""
-    return _compile(pattern)[1]
+    """Why `pattern` cannot be a subject regex, in words for the admin (in the context's
+    language); None if it can."""
+    problem = _compile(pattern)[1]
+    if problem is None:
+        return None
+    message, values = problem
+    return _(message).format(hint=_(_HINT), **dict(values))
 
 
 def compiled(pattern: str) -> re2._Regexp | None:

@@ -99,11 +99,13 @@ def test_app_home_and_the_forms_follow_the_admins_language(env: SlackEnv) -> Non
             {
                 "channel": {"type": "conversations_select", "selected_conversation": "CGENERAL1"},
                 "code": {"type": "plain_text_input", "value": "abc"},
+                "subject_regex": {"type": "plain_text_input", "value": r"(a)\1"},
             },
             ZH,
         ).text
     )["errors"]
     assert "不是会议号" in errors["code"]
+    assert "不支持" in errors["subject_regex"] and "反向引用" in errors["subject_regex"]
 
 
 def test_one_recording_is_posted_in_chinese_and_english(env: SlackEnv) -> None:
