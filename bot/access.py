@@ -190,11 +190,19 @@ class AccessDesk:
         return True
 
     def language(self, host_slack_id: str | None) -> str:
-        """The host's language (their Slack locale, as last seen), else BOT_LANGUAGE."""
-        cached = (
-            self.store.users.cached_user(host_slack_id, float("inf")) if host_slack_id else None
-        )
-        return normalize(cached.locale if cached else None, self.default_lang)
+        """The host's language (their Slack locale: as the bot last saw it, else as Slack says
+        now), else BOT_LANGUAGE."""
+        if not host_slack_id:
+            return self.default_lang
+        cached = self.store.users.cached_user(host_slack_id, float("inf"))
+        locale = cached.locale if cached else None
+        if locale is None and self.slack is not None:
+            try:
+                user = self.slack.users_info(user=host_slack_id, include_locale=True)["user"]
+                locale = user.get("locale") if isinstance(user, dict) else None
+            except SlackApiError as exc:
+                log.info("no locale for %s: %s", host_slack_id, error_code(exc))
+        return normalize(locale if isinstance(locale, str) else None, self.default_lang)
 
     def _destination(self, row: AccessRequestRow) -> tuple[str, str | None] | None:
         """(conversation, the host's Slack user or None for the admin channel)."""

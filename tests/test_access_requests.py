@@ -146,6 +146,18 @@ def test_a_stranger_is_refused_politely_and_nothing_changes(env: SlackEnv) -> No
     assert env.services.store.access.get(apply_id).decision is None
 
 
+def test_a_chinese_speaking_host_gets_the_request_in_chinese(env: SlackEnv) -> None:
+    env.slack.add_user("UHOSTZH01", name="zhang", email="zhang@example.com", locale="zh-CN")
+    env.services.store.users.link("UHOSTZH01", "zhangwei", set_by=ADMIN)
+    ask(env, recording(env, host="zhangwei"), requester="bob")
+    (dm,) = messages_in(env, "DUHOSTZH01")
+    assert "*bob* 申请查看录制" in shown(dm)
+    labels = [
+        e["text"]["text"] for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert labels == ["批准", "忽略"]
+
+
 def test_the_host_is_found_by_e_mail_when_not_linked(env: SlackEnv) -> None:
     env.services.store.users.unlink(HOST)
     mid = recording(env, host="alice.w@example.com")
