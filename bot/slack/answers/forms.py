@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.admin import add_route, edit_route, link_user, remove_route
+from bot.delivery.broken_channels import AdminNotices
 from bot.i18n import N_, _, use_language
 from bot.routing import RouteOptionError, parse_route_options
 from bot.slack import forms
@@ -80,11 +80,12 @@ def route_menu(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
         removed = remove_route(
             deps.store, int(number), default_channel=deps.settings.default_channel
         )
-        with use_language(deps.settings.bot_language):
+        notices = _admin_notices(deps, client)
+        with use_language(notices.lang):
             said = _("{who} removed route {route}").format(
                 who=_who(user), route=route_line(removed)
             )
-        _tell_admins(deps, client, said)
+        _tell_admins(notices, said)
         publish_home(deps, client, user)
 
 
@@ -123,7 +124,7 @@ def submit_route(
         errors[forms.SUBJECT_REGEX] = _("Give subject words or a pattern, not both.")
     if errors:
         return errors
-    tokens = [token for _, token in fields]
+    tokens = [token for _block, token in fields]
     editing = str(view.get("private_metadata") or "")
     default = deps.settings.default_channel
     try:
@@ -150,9 +151,10 @@ def submit_route(
             said = N_("{who} added route {route}")
     except RouteOptionError as exc:
         return {forms.CHANNEL: _short(str(exc))}
-    with use_language(deps.settings.bot_language):
+    notices = _admin_notices(deps, client)
+    with use_language(notices.lang):
         told = _(said).format(who=_who(user), id=editing, route=route_line(route))
-    _tell_admins(deps, client, told)
+    _tell_admins(notices, told)
     return None
 
 
@@ -174,11 +176,12 @@ def submit_link(
     except RouteOptionError as exc:
         return {forms.LINK_USERID: _short(str(exc))}
     mention = user_mention(person) or escape(person)
-    with use_language(deps.settings.bot_language):
+    notices = _admin_notices(deps, client)
+    with use_language(notices.lang):
         told = _("{who} linked {person} to {userid}").format(
             who=_who(user), person=mention, userid=f"`{escape(userid)}`"
         )
-    _tell_admins(deps, client, told)
+    _tell_admins(notices, told)
     return None
 
 
@@ -190,14 +193,19 @@ def _short(text: str) -> str:
     return truncate(text, MAX_ERROR)
 
 
-def _tell_admins(deps: Deps, client: WebClient, text: str) -> None:
-    """One line in ADMIN_CHANNEL (when set); a failure is logged, the change stands."""
+def _admin_notices(deps: Deps, client: WebClient) -> AdminNotices:
+    """The admin channel, in BOT_LANGUAGE, as every other admin notice reaches it."""
+    return AdminNotices(client, deps.settings.admin_channel, deps.settings.bot_language)
+
+
+def _tell_admins(notices: AdminNotices, text: str) -> None:
+    """One line in ADMIN_CHANNEL (AdminNotices never raises: the change stands)."""
     log.info("admin change: %s", text)
-    channel = deps.settings.admin_channel
-    if not channel:
-        return
-    try:
-        client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
-    except SlackApiError as exc:
-        error = exc.response.get("error") if exc.response is not None else None
-        log.warning("could not tell the admin channel of a change: %s", error)
+    notices.send(text)
+
+
+def refresh_home(deps: Deps, client: WebClient, body: dict[str, Any]) -> None:
+    """After a form was submitted: the admin's Home tab again (a member's: nothing)."""
+    user = user_of(body)
+    if is_admin(deps, user):
+        publish_home(deps, client, user)

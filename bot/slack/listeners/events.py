@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.slack_errors import error_code
 from bot.i18n import use_language
 from bot.slack.answers.deps import Deps
 from bot.slack.answers.home_tab import publish_home
@@ -82,8 +83,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             publish_home(deps, client, user_id)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            log.warning("views.publish failed for %s: %s", user_id, error)
+            log.warning("views.publish failed for %s: %s", user_id, error_code(exc))
         except Exception:
             log.exception("App Home failed for %s", user_id)
 
@@ -96,8 +96,7 @@ def register(app: App, deps: Deps) -> None:
         try:
             unfurl_links(deps, client, event)
         except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            log.warning("chat.unfurl failed in %s: %s", event.get("channel"), error)
+            log.warning("chat.unfurl failed in %s: %s", event.get("channel"), error_code(exc))
         except Exception:
             log.exception("unfurling links in %s failed", event.get("channel"))
 

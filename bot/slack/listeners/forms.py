@@ -11,11 +11,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.slack_errors import error_code
 from bot.i18n import _
 from bot.slack import forms
 from bot.slack.answers import forms as answers
 from bot.slack.answers.deps import Deps
-from bot.slack.answers.home_tab import publish_home
 from bot.slack.answers.slash import speaking_to
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,7 @@ def register(app: App, deps: Deps) -> None:
             try:
                 work(deps, client, body)
             except SlackApiError as exc:
-                error = exc.response.get("error") if exc.response is not None else None
-                log.warning("%s: Slack said %s", name, error)
+                log.warning("%s: Slack said %s", name, error_code(exc))
             except Exception:
                 log.exception("%s failed", name)
 
@@ -65,16 +64,7 @@ def register(app: App, deps: Deps) -> None:
 
         return check
 
-    def refresh_home(body: dict[str, Any], client: WebClient) -> None:
-        user = answers.user_of(body)
-        if not answers.is_admin(deps, user):
-            return
-        try:
-            publish_home(deps, client, user)
-        except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else None
-            log.warning("views.publish failed for %s: %s", user, error)
-
+    refresh_home = lazily("refresh_home", answers.refresh_home)
     app.view(forms.ROUTE_FORM)(ack=submission(answers.submit_route), lazy=[refresh_home])
     app.view(forms.LINK_FORM)(ack=submission(answers.submit_link), lazy=[refresh_home])
 
