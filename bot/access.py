@@ -22,15 +22,17 @@ from enum import Enum
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import Settings
 from bot.delivery.history import find_own_message
 from bot.delivery.slack_errors import error_code
-from bot.i18n import normalize, use_language
+from bot.i18n import use_language
 from bot.models import INTERACTIVE
 from bot.slack.access_blocks import (
     ACCESS_METADATA_EVENT_TYPE,
     access_metadata,
     access_request_message,
 )
+from bot.slack.users import UserDirectory
 from bot.store import Store
 from bot.store.access import APPROVED, IGNORED, AccessRequestRow
 from bot.tencent.client import TencentMeetingClient
@@ -83,6 +85,29 @@ class AccessDesk:
         self.claimer = claimer
         self.tz_name = tz_name
         self.default_lang = default_lang  # BOT_LANGUAGE: the admin channel's
+        self.users = UserDirectory(store, slack, fallback_tz=tz_name)  # a host's language
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        store: Store,
+        tencent: TencentMeetingClient,
+        slack: WebClient | None,
+        *,
+        claimer: str,
+    ) -> AccessDesk:
+        """The desk the settings describe (`claimer`: who claims the posts it sends)."""
+        return cls(
+            store,
+            slack,
+            tencent,
+            admin_channel=settings.admin_channel,
+            operator_id=settings.tencent_operator_id,
+            claimer=claimer,
+            tz_name=settings.bot_timezone,
+            default_lang=settings.bot_language,
+        )
 
     # -- receiving and sending -------------------------------------------------------------
     def receive(self, event: WebhookEvent) -> list[str]:
@@ -166,7 +191,6 @@ class AccessDesk:
                 return False
             channel, host = destination
             repo.set_destination(apply_id, channel, host)
-            row = repo.get(apply_id) or row
             with use_language(self.language(host)):
                 text, blocks = access_request_message(row, tz_name=self.tz_name, to_admins=not host)
             answer = self.slack.chat_postMessage(
@@ -190,19 +214,12 @@ class AccessDesk:
         return True
 
     def language(self, host_slack_id: str | None) -> str:
-        """The host's language (their Slack locale: as the bot last saw it, else as Slack says
-        now), else BOT_LANGUAGE."""
+        """The host's language (their Slack locale, as the bot's user directory knows it or
+        Slack tells it), else BOT_LANGUAGE."""
         if not host_slack_id:
             return self.default_lang
-        cached = self.store.users.cached_user(host_slack_id, float("inf"))
-        locale = cached.locale if cached else None
-        if locale is None and self.slack is not None:
-            try:
-                user = self.slack.users_info(user=host_slack_id, include_locale=True)["user"]
-                locale = user.get("locale") if isinstance(user, dict) else None
-            except SlackApiError as exc:
-                log.info("no locale for %s: %s", host_slack_id, error_code(exc))
-        return normalize(locale if isinstance(locale, str) else None, self.default_lang)
+        facts = self.users.get(host_slack_id)
+        return facts.lang if facts.verified else self.default_lang
 
     def _destination(self, row: AccessRequestRow) -> tuple[str, str | None] | None:
         """(conversation, the host's Slack user or None for the admin channel)."""

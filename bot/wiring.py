@@ -68,33 +68,12 @@ def build_services(
     if with_slack and settings.slack_bot_token:
         slack = make_web_client(settings, for_delivery=True, sleep=sleep)
         deliverer = Deliverer(store, slack, settings, claimer=holder, sleep=sleep)
-        access = make_access_desk(settings, store, tencent, slack, claimer=holder)
+        access = AccessDesk.from_settings(settings, store, tencent, slack, claimer=holder)
     poller = Poller(
         store, tencent, deliverer, settings, holder=holder, stopping=stopping, access=access
     )
     return Services(
         settings, store, tencent, slack, deliverer, poller, stopping=stopping, access=access
-    )
-
-
-def make_access_desk(
-    settings: Settings,
-    store: Store,
-    tencent: TencentMeetingClient,
-    slack: WebClient | None,
-    *,
-    claimer: str,
-) -> AccessDesk:
-    """What sends requests to view recordings to Slack and answers the clicks on them."""
-    return AccessDesk(
-        store,
-        slack,
-        tencent,
-        admin_channel=settings.admin_channel,
-        operator_id=settings.tencent_operator_id,
-        claimer=claimer,
-        tz_name=settings.bot_timezone,
-        default_lang=settings.bot_language,
     )
 
 

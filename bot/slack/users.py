@@ -90,7 +90,7 @@ class UserDirectory:
         self.max_age = max_age
 
     def get(self, user_id: str) -> UserFacts:
-        facts = self._cached(user_id, self.max_age) or self._fetch(user_id)
+        facts = self._cached(user_id, self.max_age, with_locale=True) or self._fetch(user_id)
         if facts is None:
             facts = self._cached(user_id, float("inf")) or UserFacts(
                 user_id, self.fallback_tz, False, False, None, verified=False
@@ -99,9 +99,13 @@ class UserDirectory:
             facts = replace(facts, is_admin=True, verified=True)
         return facts
 
-    def _cached(self, user_id: str, max_age: float) -> UserFacts | None:
+    def _cached(
+        self, user_id: str, max_age: float, *, with_locale: bool = False
+    ) -> UserFacts | None:
+        """The cached facts; `with_locale`: only when they hold the language (a row cached by
+        a release that did not ask for it is asked again)."""
         cached = self.store.users.cached_user(user_id, max_age)
-        if cached is None:
+        if cached is None or (with_locale and cached.locale is None):
             return None
         tz = _valid_zone(cached.tz) or self.fallback_tz
         return UserFacts(
@@ -130,6 +134,6 @@ class UserDirectory:
             is_admin=facts.is_admin,
             is_guest=facts.is_guest,
             email_local=facts.email_local,
-            locale=user.get("locale") if isinstance(user.get("locale"), str) else None,
+            locale=user.get("locale") if isinstance(user.get("locale"), str) else "",  # "": asked
         )
         return facts

@@ -49,6 +49,19 @@ def test_users_facts_come_from_users_info_and_are_cached(store, standin):
     assert len(standin.calls_to("users.info")) == 2  # the second UADM came from the cache
 
 
+def test_a_row_cached_before_locales_is_asked_again_once(store, standin):
+    standin.add_user("UZH", name="z", tz="Asia/Shanghai", locale="zh-CN")
+    # As a release before locales left it: fresh, but without the language.
+    store.users.cache_user(
+        "UZH", tz="Asia/Shanghai", is_admin=False, is_guest=False, email_local=None
+    )
+    directory = _directory(store, standin)
+    assert directory.get("UZH").lang == "zh"
+    assert directory.get("UZH").lang == "zh"
+    (call,) = standin.calls_to("users.info")  # asked once, then cached with the locale
+    assert str(call.get("include_locale")).lower() in ("1", "true")
+
+
 def test_users_cache_expires(store, standin):
     directory = _directory(store, standin, max_age=0)
     directory.get("UMEM")

@@ -31,16 +31,8 @@ NO_OPERATOR = N_(
 
 def access_desk(deps: Deps) -> AccessDesk:
     """Deciding needs no claimer: it never posts a request."""
-    settings = deps.settings
-    return AccessDesk(
-        deps.store,
-        deps.slack,
-        deps.tencent,
-        admin_channel=settings.admin_channel,
-        operator_id=settings.tencent_operator_id,
-        claimer="slack-click",
-        tz_name=settings.bot_timezone,
-        default_lang=settings.bot_language,
+    return AccessDesk.from_settings(
+        deps.settings, deps.store, deps.tencent, deps.slack, claimer="slack-click"
     )
 
 
