@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, use_language
-from bot.models import RecordMeeting
+from bot.models import RecordMeeting, Route
 from bot.slack.blocks import recording_message, recording_metadata
 
 if TYPE_CHECKING:
@@ -40,14 +40,12 @@ class RecordingMessages:
 
     def language(self, route_id: int | None) -> str:
         """The language a route's channel reads: its `lang` when zh or en, else the bot's."""
-        route = self.routes.get(route_id) if route_id is not None else None
-        if route is not None and route.lang in LANGUAGES:
-            return route.lang
-        return self.default_lang
+        return self._language(self._route(route_id))
 
     def render(self, meeting: RecordMeeting, route_id: int | None) -> RecordingMessage:
-        password_policy, download = self.policy(route_id)
-        with use_language(self.language(route_id)):
+        route = self._route(route_id)  # one read for the policy and the language
+        password_policy, download = self._policy(route_id, route)
+        with use_language(self._language(route)):
             text, blocks = recording_message(
                 meeting, password_policy=password_policy, download=download, tz_name=self.tz_name
             )
@@ -59,9 +57,20 @@ class RecordingMessages:
         """(password policy, download) of a delivery's route. DEFAULT_CHANNEL deliveries (no
         route) get the default policy; a route removed since gets the strictest, so a message
         edited later never reveals more than its route allowed."""
+        return self._policy(route_id, self._route(route_id))
+
+    def _route(self, route_id: int | None) -> Route | None:
+        return self.routes.get(route_id) if route_id is not None else None
+
+    def _language(self, route: Route | None) -> str:
+        if route is not None and route.lang in LANGUAGES:
+            return route.lang
+        return self.default_lang
+
+    @staticmethod
+    def _policy(route_id: int | None, route: Route | None) -> tuple[str, bool]:
         if route_id is None:
             return "button", False
-        route = self.routes.get(route_id)
         if route is None:
             return "hide", False
         return route.password_policy, route.download

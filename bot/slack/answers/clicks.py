@@ -271,9 +271,9 @@ def answer_click(
     button's handler, and answer any unexpected failure politely."""
     click = Click.from_body(body)
     answer = _ephemeral(deps, respond, click)
-    with speaking_to(deps, click.user_id):
+    with speaking_to(deps, click.user_id) as facts:
         try:
-            refused = refusal(deps.users.get(click.user_id))
+            refused = refusal(facts or deps.users.get(click.user_id))
             if refused:
                 answer(refused)
                 return

@@ -23,6 +23,7 @@ from bot.slack.home import (
     View,
     home_view,
 )
+from bot.slack.users import UserFacts
 
 
 def viewer_userid(deps: Deps, user_id: str) -> str | None:
@@ -60,9 +61,10 @@ def home_data(
     return HomeData(tz_name, userid=userid, mine=mine, latest=latest, admin=admin)
 
 
-def home_for(deps: Deps, user_id: str) -> View:
-    """The Home tab of `user_id`, as Slack sees them (admin, guest, or not identified)."""
-    facts = deps.users.get(user_id)
+def home_for(deps: Deps, user_id: str, facts: UserFacts | None = None) -> View:
+    """The Home tab of `user_id`, as Slack sees them (admin, guest, or not identified);
+    `facts`: theirs, when the caller has them."""
+    facts = facts or deps.users.get(user_id)
     shut_out = facts.is_guest or not facts.verified  # a guest, or Slack could not say
     data = home_data(deps, user_id, is_admin=facts.is_admin and not shut_out, is_guest=shut_out)
     return home_view(data)
@@ -70,7 +72,8 @@ def home_for(deps: Deps, user_id: str) -> View:
 
 def publish_home(deps: Deps, client: WebClient, user_id: str) -> dict[str, Any]:
     """Build and publish one user's Home tab (in their language); returns the view sent."""
-    with use_language(deps.users.get(user_id).lang):
-        view = home_for(deps, user_id)
+    facts = deps.users.get(user_id)
+    with use_language(facts.lang):
+        view = home_for(deps, user_id, facts)
     client.views_publish(user_id=user_id, view=view)
     return view

@@ -263,12 +263,19 @@ def _invalid(message: str, is_admin: bool) -> Answer:
 
 # --------------------------------------------------------------------------- the whole answer
 def start_command(
-    deps: Deps, user_id: str, text: str, *, page: int = 0, queries_only: bool = False
+    deps: Deps,
+    user_id: str,
+    text: str,
+    *,
+    page: int = 0,
+    queries_only: bool = False,
+    facts: UserFacts | None = None,
 ) -> Answer | Pending:
     """The answer to `/recordings TEXT` from `user_id`, or, for a query that must call Tencent
     Meeting first, a `Pending` that answers it (its asker's claim taken: run or release it).
-    Only reads the store and Slack's user facts. Raises only on bugs."""
-    facts = deps.users.get(user_id)
+    Only reads the store and Slack's user facts (`facts`, when the caller has them). Raises
+    only on bugs."""
+    facts = facts or deps.users.get(user_id)
     refused = refusal(facts)
     if refused:
         return _say(refused)
@@ -343,9 +350,9 @@ def reply_to_command(deps: Deps, body: dict[str, Any], respond: Respond) -> None
     once when it needs no API call, else on the API lane (or here, without one)."""
     user_id = str(body.get("user_id") or "")
     text = str(body.get("text") or "")
-    with speaking_to(deps, user_id):
+    with speaking_to(deps, user_id) as facts:
         try:
-            started = start_command(deps, user_id, text)
+            started = start_command(deps, user_id, text, facts=facts)
         except ShuttingDown:
             started = _say(_(RESTARTING))
         except Exception as exc:
@@ -364,15 +371,16 @@ def known_language(deps: Deps, user_id: str) -> str | None:
 
 
 @contextmanager
-def speaking_to(deps: Deps, user_id: str) -> Iterator[str]:
-    """Answer `user_id` in their language (their Slack locale) inside the block."""
+def speaking_to(deps: Deps, user_id: str) -> Iterator[UserFacts | None]:
+    """Answer `user_id` in their language (their Slack locale) inside the block; yields their
+    facts, for the answer to use (None when they could not be read)."""
+    facts = None
     try:
-        lang = deps.users.get(user_id).lang if user_id else None
+        facts = deps.users.get(user_id) if user_id else None
     except Exception as exc:  # the store is down: answer (the error) in the default language
         log.warning("no language for %s: %s", user_id, type(exc).__name__)
-        lang = None
-    with use_language(lang) as chosen:
-        yield chosen
+    with use_language(facts.lang if facts else None):
+        yield facts
 
 
 def send_started(
